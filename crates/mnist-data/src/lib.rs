@@ -1,0 +1,20 @@
+//! MNIST for the workspace: reading IDX files (raw or gzip), finding and verifying them, downloading
+//! them when missing, holding them as bytes, and splitting them with a seed.
+//!
+//! This crate owns the data and nothing about models: backends receive a [`Split`] and convert
+//! pixels to `f32` one batch at a time with [`Dataset::fill_batch`].
+
+pub mod dataset;
+pub mod error;
+pub mod idx;
+pub mod rng;
+pub mod source;
+pub mod split;
+pub mod synth;
+
+pub use dataset::Dataset;
+pub use error::{DataError, IdxProblem};
+pub use idx::{IMAGE_PIXELS, N_CLASSES, SIDE};
+pub use rng::Rng;
+pub use source::{Checksums, Mnist, Origin, Part, Sources};
+pub use split::{Split, SplitKind, SplitSpec};

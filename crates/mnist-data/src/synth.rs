@@ -1,0 +1,57 @@
+//! Small synthetic MNIST-shaped data for tests across the workspace: no test needs the real files.
+
+use std::path::Path;
+
+use crate::dataset::Dataset;
+use crate::idx::{IMAGE_PIXELS, N_CLASSES, SIDE, encode_images, encode_labels, gzip, sha256_hex};
+use crate::rng::Rng;
+use crate::source::{Checksums, Part};
+
+/// `n` images whose class is visible as a bright 4x4 patch at a class-specific place on a noisy
+/// background: linearly separable, yet not trivially so for a model that starts from noise.
+pub fn separable(n: usize, seed: u64) -> Dataset {
+    let mut rng = Rng::derive(seed, "synthetic");
+    let mut pixels = vec![0u8; n * IMAGE_PIXELS];
+    let mut labels = Vec::with_capacity(n);
+    for image in pixels.chunks_exact_mut(IMAGE_PIXELS) {
+        let class = rng.below(N_CLASSES);
+        for p in image.iter_mut() {
+            *p = rng.below(60) as u8;
+        }
+        let (top, left) = (3 + (class / 5) * 12, 2 + (class % 5) * 5);
+        for r in top..top + 4 {
+            for c in left..left + 4 {
+                image[r * SIDE + c] = 160 + rng.below(96) as u8;
+            }
+        }
+        labels.push(class as u8);
+    }
+    // Lengths agree and labels are below 10 by construction.
+    Dataset::new(pixels, labels).unwrap_or_default()
+}
+
+/// Writes `train` and `test` as the four canonically named IDX files in `dir` (gzipped or raw)
+/// and returns the checksums of their decoded bytes.
+pub fn write_dir(
+    dir: &Path,
+    train: &Dataset,
+    test: &Dataset,
+    gzipped: bool,
+) -> std::io::Result<Checksums> {
+    std::fs::create_dir_all(dir)?;
+    let decoded = [
+        encode_images(train.pixels()),
+        encode_labels(train.labels()),
+        encode_images(test.pixels()),
+        encode_labels(test.labels()),
+    ];
+    for (part, bytes) in Part::ALL.iter().zip(&decoded) {
+        let (name, body) = if gzipped {
+            (format!("{}.gz", part.canonical_name()), gzip(bytes))
+        } else {
+            (part.canonical_name().to_string(), bytes.clone())
+        };
+        std::fs::write(dir.join(name), body)?;
+    }
+    Ok(Checksums(decoded.each_ref().map(|b| sha256_hex(b))))
+}

@@ -1,0 +1,307 @@
+//! Finding, verifying and downloading the four files, against generated fixtures and a local
+//! HTTP server started by the tests.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use mnist_data::source::{find_files, load_dir};
+use mnist_data::{Checksums, DataError, Origin, Part, Sources, synth};
+
+fn fixture(dir: &Path, gzipped: bool) -> Checksums {
+    synth::write_dir(
+        dir,
+        &synth::separable(30, 1),
+        &synth::separable(10, 2),
+        gzipped,
+    )
+    .unwrap()
+}
+
+/// A minimal HTTP/1.1 server on loopback serving `files` by path; records every request.
+struct Server {
+    base: String,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+fn serve(files: HashMap<String, Vec<u8>>) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&requests);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut line = String::new();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            // Drain the request headers.
+            let mut header = String::new();
+            while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                header.clear();
+            }
+            let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+            seen.lock().unwrap().push(path.clone());
+            let response = match files.get(&path) {
+                Some(body) => {
+                    let mut r = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    )
+                    .into_bytes();
+                    r.extend_from_slice(body);
+                    r
+                }
+                None => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_vec(),
+            };
+            let _ = stream.write_all(&response);
+        }
+    });
+    Server { base, requests }
+}
+
+fn gz_files(dir: &Path, prefix: &str) -> HashMap<String, Vec<u8>> {
+    Part::ALL
+        .iter()
+        .map(|p| {
+            let name = format!("{}.gz", p.canonical_name());
+            (
+                format!("{prefix}/{name}"),
+                std::fs::read(dir.join(&name)).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn sources(checksums: &Checksums) -> Sources {
+    Sources {
+        data_dir: None,
+        env_dir: None,
+        bundled: None,
+        cache: None,
+        mirrors: Vec::new(),
+        checksums: Some(checksums.clone()),
+        download_checksums: checksums.clone(),
+    }
+}
+
+fn quiet(_: &str) {}
+
+#[test]
+fn finds_canonical_alternate_raw_and_gzip_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sums = fixture(tmp.path(), true);
+    let paths = find_files(tmp.path()).unwrap();
+    assert!(paths[0].ends_with("train-images-idx3-ubyte.gz"));
+
+    // The other spelling, uncompressed.
+    let alt = tempfile::tempdir().unwrap();
+    fixture(alt.path(), false);
+    for part in Part::ALL {
+        std::fs::rename(
+            alt.path().join(part.canonical_name()),
+            alt.path().join(part.alternate_name()),
+        )
+        .unwrap();
+    }
+    let mnist = load_dir(alt.path(), Some(&sums), Origin::DataDir(alt.path().into())).unwrap();
+    assert_eq!((mnist.train.len(), mnist.test.len()), (30, 10));
+    assert!(mnist.files.iter().all(|f| f.verified));
+}
+
+#[test]
+fn a_missing_file_names_every_spelling_tried() {
+    let tmp = tempfile::tempdir().unwrap();
+    fixture(tmp.path(), true);
+    std::fs::remove_file(tmp.path().join("t10k-labels-idx1-ubyte.gz")).unwrap();
+    let err = find_files(tmp.path()).unwrap_err().to_string();
+    assert!(err.contains("no t10k-labels-idx1-ubyte.gz"), "{err}");
+    assert!(err.contains("t10k-labels.idx1-ubyte"), "{err}");
+}
+
+#[test]
+fn image_and_label_counts_must_agree() {
+    let tmp = tempfile::tempdir().unwrap();
+    fixture(tmp.path(), false);
+    let labels = mnist_data::idx::encode_labels(&[1; 29]);
+    std::fs::write(tmp.path().join("train-labels-idx1-ubyte"), labels).unwrap();
+    let err = load_dir(tmp.path(), None, Origin::DataDir(tmp.path().into())).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DataError::CountMismatch {
+                images: 30,
+                labels: 29,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("29 labels"), "{err}");
+}
+
+#[test]
+fn a_checksum_mismatch_is_an_error_unless_skipped() {
+    let tmp = tempfile::tempdir().unwrap();
+    fixture(tmp.path(), true);
+    let mnist_sums = Checksums::mnist();
+    let err = load_dir(
+        tmp.path(),
+        Some(&mnist_sums),
+        Origin::DataDir(tmp.path().into()),
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, DataError::Checksum { .. }));
+    assert!(
+        text.contains("train-images-idx3-ubyte.gz") && text.contains("--skip-checksum"),
+        "{text}"
+    );
+    let loaded = load_dir(tmp.path(), None, Origin::DataDir(tmp.path().into())).unwrap();
+    assert!(loaded.files.iter().all(|f| !f.verified));
+}
+
+#[test]
+fn an_explicit_directory_that_does_not_exist_is_an_error_not_a_fallback() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundled = tmp.path().join("bundled");
+    let sums = fixture(&bundled, true);
+    let mut s = sources(&sums);
+    s.bundled = Some(bundled);
+    s.data_dir = Some(tmp.path().join("nope"));
+    let err = s.load(&mut quiet).unwrap_err();
+    assert!(matches!(err, DataError::MissingDir { .. }));
+    assert!(err.to_string().starts_with("--data-dir "), "{err}");
+    s.data_dir = None;
+    s.env_dir = Some(tmp.path().join("nope"));
+    assert!(
+        s.load(&mut quiet)
+            .unwrap_err()
+            .to_string()
+            .starts_with("MNIST_DIR ")
+    );
+}
+
+#[test]
+fn search_order_is_data_dir_env_bundled_cache() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs: Vec<PathBuf> = ["flag", "env", "bundled", "cache"]
+        .iter()
+        .map(|d| tmp.path().join(d))
+        .collect();
+    let sums = fixture(&dirs[0], true);
+    for d in &dirs[1..] {
+        fixture(d, true);
+    }
+    let mut s = sources(&sums);
+    s.data_dir = Some(dirs[0].clone());
+    s.env_dir = Some(dirs[1].clone());
+    s.bundled = Some(dirs[2].clone());
+    s.cache = Some(dirs[3].clone());
+    assert_eq!(
+        s.load(&mut quiet).unwrap().origin,
+        Origin::DataDir(dirs[0].clone())
+    );
+    s.data_dir = None;
+    assert_eq!(
+        s.load(&mut quiet).unwrap().origin,
+        Origin::EnvDir(dirs[1].clone())
+    );
+    s.env_dir = None;
+    assert_eq!(
+        s.load(&mut quiet).unwrap().origin,
+        Origin::Bundled(dirs[2].clone())
+    );
+    std::fs::remove_dir_all(&dirs[2]).unwrap();
+    assert_eq!(
+        s.load(&mut quiet).unwrap().origin,
+        Origin::Cache(dirs[3].clone())
+    );
+}
+
+#[test]
+fn downloads_into_the_cache_skipping_a_corrupt_mirror() {
+    let tmp = tempfile::tempdir().unwrap();
+    let origin_dir = tmp.path().join("origin");
+    let sums = fixture(&origin_dir, true);
+    let good = gz_files(&origin_dir, "/good");
+    // The corrupt mirror serves valid IDX files with different contents: only the checksum
+    // catches them.
+    let other = tmp.path().join("other");
+    synth::write_dir(
+        &other,
+        &synth::separable(30, 8),
+        &synth::separable(10, 9),
+        true,
+    )
+    .unwrap();
+    let mut files = gz_files(&other, "/corrupt");
+    files.extend(good);
+    let server = serve(files);
+
+    let cache = tmp.path().join("cache");
+    let mut s = sources(&sums);
+    s.cache = Some(cache.clone());
+    s.mirrors = vec![
+        format!("{}/corrupt/", server.base),
+        format!("{}/good", server.base),
+    ];
+    let mut notes = Vec::new();
+    let mnist = s.load(&mut |n| notes.push(n.to_string())).unwrap();
+    match &mnist.origin {
+        Origin::Downloaded { dir, urls } => {
+            assert_eq!(dir, &cache);
+            assert!(urls.iter().all(|u| u.contains("/good/")), "{urls:?}");
+        }
+        other => panic!("expected a download, got {other}"),
+    }
+    assert!(
+        notes.iter().any(|n| n.contains("corrupt download")),
+        "{notes:?}"
+    );
+    assert_eq!(mnist.train.len(), 30);
+    // Written atomically: the four files and no leftovers.
+    let mut names: Vec<String> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert!(names.iter().all(|n| n.ends_with("-ubyte.gz")));
+
+    // The next load finds the cache and downloads nothing.
+    let before = server.requests.lock().unwrap().len();
+    assert_eq!(s.load(&mut quiet).unwrap().origin, Origin::Cache(cache));
+    assert_eq!(server.requests.lock().unwrap().len(), before);
+}
+
+#[test]
+fn when_nothing_works_the_error_lists_every_place() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sums = fixture(&tmp.path().join("unused"), true);
+    let server = serve(HashMap::new());
+    let mut s = sources(&sums);
+    s.bundled = Some(tmp.path().join("bundled"));
+    s.cache = Some(tmp.path().join("cache"));
+    s.mirrors = vec![format!("{}/a", server.base), format!("{}/b", server.base)];
+    let err = s.load(&mut quiet).unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, DataError::NotFound { .. }));
+    for expected in [
+        "bundled copy",
+        "user cache",
+        "/a/train-images-idx3-ubyte.gz",
+        "/b/train-images-idx3-ubyte.gz",
+        "--data-dir",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    // Nothing half-written is left in the cache.
+    let leftovers = std::fs::read_dir(tmp.path().join("cache")).map_or(0, |d| d.count());
+    assert_eq!(leftovers, 0);
+}
