@@ -1,0 +1,209 @@
+//! The backend trait: a backend validates its hyperparameters and trains; the fitted model predicts.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use mnist_data::{Dataset, N_CLASSES};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{ConfigError, Hyperparams, ValidHyperparams};
+
+/// What a backend trains on. The test set is deliberately absent: it is used once, by the runner.
+#[derive(Debug, Clone, Copy)]
+pub struct TrainData<'a> {
+    /// Images to fit.
+    pub train: &'a Dataset,
+    /// Images to evaluate after every epoch; `None` when no validation set was held out.
+    pub validation: Option<&'a Dataset>,
+}
+
+/// What one point of the training history counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum HistoryUnit {
+    /// A pass over the training set.
+    #[default]
+    Epoch,
+    /// An optimiser iteration (L-BFGS): the budget after which the point was taken.
+    Iteration,
+}
+
+/// Metrics after one epoch (or iteration budget).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochStats {
+    /// 1-based epoch number, or the iteration budget for [`HistoryUnit::Iteration`].
+    pub step: usize,
+    /// Mean training loss (cross-entropy) over the epoch's batches, as they were trained.
+    pub train_loss: f64,
+    /// Training accuracy over the epoch's batches, as they were trained.
+    pub train_accuracy: f64,
+    /// Validation loss after the epoch.
+    pub validation_loss: Option<f64>,
+    /// Validation accuracy after the epoch.
+    pub validation_accuracy: Option<f64>,
+    /// Seconds the epoch took, validation included.
+    pub seconds: f64,
+}
+
+/// Hears about training as it goes; also the way to ask a backend to stop early.
+pub trait Observer {
+    /// Called after each epoch.
+    fn epoch(&mut self, stats: &EpochStats);
+    /// Called as batches complete within an epoch (`done` of `total`), for progress display.
+    fn batch(&mut self, _done: usize, _total: usize) {}
+    /// Whether the user asked to stop; backends check it between batches.
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Quiet;
+
+impl Observer for Quiet {
+    fn epoch(&mut self, _stats: &EpochStats) {}
+}
+
+/// Why training did not produce a model.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TrainError {
+    /// The loss became NaN or infinite.
+    #[error("diverged: loss became {loss} in epoch {step} (try a smaller --lr)")]
+    Diverged {
+        /// The epoch (or iteration) where it happened.
+        step: usize,
+        /// The non-finite loss.
+        loss: f64,
+    },
+    /// The observer asked to stop.
+    #[error("interrupted")]
+    Cancelled,
+    /// The hyperparameters do not suit this backend.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The backend's own machinery failed.
+    #[error("{0}")]
+    Backend(String),
+}
+
+/// A trained model.
+pub trait FittedModel: Send {
+    /// Class probabilities, `images.len() x 10`, row-major.
+    fn predict_proba(&self, images: &Dataset) -> Result<Vec<f32>, TrainError>;
+
+    /// Number of trainable parameters.
+    fn param_count(&self) -> usize;
+
+    /// The most probable class of each image.
+    fn predict(&self, images: &Dataset) -> Result<Vec<u8>, TrainError> {
+        Ok(argmax_rows(&self.predict_proba(images)?))
+    }
+
+    /// Writes the model to `path`, for backends that can; the caller chooses where.
+    fn save(&self, path: &Path) -> Result<(), TrainError> {
+        Err(TrainError::Backend(format!(
+            "{}: this backend cannot save its models",
+            path.display()
+        )))
+    }
+}
+
+/// The index of the largest value (the first one on ties; 0 for an empty or all-NaN row).
+pub fn argmax(row: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &p) in row.iter().enumerate() {
+        if p > row[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// The most probable class of each row of 10 probabilities.
+pub fn argmax_rows(proba: &[f32]) -> Vec<u8> {
+    proba
+        .chunks_exact(N_CLASSES)
+        .map(|row| argmax(row) as u8)
+        .collect()
+}
+
+/// Probabilities below this are clipped before taking the log, as Keras does, so that one
+/// confidently wrong image cannot make the mean loss infinite.
+pub const PROBABILITY_FLOOR: f32 = 1e-7;
+
+/// Mean cross-entropy and accuracy of `proba` (`n x 10`) against `labels`.
+pub fn loss_and_accuracy(proba: &[f32], labels: &[u8]) -> (f64, f64) {
+    if labels.is_empty() {
+        return (0.0, 0.0);
+    }
+    let (mut loss, mut correct) = (0.0f64, 0usize);
+    for (row, &label) in proba.chunks_exact(N_CLASSES).zip(labels) {
+        loss -= f64::from(row[usize::from(label)].max(PROBABILITY_FLOOR)).ln();
+        correct += usize::from(argmax(row) == usize::from(label));
+    }
+    let n = labels.len() as f64;
+    (loss / n, correct as f64 / n)
+}
+
+/// A way to train an MNIST classifier.
+pub trait Backend: Send + Sync {
+    /// Short name used on the command line and in reports, e.g. `scratch`.
+    fn name(&self) -> &str;
+
+    /// One-line description of the model, e.g. `MLP 784-128-10, ReLU, SGD`.
+    fn model(&self) -> String;
+
+    /// The hyperparameters this backend trains with unless told otherwise.
+    fn defaults(&self) -> Hyperparams;
+
+    /// Trains and returns the fitted model, reporting every epoch to `observer`.
+    fn train(
+        &self,
+        hp: &ValidHyperparams,
+        data: &TrainData<'_>,
+        observer: &mut dyn Observer,
+    ) -> Result<Box<dyn FittedModel>, TrainError>;
+
+    /// Validates hyperparameters; backends with extra requirements extend this.
+    fn check(&self, hp: Hyperparams) -> Result<ValidHyperparams, ConfigError> {
+        hp.check()
+    }
+
+    /// What a history point counts.
+    fn history_unit(&self) -> HistoryUnit {
+        HistoryUnit::Epoch
+    }
+
+    /// Backend-specific settings, recorded with each run (e.g. device, float type).
+    fn settings(&self) -> BTreeMap<String, String> {
+        BTreeMap::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loss_and_accuracy_of_known_probabilities() {
+        let mut proba = vec![0.0f32; 20];
+        proba[2] = 1.0; // image 0: certain of class 2, right
+        proba[10] = 0.5; // image 1: torn between 0 and 1, label 1: wrong (first max wins)
+        proba[11] = 0.5;
+        let (loss, acc) = loss_and_accuracy(&proba, &[2, 1]);
+        assert_eq!(acc, 0.5);
+        assert!((loss - 0.5f64.ln().abs() / 2.0).abs() < 1e-6, "{loss}");
+        let (loss, _) = loss_and_accuracy(&proba, &[3, 1]);
+        assert!(loss.is_finite() && loss > 7.0);
+    }
+
+    #[test]
+    fn argmax_takes_the_first_maximum() {
+        let mut proba = vec![0.0f32; 20];
+        proba[3] = 0.9;
+        proba[10 + 7] = 0.5;
+        proba[10 + 8] = 0.5;
+        assert_eq!(argmax_rows(&proba), vec![3, 7]);
+    }
+}

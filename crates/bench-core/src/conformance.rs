@@ -1,0 +1,150 @@
+//! The contract every backend must meet, written once and run by each backend crate on synthetic
+//! data through [`conformance_suite!`](crate::conformance_suite).
+
+use mnist_data::{Split, SplitKind, SplitSpec, synth};
+
+use crate::backend::{Backend, Quiet};
+use crate::config::{ConfigError, Hyperparams};
+use crate::run::{RunRecord, RunStatus, prepare, run};
+
+/// A small synthetic split: 1,200 training, 300 validation and 500 test images.
+pub fn synthetic_split(seed: u64) -> Split {
+    let train = synth::separable(1500, seed);
+    let test = synth::separable(500, seed.wrapping_add(1));
+    let spec = SplitSpec {
+        kind: SplitKind::Standard,
+        seed,
+        validation_fraction: 0.2,
+    };
+    Split::new(&train, &test, spec).expect("synthetic split is valid")
+}
+
+fn run_ok(backend: &dyn Backend, hp: &Hyperparams, split: &Split) -> RunRecord {
+    let valid = prepare(backend, hp.clone()).expect("test hyperparameters are valid");
+    let record = run(backend, &valid, split, &mut Quiet);
+    assert_eq!(
+        record.status,
+        RunStatus::Ok,
+        "{} failed on synthetic data",
+        backend.name()
+    );
+    record
+}
+
+/// Learns a separable 10-class problem far above chance, predicts one label per image and reports
+/// every epoch.
+pub fn learns_separable_problem(backend: &dyn Backend, hp: &Hyperparams) {
+    let split = synthetic_split(11);
+    let record = run_ok(backend, hp, &split);
+    let m = record.metrics.as_ref().expect("ok runs have metrics");
+    assert!(
+        m.test_accuracy >= 0.9,
+        "{}: test accuracy {} on a separable problem",
+        backend.name(),
+        m.test_accuracy
+    );
+    assert_eq!(m.test_predictions.len(), split.test.len());
+    assert!(m.test_predictions.iter().all(|&p| p < 10));
+    for row in m.test_probabilities.chunks_exact(10) {
+        let sum: f32 = row.iter().sum();
+        assert!((sum - 1.0).abs() < 1e-3, "probabilities sum to {sum}");
+    }
+    assert!(m.param_count > 0);
+    assert!(!record.history.is_empty(), "no history reported");
+    assert!(record.history.iter().all(|s| s.train_loss.is_finite()));
+    assert!(
+        record
+            .history
+            .iter()
+            .all(|s| s.validation_accuracy.is_some())
+    );
+}
+
+/// The same seed gives identical predictions and history metrics.
+pub fn same_seed_same_result(backend: &dyn Backend, hp: &Hyperparams) {
+    let split = synthetic_split(12);
+    let a = run_ok(backend, hp, &split);
+    let b = run_ok(backend, hp, &split);
+    let metrics = |r: &RunRecord| {
+        let m = r.metrics.clone().expect("ok runs have metrics");
+        (
+            m.test_predictions,
+            m.test_probabilities,
+            m.train_accuracy,
+            m.validation_accuracy,
+        )
+    };
+    assert_eq!(
+        metrics(&a),
+        metrics(&b),
+        "{}: same seed, different results",
+        backend.name()
+    );
+    let losses = |r: &RunRecord| r.history.iter().map(|s| s.train_loss).collect::<Vec<_>>();
+    assert_eq!(losses(&a), losses(&b));
+}
+
+/// Invalid hyperparameters are rejected by [`prepare`]; training only accepts what it returns.
+pub fn rejects_invalid_config(backend: &dyn Backend, hp: &Hyperparams) {
+    let mut bad = vec![(
+        Hyperparams {
+            epochs: 0,
+            ..hp.clone()
+        },
+        "--epochs",
+    )];
+    if hp.batch_size.is_some() {
+        bad.push((
+            Hyperparams {
+                batch_size: Some(0),
+                ..hp.clone()
+            },
+            "--batch-size",
+        ));
+    }
+    if hp.learning_rate.is_some() {
+        for lr in [0.0, -0.1, f64::NAN] {
+            bad.push((
+                Hyperparams {
+                    learning_rate: Some(lr),
+                    ..hp.clone()
+                },
+                "--lr",
+            ));
+        }
+    }
+    for (config, flag) in bad {
+        let err: ConfigError = match prepare(backend, config.clone()) {
+            Ok(_) => panic!("{}: accepted {config:?}", backend.name()),
+            Err(e) => e,
+        };
+        assert!(err.to_string().contains(flag), "{}: {err}", backend.name());
+    }
+    assert!(prepare(backend, hp.clone()).is_ok());
+}
+
+/// Instantiates the conformance suite as `#[test]`s: `conformance_suite!(make_backend(), test_hyperparams())`.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($backend:expr, $hp:expr) => {
+        mod conformance {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[test]
+            fn learns_separable_problem() {
+                $crate::conformance::learns_separable_problem(&$backend, &$hp);
+            }
+
+            #[test]
+            fn same_seed_same_result() {
+                $crate::conformance::same_seed_same_result(&$backend, &$hp);
+            }
+
+            #[test]
+            fn rejects_invalid_config() {
+                $crate::conformance::rejects_invalid_config(&$backend, &$hp);
+            }
+        }
+    };
+}

@@ -1,0 +1,18 @@
+//! The contract between the comparison and its backends: validated hyperparameters, the
+//! [`Backend`] and [`FittedModel`] traits, the runner that turns a training run into a
+//! [`RunRecord`], and the conformance suite every backend crate runs.
+//!
+//! This crate knows nothing of any particular backend, of files or of reports.
+
+pub mod backend;
+pub mod config;
+pub mod conformance;
+pub mod run;
+
+pub use backend::{
+    Backend, EpochStats, FittedModel, HistoryUnit, Observer, Quiet, TrainData, TrainError, argmax,
+    argmax_rows, loss_and_accuracy,
+};
+pub use config::{ConfigError, Hyperparams, Overrides, ValidHyperparams};
+pub use mnist_data;
+pub use run::{Metrics, RunRecord, RunStatus, accuracy, prepare, run};

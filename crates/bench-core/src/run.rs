@@ -1,0 +1,239 @@
+//! Running a backend on a split and recording the outcome, success or failure.
+//!
+//! The runner owns the protocol: hyperparameters are checked before anything trains; the test set
+//! is touched once, after training; a backend that errors, panics, diverges or ends at chance level
+//! yields a failed record with the reason instead of taking the whole comparison down.
+
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
+
+use mnist_data::{Dataset, N_CLASSES, Split, SplitKind};
+use serde::{Deserialize, Serialize};
+
+use crate::backend::{
+    Backend, EpochStats, FittedModel, HistoryUnit, Observer, TrainData, TrainError, argmax_rows,
+};
+use crate::config::{ConfigError, Hyperparams, ValidHyperparams};
+
+/// Whether a run produced a usable model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Trained and evaluated.
+    Ok,
+    /// No usable model; `reason` says why.
+    Failed {
+        /// What went wrong, in one line.
+        reason: String,
+    },
+}
+
+/// Final metrics of a successful run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// Accuracy on the whole training set after training.
+    pub train_accuracy: f64,
+    /// Accuracy on the validation set after training, if one was held out.
+    pub validation_accuracy: Option<f64>,
+    /// Accuracy on the test set, measured once.
+    pub test_accuracy: f64,
+    /// Wall-clock seconds spent in training (per-epoch validation included).
+    pub training_seconds: f64,
+    /// Test images classified per second.
+    pub predictions_per_second: f64,
+    /// Trainable parameters.
+    pub param_count: usize,
+    /// Predicted class of each test image, in test-set order.
+    pub test_predictions: Vec<u8>,
+    /// Class probabilities of each test image (`n x 10`); kept in memory for the report, not saved.
+    #[serde(skip)]
+    pub test_probabilities: Vec<f32>,
+}
+
+/// Everything about one backend's run with one seed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Backend name.
+    pub backend: String,
+    /// Model description.
+    pub model: String,
+    /// The hyperparameters trained with.
+    pub hyperparams: Hyperparams,
+    /// Backend-specific settings.
+    pub settings: BTreeMap<String, String>,
+    /// The split protocol.
+    pub split: String,
+    /// What a history point counts.
+    pub history_unit: HistoryUnit,
+    /// One entry per epoch (or iteration budget).
+    pub history: Vec<EpochStats>,
+    /// Ok or failed.
+    pub status: RunStatus,
+    /// Present when the status is ok.
+    pub metrics: Option<Metrics>,
+}
+
+impl RunRecord {
+    /// Whether the run succeeded.
+    pub fn is_ok(&self) -> bool {
+        self.status == RunStatus::Ok
+    }
+}
+
+/// Below this test accuracy a model is no better than guessing a few classes: twice chance.
+pub const MIN_USEFUL_ACCURACY: f64 = 2.0 / N_CLASSES as f64;
+
+/// Checks `hp` for `backend`: the one place where invalid configurations stop, before training.
+pub fn prepare(backend: &dyn Backend, hp: Hyperparams) -> Result<ValidHyperparams, ConfigError> {
+    backend.check(hp)
+}
+
+/// Trains `backend` on `split`, evaluates it and records the outcome. Never panics because of the
+/// backend: errors, panics, divergence and chance-level models become failed records.
+pub fn run(
+    backend: &dyn Backend,
+    hp: &ValidHyperparams,
+    split: &Split,
+    observer: &mut dyn Observer,
+) -> RunRecord {
+    let mut recorder = Recorder {
+        inner: observer,
+        history: Vec::new(),
+    };
+    let outcome = train_and_evaluate(backend, hp, split, &mut recorder);
+    let history = recorder.history;
+    let (status, metrics) = match outcome {
+        Ok(m) => (RunStatus::Ok, Some(m)),
+        Err(reason) => (RunStatus::Failed { reason }, None),
+    };
+    RunRecord {
+        backend: backend.name().to_string(),
+        model: backend.model(),
+        hyperparams: hp.get().clone(),
+        settings: backend.settings(),
+        split: split_name(split.spec.kind),
+        history_unit: backend.history_unit(),
+        history,
+        status,
+        metrics,
+    }
+}
+
+fn split_name(kind: SplitKind) -> String {
+    kind.name().to_string()
+}
+
+fn train_and_evaluate(
+    backend: &dyn Backend,
+    hp: &ValidHyperparams,
+    split: &Split,
+    recorder: &mut Recorder<'_>,
+) -> Result<Metrics, String> {
+    let data = TrainData {
+        train: &split.train,
+        validation: (!split.validation.is_empty()).then_some(&split.validation),
+    };
+    let started = Instant::now();
+    let model = guarded(|| backend.train(hp, &data, recorder))?;
+    let training_seconds = started.elapsed().as_secs_f64();
+    if let Some(bad) = recorder.history.iter().find(|s| !s.train_loss.is_finite()) {
+        return Err(TrainError::Diverged {
+            step: bad.step,
+            loss: bad.train_loss,
+        }
+        .to_string());
+    }
+
+    let model = model.as_ref();
+    let train_accuracy = evaluate(model, &split.train)?.0;
+    let validation_accuracy = match data.validation {
+        Some(v) => Some(evaluate(model, v)?.0),
+        None => None,
+    };
+    let started = Instant::now();
+    let (test_accuracy, test_probabilities) = evaluate(model, &split.test)?;
+    let predictions_per_second =
+        split.test.len() as f64 / started.elapsed().as_secs_f64().max(1e-9);
+    if test_accuracy < MIN_USEFUL_ACCURACY {
+        return Err(format!(
+            "model is at chance level: test accuracy {:.2}% (below {:.0}%)",
+            100.0 * test_accuracy,
+            100.0 * MIN_USEFUL_ACCURACY
+        ));
+    }
+    Ok(Metrics {
+        train_accuracy,
+        validation_accuracy,
+        test_accuracy,
+        training_seconds,
+        predictions_per_second,
+        param_count: model.param_count(),
+        test_predictions: argmax_rows(&test_probabilities),
+        test_probabilities,
+    })
+}
+
+/// Accuracy and probabilities of `model` on `data`; non-finite probabilities are an error.
+fn evaluate(model: &dyn FittedModel, data: &Dataset) -> Result<(f64, Vec<f32>), String> {
+    let proba = guarded(|| model.predict_proba(data))?;
+    if proba.len() != data.len() * N_CLASSES {
+        return Err(format!(
+            "predict_proba returned {} values for {} images",
+            proba.len(),
+            data.len()
+        ));
+    }
+    if proba.iter().any(|p| !p.is_finite()) {
+        return Err("model predicts non-finite probabilities".to_string());
+    }
+    Ok((accuracy(&argmax_rows(&proba), data.labels()), proba))
+}
+
+/// Runs `f`, turning both its error and a panic inside it into a one-line reason.
+fn guarded<T>(f: impl FnOnce() -> Result<T, TrainError>) -> Result<T, String> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic payload".to_string());
+            Err(format!("panicked: {msg}"))
+        }
+    }
+}
+
+/// Fraction of `predictions` equal to `labels`.
+pub fn accuracy(predictions: &[u8], labels: &[u8]) -> f64 {
+    if labels.is_empty() {
+        return 0.0;
+    }
+    let correct = predictions
+        .iter()
+        .zip(labels)
+        .filter(|(p, l)| p == l)
+        .count();
+    correct as f64 / labels.len() as f64
+}
+
+struct Recorder<'a> {
+    inner: &'a mut dyn Observer,
+    history: Vec<EpochStats>,
+}
+
+impl Observer for Recorder<'_> {
+    fn epoch(&mut self, stats: &EpochStats) {
+        self.history.push(stats.clone());
+        self.inner.epoch(stats);
+    }
+
+    fn batch(&mut self, done: usize, total: usize) {
+        self.inner.batch(done, total);
+    }
+
+    fn cancelled(&self) -> bool {
+        self.inner.cancelled()
+    }
+}
