@@ -1,0 +1,282 @@
+//! The notebook's Keras network in burn: Dense 128 ReLU, Dropout 0.2, Dense 64 ReLU, Dropout 0.2,
+//! Dense 10, softmax cross-entropy, Adam (lr 1e-3), batches of 32, 20 epochs, reshuffled every
+//! epoch with the run's seed; validation and test run with dropout off.
+//!
+//! The burn device is chosen at run time ([`BurnDevice`]): the `burn-ndarray` CPU backend by
+//! default (the one the project was specified with), or Flex, burn's newer pure-Rust CPU
+//! backend. GPU devices sit behind the `cuda` and `wgpu` cargo features, compiled out by default.
+//!
+//! Layout, as in burn's examples: [`model`] (the network), [`data`] (batches to tensors),
+//! [`training`] (the loop).
+
+pub mod data;
+pub mod model;
+pub mod training;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Mutex;
+
+use bench_core::{
+    Backend, ConfigError, FittedModel, Hyperparams, Observer, TrainData, TrainError,
+    ValidHyperparams,
+};
+use burn::module::Module;
+use burn::prelude::*;
+use burn::store::ModuleRecord;
+use mnist_data::Dataset;
+
+pub use model::{Mlp, MlpShape};
+
+/// Where burn runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BurnDevice {
+    /// The `burn-ndarray` CPU backend (deprecated upstream in favour of Flex, still the default here).
+    #[default]
+    Ndarray,
+    /// Flex, burn's pure-Rust CPU backend.
+    Flex,
+    /// The first CUDA GPU (`cuda` feature).
+    #[cfg(feature = "cuda")]
+    Cuda,
+    /// The default wgpu adapter (`wgpu` feature).
+    #[cfg(feature = "wgpu")]
+    Wgpu,
+}
+
+impl BurnDevice {
+    /// Every device compiled in.
+    pub fn all() -> Vec<BurnDevice> {
+        vec![
+            Self::Ndarray,
+            Self::Flex,
+            #[cfg(feature = "cuda")]
+            Self::Cuda,
+            #[cfg(feature = "wgpu")]
+            Self::Wgpu,
+        ]
+    }
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ndarray => "ndarray",
+            Self::Flex => "flex",
+            #[cfg(feature = "cuda")]
+            Self::Cuda => "cuda",
+            #[cfg(feature = "wgpu")]
+            Self::Wgpu => "wgpu",
+        }
+    }
+
+    /// The burn device (without autodiff).
+    pub fn device(self) -> Device {
+        match self {
+            // Deprecated upstream, but it is the backend this project was specified with.
+            #[allow(deprecated)]
+            Self::Ndarray => Device::ndarray(),
+            Self::Flex => Device::flex(),
+            #[cfg(feature = "cuda")]
+            Self::Cuda => Device::cuda(0),
+            #[cfg(feature = "wgpu")]
+            Self::Wgpu => Device::wgpu(Default::default()),
+        }
+    }
+}
+
+impl fmt::Display for BurnDevice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for BurnDevice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let all = Self::all();
+        all.iter().copied().find(|d| d.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|d| d.name()).collect();
+            format!(
+                "unknown burn device {s:?}; available: {} (GPU devices need the cuda or wgpu cargo feature)",
+                names.join(", ")
+            )
+        })
+    }
+}
+
+/// The burn backend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BurnBackend {
+    /// Where to run.
+    pub device: BurnDevice,
+    /// The network.
+    pub shape: MlpShape,
+}
+
+impl Default for BurnBackend {
+    fn default() -> Self {
+        Self {
+            device: BurnDevice::default(),
+            shape: MlpShape {
+                hidden: vec![128, 64],
+                dropout: 0.2,
+            },
+        }
+    }
+}
+
+/// burn seeds its random state per backend, possibly globally, so two trainings at once in one
+/// process would draw from each other's stream; runs are serialised to stay reproducible.
+static TRAINING: Mutex<()> = Mutex::new(());
+
+impl Backend for BurnBackend {
+    fn name(&self) -> &str {
+        "burn"
+    }
+
+    fn model(&self) -> String {
+        let hidden: Vec<String> = self.shape.hidden.iter().map(usize::to_string).collect();
+        format!(
+            "MLP 784-{}-10, ReLU, dropout {}; Adam (burn, {})",
+            hidden.join("-"),
+            self.shape.dropout,
+            self.device
+        )
+    }
+
+    fn defaults(&self) -> Hyperparams {
+        Hyperparams {
+            seed: 0,
+            epochs: 20,
+            batch_size: Some(32),
+            learning_rate: Some(1e-3),
+        }
+    }
+
+    fn check(&self, hp: Hyperparams) -> Result<ValidHyperparams, ConfigError> {
+        let valid = hp.check()?;
+        valid.minibatch(self.name())?;
+        if self.shape.hidden.is_empty() || self.shape.hidden.contains(&0) {
+            return Err(ConfigError::Invalid(format!(
+                "burn: hidden layer sizes must be positive, got {:?}",
+                self.shape.hidden
+            )));
+        }
+        if !(0.0..1.0).contains(&self.shape.dropout) {
+            return Err(ConfigError::Invalid(format!(
+                "burn: dropout must be in [0, 1), got {}",
+                self.shape.dropout
+            )));
+        }
+        Ok(valid)
+    }
+
+    fn settings(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            ("device".to_string(), self.device.to_string()),
+            ("dropout".to_string(), self.shape.dropout.to_string()),
+            (
+                "optimizer".to_string(),
+                "Adam(beta1 0.9, beta2 0.999, eps 1e-7)".to_string(),
+            ),
+        ])
+    }
+
+    fn train(
+        &self,
+        hp: &ValidHyperparams,
+        data: &TrainData<'_>,
+        observer: &mut dyn Observer,
+    ) -> Result<Box<dyn FittedModel>, TrainError> {
+        let (batch_size, learning_rate) = hp.minibatch(self.name())?;
+        let opts = training::AdamOptions {
+            epochs: hp.get().epochs,
+            batch_size,
+            learning_rate,
+            seed: hp.get().seed,
+            shape: self.shape.clone(),
+        };
+        let _serial = TRAINING.lock().unwrap_or_else(|e| e.into_inner());
+        let model = training::train(&self.device.device(), data, &opts, observer)?;
+        Ok(Box::new(FittedBurn { model }))
+    }
+}
+
+/// A trained burn MLP, on its (non-autodiff) device.
+#[derive(Debug)]
+pub struct FittedBurn {
+    model: Mlp,
+}
+
+impl FittedBurn {
+    /// Writes the weights to a burnpack file.
+    pub fn save(&self, path: &Path) -> Result<(), TrainError> {
+        self.model
+            .clone()
+            .into_record()
+            .save(path)
+            .map_err(|e| TrainError::Backend(format!("{}: {e:?}", path.display())))
+    }
+
+    /// Reads weights saved by [`FittedBurn::save`] into a network of `shape` on `device`.
+    pub fn load(path: &Path, shape: &MlpShape, device: BurnDevice) -> Result<Self, TrainError> {
+        let record = ModuleRecord::load(path)
+            .map_err(|e| TrainError::Backend(format!("{}: {e:?}", path.display())))?;
+        let model = Mlp::new(shape, &device.device())
+            .try_load_record(record)
+            .map_err(|e| TrainError::Backend(format!("{}: {e:?}", path.display())))?;
+        Ok(Self { model })
+    }
+}
+
+impl FittedModel for FittedBurn {
+    fn predict_proba(&self, images: &Dataset) -> Result<Vec<f32>, TrainError> {
+        training::predict_proba(&self.model, images)
+    }
+
+    fn param_count(&self) -> usize {
+        self.model.num_params()
+    }
+
+    fn save(&self, path: &Path) -> Result<(), TrainError> {
+        FittedBurn::save(self, path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quick() -> Hyperparams {
+        Hyperparams {
+            epochs: 3,
+            learning_rate: Some(3e-3),
+            ..BurnBackend::default().defaults()
+        }
+    }
+
+    bench_core::conformance_suite!(BurnBackend::default(), quick());
+
+    mod flex {
+        use super::*;
+        bench_core::conformance_suite!(
+            BurnBackend {
+                device: BurnDevice::Flex,
+                ..BurnBackend::default()
+            },
+            quick()
+        );
+    }
+
+    #[test]
+    fn device_names_round_trip_and_unknown_ones_are_explained() {
+        for d in BurnDevice::all() {
+            assert_eq!(d.name().parse::<BurnDevice>().unwrap(), d);
+        }
+        let err = "tpu".parse::<BurnDevice>().unwrap_err();
+        assert!(err.contains("ndarray, flex"), "{err}");
+    }
+}

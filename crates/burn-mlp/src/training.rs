@@ -1,0 +1,127 @@
+//! The training loop, written out by hand (as in burn's custom-training-loop example) so that
+//! every epoch's numbers reach the observer.
+
+use std::time::Instant;
+
+use bench_core::{EpochStats, Observer, TrainData, TrainError, loss_and_accuracy};
+use burn::nn::loss::CrossEntropyLoss;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::prelude::*;
+use mnist_data::{Dataset, N_CLASSES, Rng};
+
+use crate::data;
+use crate::model::{Mlp, MlpShape};
+
+/// Rows per forward pass when evaluating.
+const EVAL_ROWS: usize = 1000;
+
+/// What the loop needs to know.
+#[derive(Debug, Clone)]
+pub struct AdamOptions {
+    /// Passes over the training set.
+    pub epochs: usize,
+    /// Images per step.
+    pub batch_size: usize,
+    /// Adam's step size.
+    pub learning_rate: f64,
+    /// Seed of initialisation, shuffles and dropout.
+    pub seed: u64,
+    /// The network.
+    pub shape: MlpShape,
+}
+
+/// Trains a fresh network on `device` (a non-autodiff device; gradients are added here) and
+/// returns the evaluation copy of the result (dropout off, no autodiff).
+pub fn train(
+    device: &Device,
+    data: &TrainData<'_>,
+    opts: &AdamOptions,
+    observer: &mut dyn Observer,
+) -> Result<Mlp, TrainError> {
+    let device = device.clone().autodiff();
+    device.seed(opts.seed);
+    let mut model = Mlp::new(&opts.shape, &device);
+    // Keras' Adam defaults, which the notebook used: epsilon 1e-7 (burn's default is 1e-5).
+    let mut optim = AdamConfig::new().with_epsilon(1e-7).init();
+    let loss_fn = CrossEntropyLoss::new(None, &device);
+    let mut rng = Rng::derive(opts.seed, "burn-shuffle");
+    let mut buffer = Vec::new();
+    let n = data.train.len();
+    let n_batches = n.div_ceil(opts.batch_size);
+
+    for epoch in 1..=opts.epochs {
+        let started = Instant::now();
+        let order = rng.permutation(n);
+        let mut loss_sum = 0.0f64;
+        let mut correct = 0usize;
+        for (step, indices) in order.chunks(opts.batch_size).enumerate() {
+            let x = data::images(data.train, indices, &mut buffer, &device);
+            let y = data::labels(data.train, indices, &device);
+            let logits = model.forward(x);
+            let loss = loss_fn.forward(logits.clone(), y);
+            let batch_loss = f64::from(loss.clone().into_scalar::<f32>());
+            if !batch_loss.is_finite() {
+                return Err(TrainError::Diverged {
+                    step: epoch,
+                    loss: batch_loss,
+                });
+            }
+            loss_sum += batch_loss * indices.len() as f64;
+            correct += count_correct(&logits.detach().into_data(), data.train, indices)?;
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(opts.learning_rate, model, grads);
+            observer.batch(step + 1, n_batches);
+            if observer.cancelled() {
+                return Err(TrainError::Cancelled);
+            }
+        }
+        let (validation_loss, validation_accuracy) = match data.validation {
+            Some(v) => {
+                let (loss, acc) = loss_and_accuracy(&predict_proba(&model.valid(), v)?, v.labels());
+                (Some(loss), Some(acc))
+            }
+            None => (None, None),
+        };
+        observer.epoch(&EpochStats {
+            step: epoch,
+            train_loss: loss_sum / n as f64,
+            train_accuracy: correct as f64 / n as f64,
+            validation_loss,
+            validation_accuracy,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
+    Ok(model.valid())
+}
+
+fn to_vec(data: &TensorData) -> Result<Vec<f32>, TrainError> {
+    data.try_to_vec::<f32>()
+        .map_err(|e| TrainError::Backend(format!("reading a tensor: {e:?}")))
+}
+
+fn count_correct(
+    logits: &TensorData,
+    train: &Dataset,
+    indices: &[usize],
+) -> Result<usize, TrainError> {
+    let logits = to_vec(logits)?;
+    Ok(logits
+        .chunks_exact(N_CLASSES)
+        .zip(indices)
+        .filter(|(row, i)| bench_core::argmax(row) == usize::from(train.labels()[**i]))
+        .count())
+}
+
+/// Class probabilities of every image in `data` (`n x 10`), dropout off.
+pub fn predict_proba(model: &Mlp, data: &Dataset) -> Result<Vec<f32>, TrainError> {
+    let device = model.devices().into_iter().next().unwrap_or_default();
+    let mut buffer = Vec::new();
+    let mut out = Vec::with_capacity(data.len() * N_CLASSES);
+    let all: Vec<usize> = (0..data.len()).collect();
+    for indices in all.chunks(EVAL_ROWS) {
+        let x = data::images(data, indices, &mut buffer, &device);
+        let proba = burn::tensor::activation::softmax(model.forward(x), 1);
+        out.extend(to_vec(&proba.into_data())?);
+    }
+    Ok(out)
+}

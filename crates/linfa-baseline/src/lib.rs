@@ -1,0 +1,428 @@
+//! The classical baseline: multinomial logistic regression with `linfa-logistic`, standing in for
+//! scikit-learn's `LogisticRegression`. Pixels are scaled to [0, 1].
+//!
+//! # Regularisation that matches scikit-learn
+//! scikit-learn minimises `C * sum_i CE_i + ||W||^2 / 2` (recent versions divide the whole
+//! objective by the sample count, which moves no minimum). linfa-logistic minimises
+//! `sum_i CE_i + alpha/2 * ||W||^2`, also summed over samples and also leaving the intercept
+//! unpenalised. Dividing scikit-learn's objective by `C` gives linfa's with `alpha = 1 / C`, so
+//! scikit-learn's default `C = 1.0` is `alpha = 1.0` here, the default of [`LinfaBackend`].
+//!
+//! # No epochs
+//! L-BFGS has no epochs. The history records validation metrics after growing iteration budgets
+//! (10, 25, 50 and 100 iterations by default), labelled as iterations. linfa does not expose the
+//! optimiser's intermediate states, so each budget continues from the previous one's weights
+//! (`initial_params`); L-BFGS's curvature memory restarts at each checkpoint. `--epochs N` sets the
+//! total iteration budget.
+//!
+//! # f32 and f64
+//! See [`Precision`]: in f32, linfa-logistic 0.8.1 can return its starting point (all-zero
+//! weights, a model at chance level) without an error. The backend detects that and fails the
+//! run instead of reporting it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Instant;
+
+use bench_core::{
+    Backend, ConfigError, EpochStats, FittedModel, HistoryUnit, Hyperparams, Observer, TrainData,
+    TrainError, ValidHyperparams, loss_and_accuracy,
+};
+use linfa::prelude::*;
+use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
+use mnist_data::{Dataset, IMAGE_PIXELS, N_CLASSES};
+use ndarray_linfa::{Array1, Array2, ArrayView2, Axis, concatenate};
+
+/// Floating-point type of the features and weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precision {
+    /// Single precision.
+    F32,
+    /// Double precision.
+    #[default]
+    F64,
+}
+
+impl fmt::Display for Precision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::F32 => "f32",
+            Self::F64 => "f64",
+        })
+    }
+}
+
+impl FromStr for Precision {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "f32" => Ok(Self::F32),
+            "f64" => Ok(Self::F64),
+            other => Err(format!("unknown precision {other:?}; expected f32 or f64")),
+        }
+    }
+}
+
+/// The linfa backend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinfaBackend {
+    /// L2 penalty on linfa's summed objective; `1 / C` in scikit-learn's terms.
+    pub alpha: f64,
+    /// Float type of features and weights.
+    pub precision: Precision,
+    /// Iteration budgets at which the history records a point; the last is `epochs`.
+    pub checkpoints: Vec<usize>,
+}
+
+impl Default for LinfaBackend {
+    fn default() -> Self {
+        Self {
+            alpha: 1.0,
+            precision: Precision::default(),
+            checkpoints: vec![10, 25, 50],
+        }
+    }
+}
+
+impl LinfaBackend {
+    /// The budgets actually used for a total of `total` iterations.
+    fn budgets(&self, total: usize) -> Vec<usize> {
+        let mut budgets: Vec<usize> = self
+            .checkpoints
+            .iter()
+            .copied()
+            .filter(|&b| b > 0 && b < total)
+            .collect();
+        budgets.sort_unstable();
+        budgets.dedup();
+        budgets.push(total);
+        budgets
+    }
+}
+
+impl Backend for LinfaBackend {
+    fn name(&self) -> &str {
+        "linfa"
+    }
+
+    fn model(&self) -> String {
+        format!(
+            "multinomial logistic regression, L-BFGS, alpha {} (linfa-logistic, {})",
+            self.alpha, self.precision
+        )
+    }
+
+    fn defaults(&self) -> Hyperparams {
+        Hyperparams {
+            seed: 0,
+            epochs: 100,
+            batch_size: None,
+            learning_rate: None,
+        }
+    }
+
+    fn check(&self, hp: Hyperparams) -> Result<ValidHyperparams, ConfigError> {
+        if !(self.alpha.is_finite() && self.alpha >= 0.0) {
+            return Err(ConfigError::Invalid(format!(
+                "linfa: alpha must be a non-negative finite number, got {}",
+                self.alpha
+            )));
+        }
+        hp.check()
+    }
+
+    fn history_unit(&self) -> HistoryUnit {
+        HistoryUnit::Iteration
+    }
+
+    fn settings(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            ("alpha".to_string(), self.alpha.to_string()),
+            ("precision".to_string(), self.precision.to_string()),
+            (
+                "solver".to_string(),
+                "L-BFGS (memory 10, More-Thuente), warm restarts at checkpoints".to_string(),
+            ),
+        ])
+    }
+
+    fn train(
+        &self,
+        hp: &ValidHyperparams,
+        data: &TrainData<'_>,
+        observer: &mut dyn Observer,
+    ) -> Result<Box<dyn FittedModel>, TrainError> {
+        let budgets = self.budgets(hp.get().epochs);
+        match self.precision {
+            Precision::F32 => Ok(Box::new(fit::<f32>(
+                self.alpha as f32,
+                &budgets,
+                data,
+                observer,
+            )?)),
+            Precision::F64 => Ok(Box::new(fit::<f64>(self.alpha, &budgets, data, observer)?)),
+        }
+    }
+}
+
+/// The float types linfa-logistic supports. linfa-logistic's own float trait is private, so the
+/// generic code goes through this one, implemented for `f32` and `f64` by a macro.
+pub trait Float: linfa::Float + Send + Sync + 'static {
+    /// Converts a normalised pixel.
+    fn from_pixel(v: f32) -> Self;
+    /// Converts a probability.
+    fn to_probability(self) -> f32;
+    /// Runs L-BFGS for `iterations` from `start` (all zeros when `None`).
+    fn fit_budget(
+        dataset: &Features<Self>,
+        alpha: Self,
+        iterations: u64,
+        start: Option<Array2<Self>>,
+    ) -> Result<Model<Self>, linfa_logistic::error::Error>;
+    /// Class probabilities, one column per class seen in training.
+    fn probabilities(model: &Model<Self>, x: ArrayView2<'_, Self>) -> Array2<Self>;
+    /// Weights with the intercept as the last row, the shape `initial_params` takes.
+    fn stacked_weights(model: &Model<Self>) -> Array2<Self>;
+    /// The classes seen in training, in column order.
+    fn classes(model: &Model<Self>) -> &[usize];
+}
+
+/// The training set as linfa takes it.
+pub type Features<F> = DatasetBase<Array2<F>, Array1<usize>>;
+/// A fitted linfa-logistic model.
+pub type Model<F> = MultiFittedLogisticRegression<F, usize>;
+
+macro_rules! impl_float {
+    ($t:ty) => {
+        impl Float for $t {
+            fn from_pixel(v: f32) -> Self {
+                v as $t
+            }
+
+            fn to_probability(self) -> f32 {
+                self as f32
+            }
+
+            fn fit_budget(
+                dataset: &Features<Self>,
+                alpha: Self,
+                iterations: u64,
+                start: Option<Array2<Self>>,
+            ) -> Result<Model<Self>, linfa_logistic::error::Error> {
+                let mut params = MultiLogisticRegression::<$t>::default()
+                    .alpha(alpha)
+                    .max_iterations(iterations);
+                if let Some(w) = start {
+                    params = params.initial_params(w);
+                }
+                params.fit(dataset)
+            }
+
+            fn probabilities(model: &Model<Self>, x: ArrayView2<'_, Self>) -> Array2<Self> {
+                model.predict_probabilities(&x)
+            }
+
+            fn stacked_weights(model: &Model<Self>) -> Array2<Self> {
+                let intercept = model.intercept().view().insert_axis(Axis(0));
+                concatenate(Axis(0), &[model.params().view(), intercept])
+                    .expect("one intercept per class")
+            }
+
+            fn classes(model: &Model<Self>) -> &[usize] {
+                model.classes()
+            }
+        }
+    };
+}
+
+impl_float!(f32);
+impl_float!(f64);
+
+/// Rows converted at a time when predicting, so that only one full copy of the training features
+/// (the one linfa fits on) ever exists.
+const PREDICT_ROWS: usize = 4096;
+
+/// Features of `data[start..end]` in `F`, scaled to [0, 1].
+fn features<F: Float>(data: &Dataset, start: usize, end: usize) -> Array2<F> {
+    let values = data.range_f32(start, end);
+    Array2::from_shape_vec(
+        (end - start, IMAGE_PIXELS),
+        values.into_iter().map(F::from_pixel).collect(),
+    )
+    .expect("rows of 784 pixels")
+}
+
+fn fit<F: Float>(
+    alpha: F,
+    budgets: &[usize],
+    data: &TrainData<'_>,
+    observer: &mut dyn Observer,
+) -> Result<FittedLinfa<F>, TrainError> {
+    let x = features::<F>(data.train, 0, data.train.len());
+    let y: Array1<usize> = data
+        .train
+        .labels()
+        .iter()
+        .map(|&l| usize::from(l))
+        .collect();
+    let dataset: Features<F> = DatasetBase::new(x, y);
+    let mut weights: Option<Array2<F>> = None;
+    let mut done = 0;
+    let mut fitted = None;
+    for &budget in budgets {
+        let started = Instant::now();
+        let model = F::fit_budget(&dataset, alpha, (budget - done) as u64, weights.take())
+            .map_err(|e| TrainError::Backend(format!("linfa-logistic: {e}")))?;
+        let stacked = F::stacked_weights(&model);
+        if done == 0 && stacked.iter().all(|&v| v == F::zero()) {
+            return Err(TrainError::Backend(
+                "linfa-logistic: L-BFGS returned its all-zero starting point (its line search gave up on the \
+                 first iteration); the model would be at chance level"
+                    .to_string(),
+            ));
+        }
+        done = budget;
+        let model = FittedLinfa {
+            model,
+            n_weights: stacked.len(),
+        };
+        let train_proba = model.proba_of(dataset.records().view());
+        let (train_loss, train_accuracy) = loss_and_accuracy(&train_proba, data.train.labels());
+        let (validation_loss, validation_accuracy) = match data.validation {
+            Some(v) => {
+                let (l, a) = loss_and_accuracy(&model.predict_proba(v)?, v.labels());
+                (Some(l), Some(a))
+            }
+            None => (None, None),
+        };
+        observer.epoch(&EpochStats {
+            step: budget,
+            train_loss,
+            train_accuracy,
+            validation_loss,
+            validation_accuracy,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+        if !train_loss.is_finite() {
+            return Err(TrainError::Diverged {
+                step: budget,
+                loss: train_loss,
+            });
+        }
+        if observer.cancelled() {
+            return Err(TrainError::Cancelled);
+        }
+        weights = Some(stacked);
+        fitted = Some(model);
+    }
+    fitted.ok_or_else(|| TrainError::Backend("no iteration budget".into()))
+}
+
+/// A fitted linfa model.
+#[derive(Debug, Clone)]
+pub struct FittedLinfa<F: Float> {
+    model: Model<F>,
+    n_weights: usize,
+}
+
+impl<F: Float> FittedLinfa<F> {
+    /// Probabilities for `x`, as 10 columns even if a class was absent from training.
+    fn proba_of(&self, x: ArrayView2<'_, F>) -> Vec<f32> {
+        let p = F::probabilities(&self.model, x);
+        let mut out = vec![0.0f32; x.nrows() * N_CLASSES];
+        for (row, out) in p.rows().into_iter().zip(out.chunks_exact_mut(N_CLASSES)) {
+            for (&class, &v) in F::classes(&self.model).iter().zip(row) {
+                out[class] = v.to_probability();
+            }
+        }
+        out
+    }
+}
+
+impl<F: Float> FittedModel for FittedLinfa<F> {
+    fn predict_proba(&self, images: &Dataset) -> Result<Vec<f32>, TrainError> {
+        let mut out = Vec::with_capacity(images.len() * N_CLASSES);
+        let mut start = 0;
+        while start < images.len() {
+            let end = (start + PREDICT_ROWS).min(images.len());
+            out.extend(self.proba_of(features::<F>(images, start, end).view()));
+            start = end;
+        }
+        Ok(out)
+    }
+
+    fn param_count(&self) -> usize {
+        self.n_weights
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quick() -> Hyperparams {
+        Hyperparams {
+            epochs: 30,
+            ..LinfaBackend::default().defaults()
+        }
+    }
+
+    bench_core::conformance_suite!(LinfaBackend::default(), quick());
+
+    mod single_precision {
+        use super::*;
+        bench_core::conformance_suite!(
+            LinfaBackend {
+                precision: Precision::F32,
+                ..LinfaBackend::default()
+            },
+            quick()
+        );
+    }
+
+    #[test]
+    fn budgets_end_at_the_total_and_skip_larger_checkpoints() {
+        let b = LinfaBackend::default();
+        assert_eq!(b.budgets(100), vec![10, 25, 50, 100]);
+        assert_eq!(b.budgets(30), vec![10, 25, 30]);
+        assert_eq!(b.budgets(5), vec![5]);
+    }
+
+    #[test]
+    fn a_linfa_error_becomes_a_failed_run_and_the_next_run_goes_on() {
+        let split = bench_core::conformance::synthetic_split(5);
+        let good = LinfaBackend::default();
+        let hp = bench_core::prepare(&good, quick()).unwrap();
+        // An alpha that only linfa itself rejects, at fit time (check() would stop it earlier).
+        let broken = LinfaBackend {
+            alpha: f64::NAN,
+            ..good.clone()
+        };
+        let failed = bench_core::run(&broken, &hp, &split, &mut bench_core::Quiet);
+        match &failed.status {
+            bench_core::RunStatus::Failed { reason } => {
+                assert!(
+                    reason.starts_with("linfa-logistic: alpha must be"),
+                    "{reason}"
+                );
+            }
+            ok => panic!("expected a failed run, got {ok:?}"),
+        }
+        assert!(failed.metrics.is_none());
+        let next = bench_core::run(&good, &hp, &split, &mut bench_core::Quiet);
+        assert!(next.is_ok(), "{:?}", next.status);
+    }
+
+    #[test]
+    fn config_rejects_a_bad_alpha() {
+        let err = LinfaBackend {
+            alpha: -1.0,
+            ..LinfaBackend::default()
+        }
+        .check(quick())
+        .unwrap_err();
+        assert!(err.to_string().contains("alpha"), "{err}");
+    }
+}

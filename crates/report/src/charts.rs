@@ -1,0 +1,476 @@
+//! PNG charts drawn with plotters: learning curves, accuracy per backend, confusion matrices and
+//! grids of test images. Text uses the DejaVu Sans font shipped in `assets/`, so charts look the
+//! same on every machine, with or without system fonts.
+
+use std::path::Path;
+use std::sync::Once;
+
+use bench_core::{HistoryUnit, RunRecord};
+use mnist_data::{Dataset, N_CLASSES, SIDE};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::ReportError;
+use crate::stats::{BackendRuns, mean_curve};
+
+const FONT: &str = "sans-serif";
+
+/// Colours for backends, in report order (colour-blind friendly, from the Okabe-Ito palette).
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(213, 94, 0),
+];
+const WRONG: RGBColor = RGBColor(200, 30, 30);
+const RIGHT: RGBColor = RGBColor(40, 40, 40);
+
+/// The colour of the `i`th backend.
+pub fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+fn register_fonts() {
+    static FONTS: Once = Once::new();
+    FONTS.call_once(|| {
+        // Both are valid TrueType files compiled into the binary.
+        let _ = plotters::style::register_font(
+            FONT,
+            FontStyle::Normal,
+            include_bytes!("../assets/DejaVuSans.ttf"),
+        );
+        let _ = plotters::style::register_font(
+            FONT,
+            FontStyle::Bold,
+            include_bytes!("../assets/DejaVuSans-Bold.ttf"),
+        );
+    });
+}
+
+fn chart_error(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> ReportError + '_ {
+    move |e| ReportError::Chart {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// Runs `draw` on a white `width x height` canvas and saves it as PNG at `path`.
+fn canvas(
+    path: &Path,
+    (width, height): (u32, u32),
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), Box<dyn std::error::Error>>,
+) -> Result<(), ReportError> {
+    register_fonts();
+    let err = chart_error(path);
+    let root = BitMapBackend::new(path, (width, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    draw(&root).map_err(|e| err(&e))?;
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
+fn text(size: u32) -> TextStyle<'static> {
+    (FONT, size).into_font().color(&RIGHT)
+}
+
+fn bold(size: u32) -> TextStyle<'static> {
+    (FONT, size)
+        .into_font()
+        .style(FontStyle::Bold)
+        .color(&RIGHT)
+}
+
+/// `curves.png`: loss and accuracy, train (solid) and validation (dashed), per epoch for the
+/// epoch-based backends and, in a second row, per L-BFGS iteration budget for the others.
+pub fn curves(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportError> {
+    let rows: Vec<(HistoryUnit, &str)> = [
+        (HistoryUnit::Epoch, "epoch"),
+        (
+            HistoryUnit::Iteration,
+            "L-BFGS iterations (linfa has no epochs)",
+        ),
+    ]
+    .into_iter()
+    .filter(|(unit, _)| {
+        groups
+            .iter()
+            .any(|g| g.unit == *unit && g.ok().next().is_some())
+    })
+    .collect();
+    let height = 80 + 460 * rows.len().max(1) as u32;
+    canvas(path, (1400, height), |root| {
+        let (title, body) = root.split_vertically(80);
+        let seeds = groups.iter().map(|g| g.runs.len()).max().unwrap_or(1);
+        let subtitle = if seeds > 1 {
+            format!(
+                "mean over {seeds} seeds; solid: train (as trained, dropout on), dashed: validation"
+            )
+        } else {
+            "solid: train (as trained, dropout on), dashed: validation".to_string()
+        };
+        title.draw_text("Learning curves", &bold(30), (30, 12))?;
+        title.draw_text(&subtitle, &text(20), (30, 50))?;
+        for (row_area, (unit, xlabel)) in
+            body.split_evenly((rows.len().max(1), 1)).iter().zip(&rows)
+        {
+            let panels = row_area.split_evenly((1, 2));
+            for (panel, metric) in panels.iter().zip(["loss", "accuracy"]) {
+                curve_panel(panel, groups, *unit, xlabel, metric)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+fn curve_panel(
+    area: &DrawingArea<BitMapBackend<'_>, Shift>,
+    groups: &[BackendRuns<'_>],
+    unit: HistoryUnit,
+    xlabel: &str,
+    metric: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut series = Vec::new();
+    for (i, g) in groups.iter().enumerate().filter(|(_, g)| g.unit == unit) {
+        let curve = mean_curve(g);
+        if curve.is_empty() {
+            continue;
+        }
+        let (train, valid): (Vec<(f64, f64)>, Vec<(f64, f64)>) = if metric == "loss" {
+            (
+                curve.iter().map(|p| (p.step, p.train_loss)).collect(),
+                curve
+                    .iter()
+                    .filter_map(|p| p.validation_loss.map(|v| (p.step, v)))
+                    .collect(),
+            )
+        } else {
+            (
+                curve
+                    .iter()
+                    .map(|p| (p.step, 100.0 * p.train_accuracy))
+                    .collect(),
+                curve
+                    .iter()
+                    .filter_map(|p| p.validation_accuracy.map(|v| (p.step, 100.0 * v)))
+                    .collect(),
+            )
+        };
+        series.push((i, g.name, train, valid));
+    }
+    let points = || series.iter().flat_map(|(_, _, t, v)| t.iter().chain(v));
+    let x_max = points().map(|p| p.0).fold(1.0, f64::max);
+    let x_min = if unit == HistoryUnit::Epoch { 1.0 } else { 0.0 };
+    let (mut y_min, mut y_max) = points()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(p.1), hi.max(p.1))
+        });
+    if !y_min.is_finite() {
+        (y_min, y_max) = (0.0, 1.0);
+    }
+    let pad = ((y_max - y_min) * 0.08).max(1e-3);
+    let (y_lo, y_hi) = if metric == "accuracy" {
+        ((y_min - pad).max(0.0), (y_max + pad).min(100.0))
+    } else {
+        ((y_min - pad).max(0.0), y_max + pad)
+    };
+    let mut chart = ChartBuilder::on(&area.margin(10, 20, 10, 20))
+        .caption(format!("{} per {}", metric, unit_short(unit)), bold(22))
+        .x_label_area_size(50)
+        .y_label_area_size(75)
+        .build_cartesian_2d(x_min..x_max.max(x_min + 1.0), y_lo..y_hi)?;
+    chart
+        .configure_mesh()
+        .x_desc(xlabel)
+        .y_desc(if metric == "loss" {
+            "cross-entropy"
+        } else {
+            "accuracy (%)"
+        })
+        .axis_desc_style(text(18))
+        .label_style(text(16))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()?;
+    for (i, name, train, valid) in series {
+        let c = colour(i);
+        chart
+            .draw_series(LineSeries::new(train.clone(), c.stroke_width(3)))?
+            .label(format!("{name} train"))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], c.stroke_width(3)));
+        chart.draw_series(train.iter().map(|&p| Circle::new(p, 3, c.filled())))?;
+        if !valid.is_empty() {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    valid.clone(),
+                    8,
+                    5,
+                    c.stroke_width(2),
+                ))?
+                .label(format!("{name} validation"))
+                .legend(move |(x, y)| {
+                    PathElement::new(
+                        vec![(x, y), (x + 12, y), (x + 18, y), (x + 30, y)],
+                        c.stroke_width(2),
+                    )
+                });
+            chart.draw_series(valid.iter().map(|&p| TriangleMarker::new(p, 5, c.filled())))?;
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(if metric == "loss" {
+            SeriesLabelPosition::UpperRight
+        } else {
+            SeriesLabelPosition::LowerRight
+        })
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .label_font(text(16))
+        .draw()?;
+    Ok(())
+}
+
+fn unit_short(unit: HistoryUnit) -> &'static str {
+    match unit {
+        HistoryUnit::Epoch => "epoch",
+        HistoryUnit::Iteration => "iteration budget",
+    }
+}
+
+/// `accuracy.png`: test accuracy per backend, every seed as a dot, mean ± std as a bar.
+pub fn accuracy(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportError> {
+    let data: Vec<(usize, &str, Vec<f64>)> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            (
+                i,
+                g.name,
+                g.ok().map(|m| 100.0 * m.test_accuracy).collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    canvas(path, (1000, 620), |root| {
+        let all: Vec<f64> = data.iter().flat_map(|d| d.2.iter().copied()).collect();
+        let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let (lo, hi) = if lo.is_finite() {
+            (lo, hi)
+        } else {
+            (0.0, 100.0)
+        };
+        let pad = ((hi - lo) * 0.15).max(0.2);
+        let seeds = data.iter().map(|d| d.2.len()).max().unwrap_or(0);
+        let caption = if seeds > 1 {
+            format!("Test accuracy: each seed (dot), mean ± std over {seeds} seeds (bar)")
+        } else {
+            "Test accuracy (one seed)".to_string()
+        };
+        let n = data.len().max(1);
+        let mut chart = ChartBuilder::on(&root.margin(15, 25, 15, 15))
+            .caption(caption, bold(24))
+            .x_label_area_size(45)
+            .y_label_area_size(80)
+            .build_cartesian_2d(
+                -0.5..(n as f64 - 0.5),
+                (lo - pad).max(0.0)..(hi + pad).min(100.0),
+            )?;
+        let names: Vec<&str> = data.iter().map(|d| d.1).collect();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(n)
+            .x_label_formatter(&|x| {
+                let i = x.round();
+                if (x - i).abs() < 1e-6 && i >= 0.0 {
+                    names
+                        .get(i as usize)
+                        .map(|s| s.to_string())
+                        .unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_desc("test accuracy (%)")
+            .axis_desc_style(text(18))
+            .label_style(text(18))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()?;
+        for (i, _, values) in &data {
+            let c = colour(*i);
+            let x = *i as f64;
+            let (mean, std) = crate::summary::mean_std(values);
+            let Some(mean) = mean else { continue };
+            let std = std.unwrap_or(0.0);
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x - 0.25, mean - std), (x + 0.25, mean + std)],
+                c.mix(0.25).filled(),
+            )))?;
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x - 0.3, mean), (x + 0.3, mean)],
+                c.stroke_width(4),
+            )))?;
+            let spread = values.len().max(2) as f64 - 1.0;
+            chart.draw_series(values.iter().enumerate().map(|(k, &v)| {
+                Circle::new((x - 0.12 + 0.24 * k as f64 / spread, v), 6, c.filled())
+            }))?;
+            chart.draw_series(std::iter::once(Text::new(
+                if values.len() > 1 {
+                    format!("{mean:.2} ± {std:.2}%")
+                } else {
+                    format!("{mean:.2}%")
+                },
+                (x + 0.06, mean + std + pad * 0.15),
+                text(18),
+            )))?;
+        }
+        Ok(())
+    })
+}
+
+/// `confusion-<backend>.png`: counts of true (rows) against predicted (columns) digits, shaded by
+/// the share of each true digit.
+pub fn confusion(
+    path: &Path,
+    title: &str,
+    matrix: &[[usize; N_CLASSES]; N_CLASSES],
+) -> Result<(), ReportError> {
+    let (cell, left, top) = (62i32, 110i32, 110i32);
+    let size = (left + cell * 10 + 40, top + cell * 10 + 40);
+    canvas(path, (size.0 as u32, size.1 as u32), |root| {
+        root.draw_text(title, &bold(24), (20, 14))?;
+        root.draw_text("predicted digit", &text(20), (left + cell * 5 - 70, 52))?;
+        for d in 0..N_CLASSES as i32 {
+            root.draw_text(
+                &d.to_string(),
+                &bold(20),
+                (left + d * cell + cell / 2 - 6, top - 30),
+            )?;
+            root.draw_text(
+                &d.to_string(),
+                &bold(20),
+                (left - 30, top + d * cell + cell / 2 - 11),
+            )?;
+        }
+        let label_style = text(20).transform(FontTransform::Rotate270);
+        root.draw_text("true digit", &label_style, (20, top + cell * 5 + 50))?;
+        for (t, row) in matrix.iter().enumerate() {
+            let total = row.iter().sum::<usize>().max(1) as f64;
+            for (p, &count) in row.iter().enumerate() {
+                let share = count as f64 / total;
+                let (x, y) = (left + p as i32 * cell, top + t as i32 * cell);
+                let shade = if t == p {
+                    share
+                } else {
+                    (share * 8.0).min(1.0)
+                };
+                let colour = if t == p {
+                    RGBColor(
+                        255 - (200.0 * shade) as u8,
+                        255 - (120.0 * shade) as u8,
+                        255 - (40.0 * shade) as u8,
+                    )
+                } else {
+                    RGBColor(
+                        255,
+                        255 - (150.0 * shade) as u8,
+                        255 - (150.0 * shade) as u8,
+                    )
+                };
+                root.draw(&Rectangle::new(
+                    [(x, y), (x + cell, y + cell)],
+                    colour.filled(),
+                ))?;
+                root.draw(&Rectangle::new(
+                    [(x, y), (x + cell, y + cell)],
+                    RGBColor(220, 220, 220),
+                ))?;
+                if count > 0 {
+                    let label = count.to_string();
+                    let fg = if t == p && shade > 0.6 { WHITE } else { RIGHT };
+                    let style = (FONT, 17).into_font().color(&fg);
+                    let w = 5 * label.len() as i32;
+                    root.draw_text(&label, &style, (x + cell / 2 - w, y + cell / 2 - 9))?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// One tile of an image grid: the test image and lines of text under it.
+pub struct Tile {
+    /// Index into the test set.
+    pub index: usize,
+    /// Lines under the image, each with whether it marks a mistake.
+    pub lines: Vec<(String, bool)>,
+}
+
+/// A grid of test images with captions; tiles with a mistake get a red frame.
+pub fn image_grid(
+    path: &Path,
+    title: &str,
+    test: &Dataset,
+    tiles: &[Tile],
+    columns: usize,
+) -> Result<(), ReportError> {
+    let scale = 4i32;
+    let image = SIDE as i32 * scale;
+    let lines = tiles.iter().map(|t| t.lines.len()).max().unwrap_or(0) as i32;
+    let (tile_w, tile_h) = (image + 80, image + 16 + 22 * lines);
+    let columns = columns.max(1);
+    let rows = tiles.len().div_ceil(columns) as i32;
+    let size = (tile_w * columns as i32 + 20, 60 + tile_h * rows + 10);
+    canvas(path, (size.0 as u32, size.1 as u32), |root| {
+        root.draw_text(title, &bold(24), (14, 16))?;
+        for (k, tile) in tiles.iter().enumerate() {
+            let (col, row) = ((k % columns) as i32, (k / columns) as i32);
+            let (x0, y0) = (10 + col * tile_w + 40, 60 + row * tile_h);
+            for (p, &v) in test.image(tile.index).iter().enumerate() {
+                let (r, c) = ((p / SIDE) as i32, (p % SIDE) as i32);
+                let g = 255 - v;
+                let px = (x0 + c * scale, y0 + r * scale);
+                root.draw(&Rectangle::new(
+                    [px, (px.0 + scale, px.1 + scale)],
+                    RGBColor(g, g, g).filled(),
+                ))?;
+            }
+            let wrong = tile.lines.iter().any(|(_, w)| *w);
+            let frame = if wrong {
+                WRONG.stroke_width(3)
+            } else {
+                RGBColor(190, 190, 190).stroke_width(1)
+            };
+            root.draw(&Rectangle::new(
+                [(x0 - 2, y0 - 2), (x0 + image + 2, y0 + image + 2)],
+                frame,
+            ))?;
+            for (i, (line, is_wrong)) in tile.lines.iter().enumerate() {
+                let style = if *is_wrong {
+                    bold(17).color(&WRONG)
+                } else {
+                    text(17)
+                };
+                root.draw_text(line, &style, (x0 - 34, y0 + image + 8 + 22 * i as i32))?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Whether `path` holds a PNG of `width x height` pixels (used by the tests).
+pub fn png_dimensions(path: &Path) -> Option<(u32, u32)> {
+    let bytes = std::fs::read(path).ok()?;
+    if bytes.len() < 24 || &bytes[..8] != b"\x89PNG\r\n\x1a\n" || &bytes[12..16] != b"IHDR" {
+        return None;
+    }
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    Some((be(&bytes[16..20]), be(&bytes[20..24])))
+}
+
+/// Which runs are drawn for a backend in single-run pictures: the first seed's successful run.
+pub fn first_ok<'a>(runs: &[&'a RunRecord]) -> Option<&'a RunRecord> {
+    runs.iter().copied().find(|r| r.is_ok())
+}

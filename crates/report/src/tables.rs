@@ -1,0 +1,190 @@
+//! The comparison tables as polars data frames, and their CSV, JSON and markdown forms.
+
+use std::path::Path;
+
+use bench_core::{RunRecord, RunStatus};
+use polars::prelude::*;
+
+use crate::ReportError;
+
+/// One row per run: the raw numbers, for CSV and JSON.
+pub fn runs_frame(runs: &[RunRecord]) -> PolarsResult<DataFrame> {
+    let metric = |f: fn(&bench_core::Metrics) -> Option<f64>| -> Vec<Option<f64>> {
+        runs.iter()
+            .map(|r| r.metrics.as_ref().and_then(f))
+            .collect()
+    };
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "backend".into(),
+            runs.iter().map(|r| r.backend.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "model".into(),
+            runs.iter().map(|r| r.model.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "seed".into(),
+            runs.iter().map(|r| r.hyperparams.seed).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "params".into(),
+            runs.iter()
+                .map(|r| r.metrics.as_ref().map(|m| m.param_count as u64))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "epochs".into(),
+            runs.iter()
+                .map(|r| r.history.len() as u64)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "history_unit".into(),
+            runs.iter()
+                .map(|r| unit_name(r).to_string())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("train_accuracy".into(), metric(|m| Some(m.train_accuracy))),
+        Column::new(
+            "validation_accuracy".into(),
+            metric(|m| m.validation_accuracy),
+        ),
+        Column::new("test_accuracy".into(), metric(|m| Some(m.test_accuracy))),
+        Column::new(
+            "training_seconds".into(),
+            metric(|m| Some(m.training_seconds)),
+        ),
+        Column::new(
+            "predictions_per_second".into(),
+            metric(|m| Some(m.predictions_per_second)),
+        ),
+        Column::new(
+            "status".into(),
+            runs.iter().map(status_text).collect::<Vec<_>>(),
+        ),
+    ])
+}
+
+/// One row per run and epoch (or iteration budget): the learning curves.
+pub fn history_frame(runs: &[RunRecord]) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = runs
+        .iter()
+        .flat_map(|r| r.history.iter().map(move |h| (r, h)))
+        .collect();
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "backend".into(),
+            rows.iter()
+                .map(|(r, _)| r.backend.clone())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "seed".into(),
+            rows.iter()
+                .map(|(r, _)| r.hyperparams.seed)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "unit".into(),
+            rows.iter()
+                .map(|(r, _)| unit_name(r).to_string())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "step".into(),
+            rows.iter().map(|(_, h)| h.step as u64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "train_loss".into(),
+            rows.iter().map(|(_, h)| h.train_loss).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "train_accuracy".into(),
+            rows.iter()
+                .map(|(_, h)| h.train_accuracy)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "validation_loss".into(),
+            rows.iter()
+                .map(|(_, h)| h.validation_loss)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "validation_accuracy".into(),
+            rows.iter()
+                .map(|(_, h)| h.validation_accuracy)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "seconds".into(),
+            rows.iter().map(|(_, h)| h.seconds).collect::<Vec<_>>(),
+        ),
+    ])
+}
+
+fn unit_name(r: &RunRecord) -> &'static str {
+    match r.history_unit {
+        bench_core::HistoryUnit::Epoch => "epoch",
+        bench_core::HistoryUnit::Iteration => "iteration",
+    }
+}
+
+/// `ok`, or `failed: <reason>`.
+pub fn status_text(r: &RunRecord) -> String {
+    match &r.status {
+        RunStatus::Ok => "ok".to_string(),
+        RunStatus::Failed { reason } => format!("failed: {reason}"),
+    }
+}
+
+/// Writes `df` as CSV and as a JSON array of row objects, next to each other.
+pub fn write_csv_and_json(df: &mut DataFrame, dir: &Path, stem: &str) -> Result<(), ReportError> {
+    let csv = dir.join(format!("{stem}.csv"));
+    let mut file = std::fs::File::create(&csv).map_err(|e| ReportError::io(&csv, e))?;
+    CsvWriter::new(&mut file)
+        .finish(df)
+        .map_err(|e| ReportError::polars(&csv, e))?;
+    let json = dir.join(format!("{stem}.json"));
+    let mut file = std::fs::File::create(&json).map_err(|e| ReportError::io(&json, e))?;
+    JsonWriter::new(&mut file)
+        .with_json_format(JsonFormat::Json)
+        .finish(df)
+        .map_err(|e| ReportError::polars(&json, e))?;
+    Ok(())
+}
+
+/// Renders `df` as a GitHub markdown table; `format` turns each cell into text.
+pub fn markdown(
+    df: &DataFrame,
+    format: &dyn Fn(&str, &AnyValue<'_>) -> String,
+) -> PolarsResult<String> {
+    let names: Vec<&str> = df
+        .get_column_names()
+        .into_iter()
+        .map(|n| n.as_str())
+        .collect();
+    let mut out = format!("| {} |\n", names.join(" | "));
+    let align: Vec<&str> = df
+        .columns()
+        .iter()
+        .map(|c| {
+            if c.dtype().is_primitive_numeric() {
+                "---:"
+            } else {
+                ":---"
+            }
+        })
+        .collect();
+    out.push_str(&format!("|{}|\n", align.join("|")));
+    for i in 0..df.height() {
+        let cells = df
+            .columns()
+            .iter()
+            .map(|c| Ok(format(c.name().as_str(), &c.get(i)?).replace('|', "\\|")))
+            .collect::<PolarsResult<Vec<_>>>()?;
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+    Ok(out)
+}

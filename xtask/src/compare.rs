@@ -1,0 +1,196 @@
+//! `cargo xtask compare`: every selected backend, same split, same seeds, one report.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use bench_core::{Overrides, RunRecord, ValidHyperparams};
+use clap::Args;
+use mnist_data::{Split, SplitSpec};
+
+use crate::progress::{RunProgress, interrupted};
+use crate::registry::{self, BackendOptions};
+use crate::{DataArgs, EXIT_INTERRUPTED, EXIT_RUNS_FAILED, SplitArgs, provenance};
+
+/// Flags of `compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Backends to run, comma-separated (default: all registered).
+    #[arg(long, value_name = "LIST")]
+    pub backends: Option<String>,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub split: SplitArgs,
+    /// Seed of the split, the initialisations, the shuffles and dropout.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Run each backend with this many seeds (seed, seed+1, ...) and report mean ± std.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub seeds: u64,
+    /// Override every backend's number of epochs (for L-BFGS: its iteration budget).
+    #[arg(long, value_name = "N")]
+    pub epochs: Option<usize>,
+    /// Override the batch size of the mini-batch backends.
+    #[arg(long, value_name = "N")]
+    pub batch_size: Option<usize>,
+    /// Override the learning rate of the backends that have one.
+    #[arg(long, value_name = "F")]
+    pub lr: Option<f64>,
+    /// Hidden layer widths of the scratch MLP, comma-separated (default 128).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub hidden: Option<Vec<usize>>,
+    /// Device of the burn backend: ndarray (default) or flex; cuda and wgpu with the matching
+    /// cargo features.
+    #[arg(long, default_value = "ndarray", value_name = "DEVICE")]
+    pub burn_device: burn_mlp::BurnDevice,
+    /// Float type of the linfa backend: f32 or f64.
+    #[arg(long, default_value = "f64", value_name = "TYPE")]
+    pub linfa_precision: linfa_baseline::Precision,
+    /// Folder to write the report into (replaced atomically).
+    #[arg(long, value_name = "DIR", default_value_os_t = default_out())]
+    pub out: PathBuf,
+}
+
+/// `reports/` at the workspace root, wherever the command is run from.
+pub fn default_out() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../reports"))
+}
+
+/// Runs the comparison; the exit code says whether every run succeeded.
+pub fn run(args: &CompareArgs) -> Result<ExitCode> {
+    let started = Instant::now();
+    let started_at = provenance::now_utc();
+    let options = BackendOptions {
+        scratch_hidden: args.hidden.clone(),
+        burn_device: args.burn_device,
+        linfa_precision: args.linfa_precision,
+    };
+    let backends = registry::select(args.backends.as_deref(), &options)?;
+    let overrides = Overrides {
+        epochs: args.epochs,
+        batch_size: args.batch_size,
+        learning_rate: args.lr,
+    };
+    let seeds: Vec<u64> = (0..args.seeds).map(|i| args.seed + i).collect();
+    // Every configuration is checked before any data is read or anything trains.
+    let mut plan: Vec<(usize, u64, ValidHyperparams)> = Vec::new();
+    for &seed in &seeds {
+        for (i, backend) in backends.iter().enumerate() {
+            let hp = backend.defaults().with_overrides(seed, &overrides);
+            let valid = bench_core::prepare(backend.as_ref(), hp)
+                .with_context(|| format!("backend {}", backend.name()))?;
+            plan.push((i, seed, valid));
+        }
+    }
+
+    let mnist = args.data.load()?;
+    let spec = SplitSpec {
+        kind: args.split.split,
+        seed: args.seed,
+        validation_fraction: args.split.val_fraction,
+    };
+    let split = Split::new(&mnist.train, &mnist.test, spec)?;
+    let data_origin = format!(
+        "{} ({} checksums)",
+        mnist.origin,
+        if args.data.skip_checksum {
+            "unverified"
+        } else {
+            "verified SHA-256"
+        }
+    );
+    drop(mnist);
+    eprintln!(
+        "data: {data_origin}; split {}: {} train, {} validation, {} test",
+        spec.kind,
+        split.train.len(),
+        split.validation.len(),
+        split.test.len()
+    );
+
+    let mut records: Vec<RunRecord> = Vec::new();
+    for (i, seed, hp) in &plan {
+        let backend = backends[*i].as_ref();
+        let mut progress = RunProgress::new(
+            format!("{} seed {seed}", backend.name()),
+            hp.get().epochs,
+            backend.history_unit(),
+        );
+        let record = bench_core::run(backend, hp, &split, &mut progress);
+        progress.finish();
+        if interrupted() {
+            report_interrupted(&records);
+            return Ok(ExitCode::from(EXIT_INTERRUPTED));
+        }
+        eprintln!("{}", one_line(&record));
+        records.push(record);
+    }
+
+    let provenance = report::Provenance {
+        command: command_line(),
+        seeds,
+        split: spec.kind.to_string(),
+        validation_fraction: spec.validation_fraction,
+        split_sizes: [split.train.len(), split.validation.len(), split.test.len()],
+        data: data_origin,
+        git_commit: provenance::git_commit(),
+        versions: provenance::versions(),
+        cpu: provenance::cpu(),
+        build: provenance::build(),
+        started: started_at,
+        total_seconds: started.elapsed().as_secs_f64(),
+    };
+    let report = report::Report {
+        runs: &records,
+        test: &split.test,
+        provenance: &provenance,
+    };
+    let files = report::write(&args.out, &report).context("writing the report")?;
+    println!("report written to {}:", args.out.display());
+    for f in files {
+        println!("  {}", f.display());
+    }
+    let failed = records.iter().filter(|r| !r.is_ok()).count();
+    if failed > 0 {
+        eprintln!(
+            "{failed} of {} runs failed; see the status column",
+            records.len()
+        );
+        return Ok(ExitCode::from(EXIT_RUNS_FAILED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn one_line(r: &RunRecord) -> String {
+    let name = format!("{} seed {}", r.backend, r.hyperparams.seed);
+    match &r.metrics {
+        Some(m) => format!(
+            "{name:>18}: test {:.2}%, train {:.2}%, {:.1} s training, {:.0} predictions/s",
+            100.0 * m.test_accuracy,
+            100.0 * m.train_accuracy,
+            m.training_seconds,
+            m.predictions_per_second
+        ),
+        None => format!("{name:>18}: {}", report::tables::status_text(r)),
+    }
+}
+
+fn report_interrupted(done: &[RunRecord]) {
+    eprintln!("interrupted: no report written; the previous reports are untouched");
+    if done.is_empty() {
+        eprintln!("no run had finished");
+    } else {
+        eprintln!("runs that had finished:");
+        for r in done {
+            eprintln!("{}", one_line(r));
+        }
+    }
+}
+
+/// The command as the user would type it again.
+fn command_line() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    format!("cargo xtask {}", args.join(" "))
+}

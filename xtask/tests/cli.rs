@@ -1,0 +1,280 @@
+//! The command line end to end: bad input gives one clear line, exit status 1, no panic and no
+//! report; a real run on the bundled MNIST writes both reports, reproducibly.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use mnist_data::idx::{encode_labels, gzip};
+use mnist_data::synth;
+
+fn xtask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .env_remove("MNIST_DIR")
+        // Keep failing lookups away from the real user cache and the network.
+        .env("MNIST_CACHE_DIR", "/nonexistent/mnist-compare-test-cache")
+        .env("MNIST_MIRRORS", "http://127.0.0.1:9/")
+        .output()
+        .expect("xtask runs")
+}
+
+/// A fixture folder of valid (synthetic) IDX files.
+fn fixture_dir(root: &Path) -> PathBuf {
+    let dir = root.join("idx");
+    synth::write_dir(
+        &dir,
+        &synth::separable(40, 1),
+        &synth::separable(20, 2),
+        true,
+    )
+    .unwrap();
+    dir
+}
+
+/// Runs `compare` expecting a clean failure whose message contains `expected`.
+fn assert_clean_failure(args: &[&str], out: &Path, expected: &str) {
+    let mut full = vec![
+        "compare",
+        "--out",
+        out.to_str().unwrap(),
+        "--backends",
+        "scratch",
+        "--epochs",
+        "1",
+    ];
+    full.extend_from_slice(args);
+    let result = xtask(&full);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(1), "{args:?}: stderr:\n{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "{args:?}: expected one line, got:\n{stderr}"
+    );
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    assert!(
+        stderr.contains(expected),
+        "{args:?}: expected {expected:?} in:\n{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!out.exists(), "{args:?}: a report was written");
+}
+
+#[test]
+fn a_missing_directory_is_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("reports");
+    assert_clean_failure(
+        &["--data-dir", "/nonexistent/idx"],
+        &out,
+        "--data-dir /nonexistent/idx: no such directory",
+    );
+}
+
+#[test]
+fn a_truncated_images_file_is_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fixture_dir(tmp.path());
+    let path = dir.join("train-images-idx3-ubyte.gz");
+    let raw = mnist_data::idx::encode_images(synth::separable(40, 1).pixels());
+    std::fs::write(&path, gzip(&raw[..raw.len() - 500])).unwrap();
+    let out = tmp.path().join("reports");
+    assert_clean_failure(
+        &["--data-dir", dir.to_str().unwrap()],
+        &out,
+        "train-images-idx3-ubyte.gz: truncated",
+    );
+}
+
+#[test]
+fn a_labels_file_whose_count_disagrees_is_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fixture_dir(tmp.path());
+    std::fs::write(
+        dir.join("t10k-labels-idx1-ubyte.gz"),
+        gzip(&encode_labels(&[3; 19])),
+    )
+    .unwrap();
+    let out = tmp.path().join("reports");
+    assert_clean_failure(
+        &["--data-dir", dir.to_str().unwrap()],
+        &out,
+        "t10k-labels-idx1-ubyte.gz: 19 labels, but",
+    );
+}
+
+#[test]
+fn a_file_with_the_wrong_magic_is_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fixture_dir(tmp.path());
+    // A labels file where the images belong.
+    std::fs::copy(
+        dir.join("train-labels-idx1-ubyte.gz"),
+        dir.join("train-images-idx3-ubyte.gz"),
+    )
+    .unwrap();
+    let out = tmp.path().join("reports");
+    assert_clean_failure(
+        &["--data-dir", dir.to_str().unwrap()],
+        &out,
+        "expected magic 0x00000803, found 0x00000801",
+    );
+}
+
+#[test]
+fn a_non_gzip_file_named_gz_is_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fixture_dir(tmp.path());
+    std::fs::write(
+        dir.join("t10k-images-idx3-ubyte.gz"),
+        "<html>404 Not Found</html>",
+    )
+    .unwrap();
+    let out = tmp.path().join("reports");
+    assert_clean_failure(
+        &["--data-dir", dir.to_str().unwrap()],
+        &out,
+        "not gzip-compressed",
+    );
+}
+
+#[test]
+fn a_checksum_mismatch_is_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fixture_dir(tmp.path());
+    let out = tmp.path().join("reports");
+    assert_clean_failure(
+        &["--data-dir", dir.to_str().unwrap()],
+        &out,
+        "SHA-256 of the decoded bytes is",
+    );
+}
+
+#[test]
+fn an_unknown_backend_is_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("reports");
+    assert_clean_failure(
+        &["--backends", "nosuch"],
+        &out,
+        "unknown backend \"nosuch\"; available: scratch",
+    );
+}
+
+#[test]
+fn zero_epochs_is_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("reports");
+    assert_clean_failure(
+        &["--epochs", "0"],
+        &out,
+        "--epochs must be at least 1, got 0",
+    );
+}
+
+#[test]
+fn help_explains_every_command_and_the_exit_codes() {
+    let help = String::from_utf8(xtask(&["--help"]).stdout).unwrap();
+    for expected in ["compare", "data", "bench", "Exit status", "130"] {
+        assert!(help.contains(expected), "missing {expected:?} in:\n{help}");
+    }
+    let help = String::from_utf8(xtask(&["compare", "--help"]).stdout).unwrap();
+    for flag in [
+        "--backends",
+        "--data-dir",
+        "--split",
+        "--seed",
+        "--seeds",
+        "--epochs",
+        "--out",
+        "--skip-checksum",
+    ] {
+        assert!(help.contains(flag), "missing {flag} in compare --help");
+    }
+}
+
+#[test]
+fn synthetic_data_with_skip_checksum_trains_and_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fixture_dir(tmp.path());
+    let out = tmp.path().join("reports");
+    let result = xtask(&[
+        "compare",
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--skip-checksum",
+        "--backends",
+        "scratch",
+        "--epochs",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("| scratch |"), "{summary}");
+    assert!(summary.contains("unverified"), "{summary}");
+}
+
+/// The real-data check of CI: the bundled MNIST, one scratch epoch, twice with the same seed.
+#[test]
+fn real_mnist_compare_is_reproducible_and_writes_both_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |name: &str| {
+        let out = tmp.path().join(name);
+        let result = xtask(&[
+            "compare",
+            "--backends",
+            "scratch",
+            "--epochs",
+            "1",
+            "--seed",
+            "7",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            result.status.success(),
+            "{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        assert!(out.join("summary.md").is_file());
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap())
+                .unwrap();
+        json
+    };
+    let (a, b) = (run("a"), run("b"));
+    let metrics = |v: &serde_json::Value| {
+        let run = &v["runs"][0];
+        assert_eq!(run["status"]["state"], "ok");
+        let m = &run["metrics"];
+        let history: Vec<_> = run["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h["train_loss"].clone(), h["validation_accuracy"].clone()))
+            .collect();
+        (
+            m["test_accuracy"].clone(),
+            m["train_accuracy"].clone(),
+            m["test_predictions"].clone(),
+            history,
+        )
+    };
+    assert_eq!(metrics(&a), metrics(&b));
+    let test_accuracy = a["runs"][0]["metrics"]["test_accuracy"].as_f64().unwrap();
+    assert!(
+        test_accuracy > 0.93,
+        "one epoch on real MNIST reached only {test_accuracy}"
+    );
+    assert_eq!(
+        a["provenance"]["split_sizes"],
+        serde_json::json!([54000, 6000, 10000])
+    );
+}
