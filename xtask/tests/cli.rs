@@ -33,15 +33,12 @@ fn fixture_dir(root: &Path) -> PathBuf {
 
 /// Runs `compare` expecting a clean failure whose message contains `expected`.
 fn assert_clean_failure(args: &[&str], out: &Path, expected: &str) {
-    let mut full = vec![
-        "compare",
-        "--out",
-        out.to_str().unwrap(),
-        "--backends",
-        "scratch",
-        "--epochs",
-        "1",
-    ];
+    let mut full = vec!["compare", "--out", out.to_str().unwrap()];
+    for (flag, default) in [("--backends", "scratch"), ("--epochs", "1")] {
+        if !args.contains(&flag) {
+            full.extend([flag, default]);
+        }
+    }
     full.extend_from_slice(args);
     let result = xtask(&full);
     let stderr = String::from_utf8_lossy(&result.stderr);
