@@ -27,26 +27,31 @@ impl Dataset {
     }
 
     /// Number of images.
+    #[inline]
     pub fn len(&self) -> usize {
         self.labels.len()
     }
 
     /// Whether there are no images.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
     }
 
     /// All pixels, image after image.
+    #[inline]
     pub fn pixels(&self) -> &[u8] {
         &self.pixels
     }
 
     /// All labels.
+    #[inline]
     pub fn labels(&self) -> &[u8] {
         &self.labels
     }
 
     /// The pixels of image `index`.
+    #[inline]
     pub fn image(&self, index: usize) -> &[u8] {
         &self.pixels[index * IMAGE_PIXELS..(index + 1) * IMAGE_PIXELS]
     }

@@ -5,10 +5,13 @@
 //! from N(0, 1)/sqrt(fan_in), zero biases, learning rate 0.1, batches of 32, 10 epochs, the
 //! training set reshuffled every epoch. Hidden sizes are configurable.
 //!
-//! Layout: [`model`] holds the network and inference, [`training`] the SGD loop (split across
-//! worker threads by hidden units), [`sync`] the barrier the workers meet at.
+//! Layout: [`model`] holds the network and inference, [`training`] the SGD loop (the input layer
+//! split across worker threads by pixels), [`sparse`] the input layer's products over non-zero
+//! pixels, [`sync`] the barrier the workers meet at. Results are reproducible for a given seed and
+//! thread count (the thread count changes the order of a few sums, so it is recorded).
 
 pub mod model;
+pub mod sparse;
 pub mod sync;
 pub mod training;
 
@@ -40,8 +43,8 @@ impl Default for ScratchBackend {
     }
 }
 
-/// One worker per core, at most two: the default layer is only 128 units wide, and the workers
-/// meet once per batch of 32.
+/// One worker per core, at most two: a batch of 32 leaves little work to share, and the workers
+/// meet once per batch.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism()
         .map_or(1, |n| n.get())
