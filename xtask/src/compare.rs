@@ -46,8 +46,12 @@ pub struct CompareArgs {
     #[arg(long, default_value = "ndarray", value_name = "DEVICE")]
     pub burn_device: burn_mlp::BurnDevice,
     /// Float type of the linfa backend: f32 or f64.
-    #[arg(long, default_value = "f64", value_name = "TYPE")]
+    #[arg(long, default_value = "f32", value_name = "TYPE")]
     pub linfa_precision: linfa_baseline::Precision,
+    /// Extra L-BFGS iteration budgets at which linfa's history records a point, comma-separated
+    /// (e.g. 10,25,50; each restarts L-BFGS from the weights so far). Default: one final point.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub linfa_checkpoints: Vec<usize>,
     /// Folder to write the report into (replaced atomically).
     #[arg(long, value_name = "DIR", default_value_os_t = default_out())]
     pub out: PathBuf,
@@ -66,6 +70,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         scratch_hidden: args.hidden.clone(),
         burn_device: args.burn_device,
         linfa_precision: args.linfa_precision,
+        linfa_checkpoints: args.linfa_checkpoints.clone(),
     };
     let backends = registry::select(args.backends.as_deref(), &options)?;
     let overrides = Overrides {

@@ -13,6 +13,8 @@ pub struct BackendOptions {
     pub burn_device: burn_mlp::BurnDevice,
     /// Float type of the linfa backend.
     pub linfa_precision: linfa_baseline::Precision,
+    /// linfa's extra history checkpoints.
+    pub linfa_checkpoints: Vec<usize>,
 }
 
 /// Every registered backend, in report order.
@@ -25,6 +27,7 @@ pub fn all(opts: &BackendOptions) -> Vec<Box<dyn Backend>> {
         Box::new(scratch),
         Box::new(linfa_baseline::LinfaBackend {
             precision: opts.linfa_precision,
+            checkpoints: opts.linfa_checkpoints.clone(),
             ..Default::default()
         }),
         Box::new(burn_mlp::BurnBackend {

@@ -10,6 +10,7 @@ use mnist_data::{Dataset, N_CLASSES, SIDE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::ReportError;
 use crate::stats::{BackendRuns, mean_curve};
@@ -83,39 +84,41 @@ fn bold(size: u32) -> TextStyle<'static> {
         .color(&RIGHT)
 }
 
-/// `curves.png`: loss and accuracy, train (solid) and validation (dashed), per epoch for the
-/// epoch-based backends and, in a second row, per L-BFGS iteration budget for the others.
+/// `curves.png`: loss and accuracy, train (solid) and validation (dashed), per epoch. A backend
+/// without epochs (L-BFGS) gets its own row against iterations when it recorded a curve; with a
+/// single final point it is drawn as a dotted reference line across the epoch panels.
 pub fn curves(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportError> {
-    let rows: Vec<(HistoryUnit, &str)> = [
-        (HistoryUnit::Epoch, "epoch"),
-        (
-            HistoryUnit::Iteration,
-            "L-BFGS iterations (linfa has no epochs)",
-        ),
-    ]
-    .into_iter()
-    .filter(|(unit, _)| {
+    let points_of = |unit: HistoryUnit| {
         groups
             .iter()
-            .any(|g| g.unit == *unit && g.ok().next().is_some())
-    })
-    .collect();
-    let height = 80 + 460 * rows.len().max(1) as u32;
+            .filter(move |g| g.unit == unit)
+            .map(|g| mean_curve(g).len())
+    };
+    let iteration_curve = points_of(HistoryUnit::Iteration).any(|n| n > 1);
+    let iteration_point = points_of(HistoryUnit::Iteration).any(|n| n == 1);
+    let mut rows = vec![(HistoryUnit::Epoch, "epoch")];
+    if iteration_curve {
+        rows.push((
+            HistoryUnit::Iteration,
+            "L-BFGS iterations (linfa has no epochs)",
+        ));
+    }
+    let height = 80 + 460 * rows.len() as u32;
     canvas(path, (1400, height), |root| {
         let (title, body) = root.split_vertically(80);
         let seeds = groups.iter().map(|g| g.runs.len()).max().unwrap_or(1);
-        let subtitle = if seeds > 1 {
-            format!(
-                "mean over {seeds} seeds; solid: train (as trained, dropout on), dashed: validation"
-            )
-        } else {
-            "solid: train (as trained, dropout on), dashed: validation".to_string()
-        };
+        let mut subtitle =
+            "solid: train (averaged over each epoch as trained, dropout on); dashed: validation"
+                .to_string();
+        if seeds > 1 {
+            subtitle = format!("mean over {seeds} seeds; {subtitle}");
+        }
+        if iteration_point {
+            subtitle.push_str("; dotted: final value of a backend without epochs");
+        }
         title.draw_text("Learning curves", &bold(30), (30, 12))?;
         title.draw_text(&subtitle, &text(20), (30, 50))?;
-        for (row_area, (unit, xlabel)) in
-            body.split_evenly((rows.len().max(1), 1)).iter().zip(&rows)
-        {
+        for (row_area, (unit, xlabel)) in body.split_evenly((rows.len(), 1)).iter().zip(&rows) {
             let panels = row_area.split_evenly((1, 2));
             for (panel, metric) in panels.iter().zip(["loss", "accuracy"]) {
                 curve_panel(panel, groups, *unit, xlabel, metric)?;
@@ -125,6 +128,9 @@ pub fn curves(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportError
     })
 }
 
+/// One backend's series for a panel: train and validation points.
+type Series<'a> = (usize, &'a str, Vec<(f64, f64)>, Vec<(f64, f64)>);
+
 fn curve_panel(
     area: &DrawingArea<BitMapBackend<'_>, Shift>,
     groups: &[BackendRuns<'_>],
@@ -132,57 +138,85 @@ fn curve_panel(
     xlabel: &str,
     metric: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let mut series = Vec::new();
-    for (i, g) in groups.iter().enumerate().filter(|(_, g)| g.unit == unit) {
-        let curve = mean_curve(g);
-        if curve.is_empty() {
-            continue;
-        }
-        let (train, valid): (Vec<(f64, f64)>, Vec<(f64, f64)>) = if metric == "loss" {
-            (
-                curve.iter().map(|p| (p.step, p.train_loss)).collect(),
-                curve
-                    .iter()
-                    .filter_map(|p| p.validation_loss.map(|v| (p.step, v)))
-                    .collect(),
-            )
+    let value = |loss: f64, accuracy: f64| {
+        if metric == "loss" {
+            loss
         } else {
-            (
-                curve
-                    .iter()
-                    .map(|p| (p.step, 100.0 * p.train_accuracy))
-                    .collect(),
-                curve
-                    .iter()
-                    .filter_map(|p| p.validation_accuracy.map(|v| (p.step, 100.0 * v)))
-                    .collect(),
-            )
-        };
-        series.push((i, g.name, train, valid));
+            100.0 * accuracy
+        }
+    };
+    let mut series: Vec<Series<'_>> = Vec::new();
+    // Backends without epochs that have a single point: reference lines on the epoch panels.
+    let mut references: Vec<(usize, String, f64, Option<f64>)> = Vec::new();
+    for (i, g) in groups.iter().enumerate() {
+        let curve = mean_curve(g);
+        if g.unit == unit && !(unit == HistoryUnit::Iteration && curve.len() < 2) {
+            let train = curve
+                .iter()
+                .map(|p| (p.step, value(p.train_loss, p.train_accuracy)))
+                .collect();
+            let valid = curve
+                .iter()
+                .filter_map(|p| Some((p.step, value(p.validation_loss?, p.validation_accuracy?))))
+                .collect();
+            if !curve.is_empty() {
+                series.push((i, g.name, train, valid));
+            }
+        } else if unit == HistoryUnit::Epoch
+            && g.unit == HistoryUnit::Iteration
+            && let [p] = curve.as_slice()
+        {
+            let valid = p
+                .validation_loss
+                .zip(p.validation_accuracy)
+                .map(|(l, a)| value(l, a));
+            let label = format!("{} after {} L-BFGS iterations", g.name, p.step);
+            references.push((i, label, value(p.train_loss, p.train_accuracy), valid));
+        }
     }
-    let points = || series.iter().flat_map(|(_, _, t, v)| t.iter().chain(v));
-    let x_max = points().map(|p| p.0).fold(1.0, f64::max);
+    let xs = series
+        .iter()
+        .flat_map(|s| s.2.iter().chain(&s.3))
+        .map(|p| p.0);
+    let x_max = xs.fold(1.0f64, f64::max);
     let x_min = if unit == HistoryUnit::Epoch { 1.0 } else { 0.0 };
-    let (mut y_min, mut y_max) = points()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
-            (lo.min(p.1), hi.max(p.1))
-        });
-    if !y_min.is_finite() {
-        (y_min, y_max) = (0.0, 1.0);
-    }
-    let pad = ((y_max - y_min) * 0.08).max(1e-3);
-    let (y_lo, y_hi) = if metric == "accuracy" {
-        ((y_min - pad).max(0.0), (y_max + pad).min(100.0))
+    let x_max = x_max.max(x_min + 1.0);
+    let ys: Vec<f64> = series
+        .iter()
+        .flat_map(|s| s.2.iter().chain(&s.3).map(|p| p.1))
+        .chain(
+            references
+                .iter()
+                .flat_map(|r| std::iter::once(r.2).chain(r.3)),
+        )
+        .collect();
+    let y_min = ys.iter().copied().fold(f64::INFINITY, f64::min);
+    let y_max = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (y_min, y_max) = if y_min.is_finite() {
+        (y_min, y_max)
     } else {
-        ((y_min - pad).max(0.0), y_max + pad)
+        (0.0, 1.0)
+    };
+    let pad = ((y_max - y_min) * 0.08).max(1e-3);
+    let y_hi = if metric == "accuracy" {
+        (y_max + pad).min(100.0)
+    } else {
+        y_max + pad
     };
     let mut chart = ChartBuilder::on(&area.margin(10, 20, 10, 20))
         .caption(format!("{} per {}", metric, unit_short(unit)), bold(22))
         .x_label_area_size(50)
         .y_label_area_size(75)
-        .build_cartesian_2d(x_min..x_max.max(x_min + 1.0), y_lo..y_hi)?;
+        .build_cartesian_2d(x_min..x_max, (y_min - pad).max(0.0)..y_hi)?;
+    let integer_epochs = unit == HistoryUnit::Epoch && x_max <= 40.0;
     chart
         .configure_mesh()
+        .x_labels(if integer_epochs {
+            (x_max - x_min) as usize + 1
+        } else {
+            10
+        })
+        .x_label_formatter(&|x| format!("{x:.0}"))
         .x_desc(xlabel)
         .y_desc(if metric == "loss" {
             "cross-entropy"
@@ -198,7 +232,11 @@ fn curve_panel(
         chart
             .draw_series(LineSeries::new(train.clone(), c.stroke_width(3)))?
             .label(format!("{name} train"))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], c.stroke_width(3)));
+            .legend(move |(x, y)| {
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (30, 0)], c.stroke_width(3))
+                    + Circle::new((15, 0), 3, c.filled())
+            });
         chart.draw_series(train.iter().map(|&p| Circle::new(p, 3, c.filled())))?;
         if !valid.is_empty() {
             chart
@@ -210,21 +248,49 @@ fn curve_panel(
                 ))?
                 .label(format!("{name} validation"))
                 .legend(move |(x, y)| {
-                    PathElement::new(
-                        vec![(x, y), (x + 12, y), (x + 18, y), (x + 30, y)],
-                        c.stroke_width(2),
-                    )
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (10, 0)], c.stroke_width(2))
+                        + PathElement::new(vec![(20, 0), (30, 0)], c.stroke_width(2))
+                        + TriangleMarker::new((15, 0), 4, c.filled())
                 });
             chart.draw_series(valid.iter().map(|&p| TriangleMarker::new(p, 5, c.filled())))?;
         }
     }
+    for (i, label, train, valid) in references {
+        let c = colour(i);
+        let across = |v: f64| vec![(x_min, v), (x_max, v)];
+        let dots = |width: u32| {
+            move |(x, y): (i32, i32)| {
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (4, 0)], c.stroke_width(width))
+                    + PathElement::new(vec![(9, 0), (13, 0)], c.stroke_width(width))
+                    + PathElement::new(vec![(18, 0), (22, 0)], c.stroke_width(width))
+                    + PathElement::new(vec![(27, 0), (31, 0)], c.stroke_width(width))
+            }
+        };
+        chart
+            .draw_series(DashedLineSeries::new(
+                across(train),
+                3,
+                5,
+                c.stroke_width(3),
+            ))?
+            .label(format!("{label}, train"))
+            .legend(dots(3));
+        if let Some(v) = valid {
+            chart
+                .draw_series(DashedLineSeries::new(across(v), 3, 5, c.stroke_width(2)))?
+                .label(format!("{label}, validation"))
+                .legend(dots(2));
+        }
+    }
+    if metric != "loss" {
+        // Same colours and styles as the loss panel's legend: one legend is enough.
+        return Ok(());
+    }
     chart
         .configure_series_labels()
-        .position(if metric == "loss" {
-            SeriesLabelPosition::UpperRight
-        } else {
-            SeriesLabelPosition::LowerRight
-        })
+        .position(SeriesLabelPosition::UpperRight)
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(200, 200, 200))
         .label_font(text(16))
@@ -264,7 +330,7 @@ pub fn accuracy(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportErr
         let pad = ((hi - lo) * 0.15).max(0.2);
         let seeds = data.iter().map(|d| d.2.len()).max().unwrap_or(0);
         let caption = if seeds > 1 {
-            format!("Test accuracy: each seed (dot), mean ± std over {seeds} seeds (bar)")
+            format!("Test accuracy: each seed (dot), mean (line) ± std (band) over {seeds} seeds")
         } else {
             "Test accuracy (one seed)".to_string()
         };
@@ -316,14 +382,18 @@ pub fn accuracy(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportErr
             chart.draw_series(values.iter().enumerate().map(|(k, &v)| {
                 Circle::new((x - 0.12 + 0.24 * k as f64 / spread, v), 6, c.filled())
             }))?;
+            let label = if values.len() > 1 {
+                format!("{mean:.2} ± {std:.2}%")
+            } else {
+                format!("{mean:.2}%")
+            };
+            let top = values.iter().copied().fold(mean + std, f64::max);
+            // Centred above the highest mark (about 9 px per character at this size).
+            let style = bold(18).pos(Pos::new(HPos::Center, VPos::Bottom));
             chart.draw_series(std::iter::once(Text::new(
-                if values.len() > 1 {
-                    format!("{mean:.2} ± {std:.2}%")
-                } else {
-                    format!("{mean:.2}%")
-                },
-                (x + 0.06, mean + std + pad * 0.15),
-                text(18),
+                label,
+                (x, top + pad * 0.25),
+                style,
             )))?;
         }
         Ok(())

@@ -4,6 +4,7 @@
 //! This is the only crate that knows polars and plotters. It reads run records and the test set;
 //! it never trains anything.
 
+pub mod analysis;
 pub mod charts;
 pub mod stats;
 pub mod summary;
@@ -157,15 +158,12 @@ fn replace_dir(staging: &Path, out: &Path) -> Result<(), ReportError> {
     Ok(())
 }
 
+/// Test images in the sample grid, and mistakes shown per backend.
+const SAMPLES: usize = 24;
+const MISTAKES: usize = 16;
+
 fn write_into(dir: &Path, report: &Report<'_>) -> Result<Vec<PathBuf>, ReportError> {
     let mut files = Vec::new();
-    let mut put = |name: &str, bytes: &[u8]| -> Result<(), ReportError> {
-        let path = dir.join(name);
-        std::fs::write(&path, bytes).map_err(|e| ReportError::io(&path, e))?;
-        files.push(PathBuf::from(name));
-        Ok(())
-    };
-
     let results = Results {
         provenance: report.provenance.clone(),
         runs: report.runs.to_vec(),
@@ -174,24 +172,123 @@ fn write_into(dir: &Path, report: &Report<'_>) -> Result<Vec<PathBuf>, ReportErr
         path: dir.join("results.json"),
         message: e.to_string(),
     })?;
-    put("results.json", &json)?;
+    let path = dir.join("results.json");
+    std::fs::write(&path, json).map_err(|e| ReportError::io(&path, e))?;
+    files.push(PathBuf::from("results.json"));
 
-    let tables = summary::Tables::build(report.runs).map_err(|e| ReportError::polars(dir, e))?;
-    for (stem, frame) in [
-        ("summary", &tables.summary),
-        ("runs", &tables.runs),
-        ("history", &tables.history),
-    ] {
+    let analysis = analysis::Analysis::new(report.runs, report.test);
+    let tables =
+        summary::Tables::build(report.runs, &analysis).map_err(|e| ReportError::polars(dir, e))?;
+    for (stem, frame) in tables.frames() {
         let mut frame = frame.clone();
         tables::write_csv_and_json(&mut frame, dir, stem)?;
         files.push(PathBuf::from(format!("{stem}.csv")));
         files.push(PathBuf::from(format!("{stem}.json")));
     }
 
-    let markdown = summary::markdown(report, &tables).map_err(|e| ReportError::polars(dir, e))?;
+    let mut chart = |name: String,
+                     draw: &dyn Fn(&Path) -> Result<(), ReportError>|
+     -> Result<String, ReportError> {
+        draw(&dir.join(&name))?;
+        files.push(PathBuf::from(&name));
+        Ok(name)
+    };
+    let images = summary::Images {
+        curves: chart("curves.png".into(), &|p| {
+            charts::curves(p, &analysis.groups)
+        })?,
+        accuracy: chart("accuracy.png".into(), &|p| {
+            charts::accuracy(p, &analysis.groups)
+        })?,
+        confusion: analysis
+            .featured
+            .iter()
+            .zip(&analysis.groups)
+            .filter_map(|(f, g)| f.as_ref().map(|f| (f, g)))
+            .map(|(f, g)| {
+                let title = format!(
+                    "{}: confusion matrix (test set, seed {})",
+                    g.name, f.run.hyperparams.seed
+                );
+                chart(format!("confusion-{}.png", g.name), &|p| {
+                    charts::confusion(p, &title, &f.confusion)
+                })
+            })
+            .collect::<Result<_, _>>()?,
+        samples: match analysis.featured_seed() {
+            Some(seed) => Some(chart("samples.png".into(), &|p| {
+                sample_grid(p, report, &analysis, seed)
+            })?),
+            None => None,
+        },
+        mistakes: analysis
+            .featured
+            .iter()
+            .zip(&analysis.groups)
+            .filter_map(|(f, g)| f.as_ref().map(|f| (f, g)))
+            .map(|(f, g)| {
+                chart(format!("misclassified-{}.png", g.name), &|p| {
+                    mistakes_grid(p, report, f.run)
+                })
+            })
+            .collect::<Result<_, _>>()?,
+    };
+
+    let markdown = summary::markdown(report, &tables, &analysis, &images)
+        .map_err(|e| ReportError::polars(dir, e))?;
     let path = dir.join("summary.md");
     std::fs::write(&path, markdown).map_err(|e| ReportError::io(&path, e))?;
     files.push(PathBuf::from("summary.md"));
     files.sort();
     Ok(files)
+}
+
+/// `samples.png`: the same seeded pick of test images for every backend, with each prediction.
+fn sample_grid(
+    path: &Path,
+    report: &Report<'_>,
+    analysis: &analysis::Analysis<'_>,
+    seed: u64,
+) -> Result<(), ReportError> {
+    let labels = report.test.labels();
+    let tiles: Vec<charts::Tile> = analysis::sample_indices(report.test.len(), SAMPLES, seed)
+        .into_iter()
+        .map(|index| {
+            let truth = labels[index];
+            let mut lines = vec![(format!("true {truth}"), false)];
+            for f in analysis.featured.iter().flatten() {
+                if let Some(m) = &f.run.metrics {
+                    let p = m.test_predictions[index];
+                    lines.push((format!("{}: {p}", f.run.backend), p != truth));
+                }
+            }
+            charts::Tile { index, lines }
+        })
+        .collect();
+    let title = format!(
+        "Test images picked with seed {seed}: true digit and each backend's prediction (mistakes in red)"
+    );
+    charts::image_grid(path, &title, report.test, &tiles, 8)
+}
+
+/// `misclassified-<backend>.png`: the most confidently wrong test images of one run.
+fn mistakes_grid(path: &Path, report: &Report<'_>, run: &RunRecord) -> Result<(), ReportError> {
+    let labels = report.test.labels();
+    let tiles: Vec<charts::Tile> = analysis::confident_mistakes(run, labels, MISTAKES)
+        .into_iter()
+        .map(|(index, predicted, p)| charts::Tile {
+            index,
+            lines: vec![
+                (format!("true {} → {predicted}", labels[index]), true),
+                (format!("p = {p:.4}"), false),
+            ],
+        })
+        .collect();
+    let title = format!(
+        "{}: the {} most confident mistakes (seed {})",
+        run.backend,
+        tiles.len(),
+        run.hyperparams.seed
+    );
+    charts::image_grid(path, &title, report.test, &tiles, 8)
 }

@@ -4,6 +4,7 @@ use bench_core::{HistoryUnit, RunRecord};
 use polars::prelude::*;
 
 use crate::Report;
+use crate::analysis::{Analysis, PairTest};
 use crate::tables::{history_frame, markdown as markdown_table, runs_frame, status_text};
 
 /// Mean and sample standard deviation (`None` below two values).
@@ -40,19 +41,121 @@ pub struct Tables {
     pub runs: DataFrame,
     /// One row per run and epoch.
     pub history: DataFrame,
+    /// Precision, recall and F1 per backend and digit (featured run).
+    pub classes: DataFrame,
+    /// McNemar's test per pair of backends and seed.
+    pub mcnemar: DataFrame,
 }
 
 impl Tables {
     /// Builds every table from the run records.
-    pub fn build(runs: &[RunRecord]) -> PolarsResult<Self> {
+    pub fn build(runs: &[RunRecord], analysis: &Analysis<'_>) -> PolarsResult<Self> {
         let rows = summary_rows(runs);
         Ok(Self {
             summary: summary_frame(&rows)?,
             rows,
             runs: runs_frame(runs)?,
             history: history_frame(runs)?,
+            classes: classes_frame(analysis)?,
+            mcnemar: mcnemar_frame(analysis)?,
         })
     }
+
+    /// The tables written as CSV and JSON, by file stem.
+    pub fn frames(&self) -> [(&'static str, &DataFrame); 5] {
+        [
+            ("summary", &self.summary),
+            ("runs", &self.runs),
+            ("history", &self.history),
+            ("classes", &self.classes),
+            ("mcnemar", &self.mcnemar),
+        ]
+    }
+}
+
+fn classes_frame(analysis: &Analysis<'_>) -> PolarsResult<DataFrame> {
+    let rows: Vec<(&str, u64, usize, &crate::stats::ClassScores)> = analysis
+        .featured
+        .iter()
+        .flatten()
+        .flat_map(|f| {
+            f.scores
+                .iter()
+                .enumerate()
+                .map(move |(digit, s)| (f.run.backend.as_str(), f.run.hyperparams.seed, digit, s))
+        })
+        .collect();
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "backend".into(),
+            rows.iter().map(|r| r.0.to_string()).collect::<Vec<_>>(),
+        ),
+        Column::new("seed".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
+        Column::new(
+            "digit".into(),
+            rows.iter().map(|r| r.2 as u64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "precision".into(),
+            rows.iter().map(|r| r.3.precision).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "recall".into(),
+            rows.iter().map(|r| r.3.recall).collect::<Vec<_>>(),
+        ),
+        Column::new("f1".into(), rows.iter().map(|r| r.3.f1).collect::<Vec<_>>()),
+        Column::new(
+            "support".into(),
+            rows.iter().map(|r| r.3.support as u64).collect::<Vec<_>>(),
+        ),
+    ])
+}
+
+fn mcnemar_frame(analysis: &Analysis<'_>) -> PolarsResult<DataFrame> {
+    let rows: Vec<(&PairTest, u64, &crate::stats::McNemar)> = analysis
+        .pairs
+        .iter()
+        .flat_map(|pair| pair.per_seed.iter().map(move |(seed, t)| (pair, *seed, t)))
+        .collect();
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "first".into(),
+            rows.iter().map(|r| r.0.first.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "second".into(),
+            rows.iter().map(|r| r.0.second.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new("seed".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
+        Column::new(
+            "only_first_right".into(),
+            rows.iter()
+                .map(|r| r.2.only_first as u64)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "only_second_right".into(),
+            rows.iter()
+                .map(|r| r.2.only_second as u64)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "p_value".into(),
+            rows.iter().map(|r| r.2.p_value).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "test".into(),
+            rows.iter()
+                .map(|r| {
+                    if r.2.exact {
+                        "exact binomial"
+                    } else {
+                        "chi-squared, continuity-corrected"
+                    }
+                })
+                .collect::<Vec<_>>(),
+        ),
+    ])
 }
 
 /// One backend's runs, aggregated over seeds.
@@ -243,23 +346,60 @@ pub fn display_frame(rows: &[SummaryRow]) -> PolarsResult<DataFrame> {
     ])
 }
 
-/// `summary.md`: the table first, then the provenance.
-pub fn markdown(report: &Report<'_>, tables: &Tables) -> PolarsResult<String> {
-    let p = report.provenance;
-    let display = display_frame(&tables.rows)?;
-    let table = markdown_table(&display, &|_, v| match v {
+/// The chart files of a report, relative to its folder.
+#[derive(Debug, Clone, Default)]
+pub struct Images {
+    /// Learning curves.
+    pub curves: String,
+    /// Test accuracy per backend.
+    pub accuracy: String,
+    /// Confusion matrices, one per backend with a successful run.
+    pub confusion: Vec<String>,
+    /// The sample grid, if any run succeeded.
+    pub samples: Option<String>,
+    /// Most confident mistakes, one per backend with a successful run.
+    pub mistakes: Vec<String>,
+}
+
+fn cell(v: &AnyValue<'_>) -> String {
+    match v {
         AnyValue::String(s) => s.to_string(),
         AnyValue::StringOwned(s) => s.to_string(),
         AnyValue::Null => "–".to_string(),
         other => other.to_string(),
-    })?;
+    }
+}
+
+/// A p-value as people read it.
+pub fn format_p(p: f64) -> String {
+    if p < 1e-4 {
+        format!("{p:.0e}")
+    } else if p < 0.01 {
+        format!("{p:.4}")
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+/// `summary.md`: the table first, then the images, the statistics and the provenance.
+pub fn markdown(
+    report: &Report<'_>,
+    tables: &Tables,
+    analysis: &Analysis<'_>,
+    images: &Images,
+) -> PolarsResult<String> {
+    let p = report.provenance;
+    let table = markdown_table(&display_frame(&tables.rows)?, &|_, v| cell(v))?;
     let [n_train, n_val, n_test] = p.split_sizes;
     let seeds: Vec<String> = p.seeds.iter().map(u64::to_string).collect();
+    let featured_seed = analysis
+        .featured_seed()
+        .map_or("–".to_string(), |s| s.to_string());
     let mut md = String::new();
     md.push_str("# MNIST: three ways, compared\n\n");
     md.push_str(&format!(
-        "Split `{}`: {n_train} training, {n_val} validation and {n_test} test images; seed{} {}. \
-         Test accuracy is measured once per run, after training.\n\n",
+        "Split `{}`: {n_train} training, {n_val} validation and {n_test} test images, the same for every run; \
+         seed{} {}. Test accuracy is measured once per run, after training.\n\n",
         p.split,
         if seeds.len() > 1 { "s" } else { "" },
         seeds.join(", ")
@@ -267,9 +407,144 @@ pub fn markdown(report: &Report<'_>, tables: &Tables) -> PolarsResult<String> {
     md.push_str(&table);
     md.push('\n');
     md.push_str(
-        "Train and validation accuracy are measured on the final model. Train time is wall-clock \
-         training, per-epoch validation included; predictions/s is test-set inference.\n\n",
+        "Accuracies are means over the seeds that succeeded, ± the sample standard deviation when \
+         there are several. Train and validation accuracy are measured on the final model. Train \
+         time is wall-clock training, per-epoch validation included; predictions/s is test-set \
+         inference. linfa's L-BFGS has no epochs: its history points are iteration budgets.\n\n",
     );
+
+    md.push_str("## Learning curves\n\n");
+    md.push_str(&format!(
+        "![Loss and accuracy per epoch, train and validation]({})\n\n",
+        images.curves
+    ));
+    md.push_str(
+        "Training numbers are averaged over each epoch's batches as they were trained (dropout on \
+         for burn); validation numbers are measured after the epoch. linfa is drawn in its own row, \
+         against L-BFGS iterations, because an iteration is not an epoch.\n\n",
+    );
+    md.push_str("## Test accuracy\n\n");
+    md.push_str(&format!(
+        "![Test accuracy per backend]({})\n\n",
+        images.accuracy
+    ));
+
+    md.push_str("## Are the differences real?\n\n");
+    md.push_str(
+        "McNemar's test compares two models on the same test images, counting the images only one \
+         of them gets right (exact binomial test when fewer than 25 images differ, chi-squared with \
+         continuity correction otherwise). **In plain words: a p-value below 0.05 means the gap \
+         between the two models is very unlikely to be luck on this test set; above 0.05, these \
+         test images cannot tell the two apart.**\n\n",
+    );
+    md.push_str("| pair | images only the first gets right | images only the second gets right | p-value per seed | significant (p < 0.05) |\n");
+    md.push_str("|:---|---:|---:|:---|:---|\n");
+    for pair in &analysis.pairs {
+        let n = pair.per_seed.len().max(1) as f64;
+        let mean = |f: fn(&crate::stats::McNemar) -> usize| {
+            pair.per_seed.iter().map(|(_, t)| f(t)).sum::<usize>() as f64 / n
+        };
+        let ps: Vec<String> = pair
+            .per_seed
+            .iter()
+            .map(|(seed, t)| format!("{} (seed {seed})", format_p(t.p_value)))
+            .collect();
+        let counts = |v: f64| {
+            if pair.per_seed.len() > 1 {
+                format!("{v:.1} (mean)")
+            } else {
+                format!("{v:.0}")
+            }
+        };
+        md.push_str(&format!(
+            "| {} vs {} | {} | {} | {} | {} of {} seeds |\n",
+            pair.first,
+            pair.second,
+            counts(mean(|t| t.only_first)),
+            counts(mean(|t| t.only_second)),
+            if ps.is_empty() {
+                "–".into()
+            } else {
+                ps.join(", ")
+            },
+            pair.significant(),
+            pair.per_seed.len()
+        ));
+    }
+    if analysis.pairs.is_empty() {
+        md.push_str("| – | – | – | only one backend ran | – |\n");
+    }
+    md.push('\n');
+
+    md.push_str(&format!(
+        "## Per-class precision, recall and F1 (seed {featured_seed})\n\n"
+    ));
+    let featured: Vec<&crate::analysis::Featured<'_>> =
+        analysis.featured.iter().flatten().collect();
+    md.push_str("| digit |");
+    for f in &featured {
+        md.push_str(&format!(" {} precision / recall / F1 |", f.run.backend));
+    }
+    md.push_str(" support |\n|---:|");
+    md.push_str(&":---:|".repeat(featured.len()));
+    md.push_str("---:|\n");
+    for digit in 0..mnist_data::N_CLASSES {
+        md.push_str(&format!("| {digit} |"));
+        for f in &featured {
+            let s = &f.scores[digit];
+            md.push_str(&format!(
+                " {:.3} / {:.3} / {:.3} |",
+                s.precision, s.recall, s.f1
+            ));
+        }
+        let support = featured.first().map_or(0, |f| f.scores[digit].support);
+        md.push_str(&format!(" {support} |\n"));
+    }
+    md.push('\n');
+    for image in &images.confusion {
+        md.push_str(&format!("![Confusion matrix]({image})\n"));
+    }
+    md.push('\n');
+
+    if let Some(samples) = &images.samples {
+        md.push_str("## Sample predictions\n\n");
+        md.push_str(&format!(
+            "![Test images with every backend's prediction]({samples})\n\n"
+        ));
+    }
+    if !images.mistakes.is_empty() {
+        md.push_str("## Most confident mistakes\n\n");
+        for image in &images.mistakes {
+            md.push_str(&format!("![Most confident mistakes]({image})\n\n"));
+        }
+    }
+
+    if p.seeds.len() > 1 || report.runs.iter().any(|r| !r.is_ok()) {
+        md.push_str("## Every run\n\n");
+        md.push_str("| backend | seed | test acc | train acc | train time | status |\n|:---|---:|---:|---:|---:|:---|\n");
+        for r in report.runs {
+            let m = r.metrics.as_ref();
+            md.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} |\n",
+                r.backend,
+                r.hyperparams.seed,
+                percent(m.map(|m| m.test_accuracy)),
+                percent(m.map(|m| m.train_accuracy)),
+                m.map_or("–".into(), |m| format!("{:.1} s", m.training_seconds)),
+                status_text(r)
+            ));
+        }
+        md.push('\n');
+    }
+
+    md.push_str("## Data files\n\n");
+    md.push_str(
+        "`results.json` holds every run record (configuration, per-epoch history, test predictions). \
+         Each table is also in CSV and JSON: `summary` (this table), `runs` (one row per run), \
+         `history` (one row per run and epoch), `classes` (per-class scores), `mcnemar` (every \
+         test).\n\n",
+    );
+
     md.push_str("## Provenance\n\n");
     md.push_str(&format!("- Command: `{}`\n", p.command));
     md.push_str(&format!("- Git commit: `{}`\n", p.git_commit));
