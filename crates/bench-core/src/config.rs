@@ -161,7 +161,7 @@ mod tests {
             ),
         ];
         for (hp, flag) in bad {
-            let err = hp.clone().check().unwrap_err().to_string();
+            let err = hp.check().unwrap_err().to_string();
             assert!(err.starts_with(flag), "{hp:?}: {err}");
         }
         assert!(sgd().check().is_ok());

@@ -20,7 +20,7 @@ pub fn synthetic_split(seed: u64) -> Split {
 }
 
 fn run_ok(backend: &dyn Backend, hp: &Hyperparams, split: &Split) -> RunRecord {
-    let valid = prepare(backend, hp.clone()).expect("test hyperparameters are valid");
+    let valid = prepare(backend, *hp).expect("test hyperparameters are valid");
     let record = run(backend, &valid, split, &mut Quiet);
     assert_eq!(
         record.status,
@@ -86,18 +86,12 @@ pub fn same_seed_same_result(backend: &dyn Backend, hp: &Hyperparams) {
 
 /// Invalid hyperparameters are rejected by [`prepare`]; training only accepts what it returns.
 pub fn rejects_invalid_config(backend: &dyn Backend, hp: &Hyperparams) {
-    let mut bad = vec![(
-        Hyperparams {
-            epochs: 0,
-            ..hp.clone()
-        },
-        "--epochs",
-    )];
+    let mut bad = vec![(Hyperparams { epochs: 0, ..*hp }, "--epochs")];
     if hp.batch_size.is_some() {
         bad.push((
             Hyperparams {
                 batch_size: Some(0),
-                ..hp.clone()
+                ..*hp
             },
             "--batch-size",
         ));
@@ -107,20 +101,20 @@ pub fn rejects_invalid_config(backend: &dyn Backend, hp: &Hyperparams) {
             bad.push((
                 Hyperparams {
                     learning_rate: Some(lr),
-                    ..hp.clone()
+                    ..*hp
                 },
                 "--lr",
             ));
         }
     }
     for (config, flag) in bad {
-        let err: ConfigError = match prepare(backend, config.clone()) {
+        let err: ConfigError = match prepare(backend, config) {
             Ok(_) => panic!("{}: accepted {config:?}", backend.name()),
             Err(e) => e,
         };
         assert!(err.to_string().contains(flag), "{}: {err}", backend.name());
     }
-    assert!(prepare(backend, hp.clone()).is_ok());
+    assert!(prepare(backend, *hp).is_ok());
 }
 
 /// Instantiates the conformance suite as `#[test]`s: `conformance_suite!(make_backend(), test_hyperparams())`.

@@ -110,7 +110,7 @@ pub fn run(
     RunRecord {
         backend: backend.name().to_string(),
         model: backend.model(),
-        hyperparams: hp.get().clone(),
+        hyperparams: *hp.get(),
         settings: backend.settings(),
         split: split_name(split.spec.kind),
         history_unit: backend.history_unit(),

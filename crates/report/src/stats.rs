@@ -240,12 +240,8 @@ mod tests {
         let mut first = [0u8; 40];
         let mut second = [0u8; 40];
         // 2 images only the first gets right, 8 only the second.
-        for i in 0..2 {
-            second[i] = 1;
-        }
-        for i in 2..10 {
-            first[i] = 1;
-        }
+        second[..2].fill(1);
+        first[2..10].fill(1);
         let t = mcnemar(&labels, &first, &second);
         assert_eq!((t.only_first, t.only_second, t.exact), (2, 8, true));
         assert!((t.p_value - 2.0 * (1.0 + 10.0 + 45.0) / 1024.0).abs() < 1e-12);

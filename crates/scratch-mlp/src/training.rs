@@ -357,6 +357,20 @@ impl Context<'_> {
     }
 }
 
+fn relu(v: f32) -> f32 {
+    v.max(0.0)
+}
+
+fn contiguous(a: &Array2<f32>) -> &[f32] {
+    a.as_slice().expect("owned weights are contiguous")
+}
+
+fn publish(slot: &Mutex<Vec<f32>>, values: &[f32]) {
+    let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+    slot.clear();
+    slot.extend_from_slice(values);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,18 +393,4 @@ mod tests {
         let two = balanced_pixel_ranges(&data, 2);
         assert!((300..500).contains(&two[0].end), "{two:?}");
     }
-}
-
-fn relu(v: f32) -> f32 {
-    v.max(0.0)
-}
-
-fn contiguous(a: &Array2<f32>) -> &[f32] {
-    a.as_slice().expect("owned weights are contiguous")
-}
-
-fn publish(slot: &Mutex<Vec<f32>>, values: &[f32]) {
-    let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
-    slot.clear();
-    slot.extend_from_slice(values);
 }

@@ -1,0 +1,343 @@
+//! The report end to end on synthetic run records: every file is there, the tables have the
+//! documented columns, the markdown reads in the documented order, every PNG decodes with the
+//! expected size, and a failed write leaves the previous report untouched.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use bench_core::{EpochStats, HistoryUnit, Hyperparams, Metrics, RunRecord, RunStatus};
+use mnist_data::{Dataset, N_CLASSES, synth};
+use report::{Provenance, Report};
+
+/// A run whose predictions are right except on every `wrong_every`-th image (offset by seed).
+fn run(
+    backend: &str,
+    unit: HistoryUnit,
+    seed: u64,
+    test: &Dataset,
+    wrong_every: usize,
+) -> RunRecord {
+    let labels = test.labels();
+    let predictions: Vec<u8> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| {
+            if (i + seed as usize).is_multiple_of(wrong_every) {
+                (l + 1) % 10
+            } else {
+                l
+            }
+        })
+        .collect();
+    let mut probabilities = vec![0.01f32; labels.len() * N_CLASSES];
+    for (i, &p) in predictions.iter().enumerate() {
+        probabilities[i * N_CLASSES + usize::from(p)] = 0.91 - (i % 7) as f32 * 0.01;
+    }
+    let correct = predictions
+        .iter()
+        .zip(labels)
+        .filter(|(p, l)| p == l)
+        .count();
+    let steps: Vec<usize> = match unit {
+        HistoryUnit::Epoch => (1..=4).collect(),
+        HistoryUnit::Iteration => vec![100],
+    };
+    RunRecord {
+        backend: backend.to_string(),
+        model: format!("{backend} model"),
+        hyperparams: Hyperparams {
+            seed,
+            epochs: *steps.last().unwrap(),
+            batch_size: Some(32),
+            learning_rate: Some(0.1),
+        },
+        settings: BTreeMap::new(),
+        split: "standard".into(),
+        history_unit: unit,
+        history: steps
+            .iter()
+            .map(|&s| EpochStats {
+                step: s,
+                train_loss: 1.0 / s as f64,
+                train_accuracy: 0.9 + 0.01 * s as f64 / 4.0,
+                validation_loss: Some(1.1 / s as f64),
+                validation_accuracy: Some(0.89 + 0.01 * s as f64 / 4.0),
+                seconds: 0.5,
+            })
+            .collect(),
+        status: RunStatus::Ok,
+        metrics: Some(Metrics {
+            train_accuracy: 0.95,
+            validation_accuracy: Some(0.94),
+            test_accuracy: correct as f64 / labels.len() as f64,
+            training_seconds: 1.5,
+            predictions_per_second: 1000.0,
+            param_count: 1234,
+            test_predictions: predictions,
+            test_probabilities: probabilities,
+        }),
+    }
+}
+
+fn failed(backend: &str, seed: u64, test: &Dataset) -> RunRecord {
+    let mut r = run(backend, HistoryUnit::Epoch, seed, test, 3);
+    r.status = RunStatus::Failed {
+        reason: "diverged: loss became NaN in epoch 2 (try a smaller --lr)".into(),
+    };
+    r.metrics = None;
+    r.history.truncate(1);
+    r
+}
+
+fn provenance(seeds: Vec<u64>) -> Provenance {
+    Provenance {
+        command: "cargo xtask compare --seeds 2".into(),
+        seeds,
+        split: "standard".into(),
+        validation_fraction: 0.1,
+        split_sizes: [900, 100, 300],
+        data: "synthetic".into(),
+        git_commit: "abc123".into(),
+        versions: vec![("burn".into(), "0.22.1".into())],
+        cpu: "test CPU".into(),
+        build: "release".into(),
+        started: "2026-11-27 00:00:00 UTC".into(),
+        total_seconds: 12.5,
+    }
+}
+
+fn two_seeds(test: &Dataset) -> Vec<RunRecord> {
+    let mut runs = Vec::new();
+    for seed in [42, 43] {
+        runs.push(run("scratch", HistoryUnit::Epoch, seed, test, 20));
+        runs.push(run("linfa", HistoryUnit::Iteration, seed, test, 8));
+        runs.push(run("burn", HistoryUnit::Epoch, seed, test, 25));
+    }
+    runs
+}
+
+fn png_size(path: &Path) -> (u32, u32) {
+    let img = image::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (img.width(), img.height())
+}
+
+fn csv_header(path: &Path) -> (Vec<String>, usize) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    (header, lines.count())
+}
+
+#[test]
+fn writes_every_file_with_the_documented_structure() {
+    let test = synth::separable(300, 7);
+    let runs = two_seeds(&test);
+    let prov = provenance(vec![42, 43]);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("reports");
+    let report = Report {
+        runs: &runs,
+        test: &test,
+        provenance: &prov,
+    };
+    let files = report::write(&out, &report).unwrap();
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    for expected in [
+        "summary.md",
+        "results.json",
+        "summary.csv",
+        "summary.json",
+        "runs.csv",
+        "history.csv",
+        "classes.csv",
+        "mcnemar.csv",
+        "curves.png",
+        "accuracy.png",
+        "samples.png",
+        "confusion-scratch.png",
+        "confusion-linfa.png",
+        "confusion-burn.png",
+        "misclassified-scratch.png",
+        "misclassified-linfa.png",
+        "misclassified-burn.png",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "missing {expected} in {names:?}"
+        );
+        assert!(out.join(expected).is_file(), "{expected} not on disk");
+    }
+
+    // Tables: documented columns, one row per backend / run / epoch / class / pair and seed.
+    let (header, rows) = csv_header(&out.join("summary.csv"));
+    assert_eq!(header[..3], ["backend", "model", "history_unit"]);
+    assert!(header.contains(&"test_accuracy_std".to_string()));
+    assert_eq!(rows, 3);
+    assert_eq!(csv_header(&out.join("runs.csv")).1, 6);
+    assert_eq!(csv_header(&out.join("history.csv")).1, 2 * (4 + 1 + 4));
+    assert_eq!(csv_header(&out.join("classes.csv")).1, 3 * 10);
+    let (header, rows) = csv_header(&out.join("mcnemar.csv"));
+    assert_eq!(
+        header,
+        [
+            "first",
+            "second",
+            "seed",
+            "only_first_right",
+            "only_second_right",
+            "p_value",
+            "test"
+        ]
+    );
+    assert_eq!(rows, 3 * 2);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary.as_array().unwrap().len(), 3);
+    assert_eq!(summary[1]["backend"], "linfa");
+    assert_eq!(summary[1]["history_unit"], "iteration");
+    let results: report::Results =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    assert_eq!(results.runs.len(), 6);
+    let predictions = |r: &RunRecord| r.metrics.as_ref().unwrap().test_predictions.clone();
+    assert_eq!(predictions(&results.runs[0]), predictions(&runs[0]));
+
+    // Markdown: the table first, then images, statistics, provenance.
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    let at = |needle: &str| {
+        md.find(needle)
+            .unwrap_or_else(|| panic!("missing {needle:?} in summary.md:\n{md}"))
+    };
+    assert!(at("| backend | model |") < at("## Learning curves"));
+    assert!(at("![Loss and accuracy") < at("## Are the differences real?"));
+    assert!(at("## Are the differences real?") < at("## Per-class precision"));
+    assert!(at("## Per-class precision") < at("## Provenance"));
+    assert!(at("| scratch |") < at("| linfa |"));
+    assert!(md.contains("± "), "no mean ± std for two seeds");
+    assert!(
+        md.contains("| scratch vs linfa |")
+            && md.contains("(seed 42)")
+            && md.contains("of 2 seeds")
+    );
+    assert!(md.contains("In plain words"));
+    assert!(md.contains("- Git commit: `abc123`"));
+    for line in md.lines().filter(|l| l.starts_with("![")) {
+        let file = line.rsplit_once('(').unwrap().1.trim_end_matches(')');
+        assert!(
+            out.join(file).is_file(),
+            "summary.md links {file}, which is not there"
+        );
+    }
+
+    // Every PNG decodes, at the size it was drawn.
+    assert_eq!(png_size(&out.join("curves.png")), (1400, 540));
+    assert_eq!(png_size(&out.join("accuracy.png")), (1000, 620));
+    for b in ["scratch", "linfa", "burn"] {
+        assert_eq!(
+            png_size(&out.join(format!("confusion-{b}.png"))),
+            (770, 770)
+        );
+        let size = png_size(&out.join(format!("misclassified-{b}.png")));
+        assert_eq!(size, (8 * 192 + 20, 60 + 2 * (112 + 16 + 44) + 10));
+    }
+    let samples = png_size(&out.join("samples.png"));
+    assert_eq!(samples, (8 * 192 + 20, 60 + 3 * (112 + 16 + 4 * 22) + 10));
+}
+
+#[test]
+fn a_curve_for_a_backend_without_epochs_gets_its_own_row() {
+    let test = synth::separable(100, 3);
+    let mut runs = vec![
+        run("scratch", HistoryUnit::Epoch, 1, &test, 10),
+        run("linfa", HistoryUnit::Iteration, 1, &test, 5),
+    ];
+    runs[1].history = [10, 25, 100]
+        .iter()
+        .map(|&s| EpochStats {
+            step: s,
+            train_loss: 1.0 / s as f64,
+            train_accuracy: 0.9,
+            validation_loss: Some(1.0 / s as f64),
+            validation_accuracy: Some(0.9),
+            seconds: 1.0,
+        })
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    let prov = provenance(vec![1]);
+    let report = Report {
+        runs: &runs,
+        test: &test,
+        provenance: &prov,
+    };
+    report::write(&out, &report).unwrap();
+    assert_eq!(png_size(&out.join("curves.png")), (1400, 80 + 2 * 460));
+}
+
+#[test]
+fn failed_runs_are_reported_with_their_reason() {
+    let test = synth::separable(100, 3);
+    let runs = vec![
+        run("scratch", HistoryUnit::Epoch, 1, &test, 10),
+        failed("burn", 1, &test),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    let prov = provenance(vec![1]);
+    let report = Report {
+        runs: &runs,
+        test: &test,
+        provenance: &prov,
+    };
+    report::write(&out, &report).unwrap();
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    let burn_row = md.lines().find(|l| l.starts_with("| burn |")).unwrap();
+    assert!(
+        burn_row.contains("failed: diverged: loss became NaN"),
+        "{burn_row}"
+    );
+    assert!(md.contains("## Every run"));
+    assert!(!out.join("confusion-burn.png").exists());
+    assert!(out.join("confusion-scratch.png").exists());
+}
+
+#[test]
+fn a_failed_write_leaves_the_previous_report_intact() {
+    let test = synth::separable(100, 3);
+    let good = vec![run("scratch", HistoryUnit::Epoch, 1, &test, 10)];
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("reports");
+    let prov = provenance(vec![1]);
+    let report = Report {
+        runs: &good,
+        test: &test,
+        provenance: &prov,
+    };
+    report::write(&out, &report).unwrap();
+    let before = std::fs::read_to_string(out.join("summary.md")).unwrap();
+
+    // A backend name that cannot be a file name makes the write fail half-way through.
+    let bad = vec![run("scr/atch", HistoryUnit::Epoch, 1, &test, 10)];
+    let report = Report {
+        runs: &bad,
+        test: &test,
+        provenance: &prov,
+    };
+    let err = report::write(&out, &report).unwrap_err();
+    assert!(err.to_string().contains("confusion-scr/atch.png"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("summary.md")).unwrap(),
+        before
+    );
+    // No staging folder is left behind.
+    let leftovers: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n != "reports")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
