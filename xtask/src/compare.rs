@@ -52,6 +52,10 @@ pub struct CompareArgs {
     /// (e.g. 10,25,50; each restarts L-BFGS from the weights so far). Default: one final point.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub linfa_checkpoints: Vec<usize>,
+    /// Also save each trained model into this folder, for backends that can
+    /// (`<backend>-seed<N>.bpk` for burn).
+    #[arg(long, value_name = "DIR")]
+    pub save_models: Option<PathBuf>,
     /// Folder to write the report into (replaced atomically).
     #[arg(long, value_name = "DIR", default_value_os_t = default_out())]
     pub out: PathBuf,
@@ -123,8 +127,11 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
             hp.get().epochs,
             backend.history_unit(),
         );
-        let record = bench_core::run(backend, hp, &split, &mut progress);
+        let (record, model) = bench_core::run_keeping_model(backend, hp, &split, &mut progress);
         progress.finish();
+        if let (Some(dir), Some(model)) = (&args.save_models, model) {
+            save_model(dir, &record, model.as_ref());
+        }
         if interrupted() {
             report_interrupted(&records);
             return Ok(ExitCode::from(EXIT_INTERRUPTED));
@@ -166,6 +173,18 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_RUNS_FAILED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Saves one model, reporting (not failing on) backends that cannot save or a disk error.
+fn save_model(dir: &std::path::Path, record: &RunRecord, model: &dyn bench_core::FittedModel) {
+    let path = dir.join(format!("{}-seed{}.bpk", record.backend, record.hyperparams.seed));
+    let result = std::fs::create_dir_all(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))
+        .and_then(|()| model.save(&path).map_err(|e| e.to_string()));
+    match result {
+        Ok(()) => eprintln!("saved {}", path.display()),
+        Err(e) => eprintln!("not saved: {e}"),
+    }
 }
 
 fn one_line(r: &RunRecord) -> String {

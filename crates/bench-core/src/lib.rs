@@ -15,4 +15,4 @@ pub use backend::{
 };
 pub use config::{ConfigError, Hyperparams, Overrides, ValidHyperparams};
 pub use mnist_data;
-pub use run::{Metrics, RunRecord, RunStatus, accuracy, prepare, run};
+pub use run::{Metrics, RunRecord, RunStatus, accuracy, prepare, run, run_keeping_model};

@@ -97,17 +97,27 @@ pub fn run(
     split: &Split,
     observer: &mut dyn Observer,
 ) -> RunRecord {
+    run_keeping_model(backend, hp, split, observer).0
+}
+
+/// [`run`], also handing back the fitted model of a successful run (e.g. to save it).
+pub fn run_keeping_model(
+    backend: &dyn Backend,
+    hp: &ValidHyperparams,
+    split: &Split,
+    observer: &mut dyn Observer,
+) -> (RunRecord, Option<Box<dyn FittedModel>>) {
     let mut recorder = Recorder {
         inner: observer,
         history: Vec::new(),
     };
     let outcome = train_and_evaluate(backend, hp, split, &mut recorder);
     let history = recorder.history;
-    let (status, metrics) = match outcome {
-        Ok(m) => (RunStatus::Ok, Some(m)),
-        Err(reason) => (RunStatus::Failed { reason }, None),
+    let (status, metrics, model) = match outcome {
+        Ok((m, model)) => (RunStatus::Ok, Some(m), Some(model)),
+        Err(reason) => (RunStatus::Failed { reason }, None, None),
     };
-    RunRecord {
+    let record = RunRecord {
         backend: backend.name().to_string(),
         model: backend.model(),
         hyperparams: *hp.get(),
@@ -117,7 +127,8 @@ pub fn run(
         history,
         status,
         metrics,
-    }
+    };
+    (record, model)
 }
 
 fn split_name(kind: SplitKind) -> String {
@@ -129,7 +140,7 @@ fn train_and_evaluate(
     hp: &ValidHyperparams,
     split: &Split,
     recorder: &mut Recorder<'_>,
-) -> Result<Metrics, String> {
+) -> Result<(Metrics, Box<dyn FittedModel>), String> {
     let data = TrainData {
         train: &split.train,
         validation: (!split.validation.is_empty()).then_some(&split.validation),
@@ -145,7 +156,8 @@ fn train_and_evaluate(
         .to_string());
     }
 
-    let model = model.as_ref();
+    let fitted = model;
+    let model = fitted.as_ref();
     let train_accuracy = evaluate(model, &split.train)?.0;
     let validation_accuracy = match data.validation {
         Some(v) => Some(evaluate(model, v)?.0),
@@ -162,7 +174,7 @@ fn train_and_evaluate(
             100.0 * MIN_USEFUL_ACCURACY
         ));
     }
-    Ok(Metrics {
+    let metrics = Metrics {
         train_accuracy,
         validation_accuracy,
         test_accuracy,
@@ -171,7 +183,8 @@ fn train_and_evaluate(
         param_count: model.param_count(),
         test_predictions: argmax_rows(&test_probabilities),
         test_probabilities,
-    })
+    };
+    Ok((metrics, fitted))
 }
 
 /// Accuracy and probabilities of `model` on `data`; non-finite probabilities are an error.

@@ -272,6 +272,31 @@ mod tests {
     }
 
     #[test]
+    fn a_saved_model_reloads_with_identical_predictions() {
+        let backend = BurnBackend::default();
+        let split = bench_core::conformance::synthetic_split(3);
+        let hp = bench_core::prepare(&backend, quick()).unwrap();
+        let data = TrainData {
+            train: &split.train,
+            validation: None,
+        };
+        let model = backend.train(&hp, &data, &mut bench_core::Quiet).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("burn.bpk");
+        model.save(&path).unwrap();
+        let loaded = FittedBurn::load(&path, &backend.shape, backend.device).unwrap();
+        assert_eq!(
+            loaded.predict_proba(&split.test).unwrap(),
+            model.predict_proba(&split.test).unwrap()
+        );
+        assert_eq!(loaded.param_count(), model.param_count());
+        // A file that is not a model is an error naming it, not a panic.
+        std::fs::write(&path, b"not a model").unwrap();
+        let err = FittedBurn::load(&path, &backend.shape, backend.device).unwrap_err();
+        assert!(err.to_string().contains("burn.bpk"), "{err}");
+    }
+
+    #[test]
     fn device_names_round_trip_and_unknown_ones_are_explained() {
         for d in BurnDevice::all() {
             assert_eq!(d.name().parse::<BurnDevice>().unwrap(), d);
