@@ -177,7 +177,10 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
 
 /// Saves one model, reporting (not failing on) backends that cannot save or a disk error.
 fn save_model(dir: &std::path::Path, record: &RunRecord, model: &dyn bench_core::FittedModel) {
-    let path = dir.join(format!("{}-seed{}.bpk", record.backend, record.hyperparams.seed));
+    let path = dir.join(format!(
+        "{}-seed{}.bpk",
+        record.backend, record.hyperparams.seed
+    ));
     let result = std::fs::create_dir_all(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))
         .and_then(|()| model.save(&path).map_err(|e| e.to_string()));

@@ -275,3 +275,121 @@ fn real_mnist_compare_is_reproducible_and_writes_both_reports() {
         serde_json::json!([54000, 6000, 10000])
     );
 }
+
+#[test]
+fn a_diverging_backend_is_a_failed_row_while_the_others_are_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fixture_dir(tmp.path());
+    let out = tmp.path().join("reports");
+    let result = xtask(&[
+        "compare",
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--skip-checksum",
+        "--backends",
+        "scratch,linfa",
+        "--lr",
+        "1e6",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("1 of 2 runs failed"), "{stderr}");
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    let row = |name: &str| {
+        summary
+            .lines()
+            .find(|l| l.starts_with(&format!("| {name} |")))
+            .unwrap_or_else(|| panic!("no {name} row in:\n{summary}"))
+            .to_string()
+    };
+    assert!(
+        row("scratch").contains("failed: diverged: the training loss reached"),
+        "{}",
+        row("scratch")
+    );
+    assert!(row("linfa").ends_with("| ok |"), "{}", row("linfa"));
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    assert_eq!(results["runs"][0]["status"]["state"], "failed");
+    assert_eq!(results["runs"][1]["status"]["state"], "ok");
+}
+
+/// Ctrl-C in the middle of a comparison: the run stops within seconds, says what had finished,
+/// exits with 130, and the previous report is left exactly as it was.
+#[test]
+fn sigint_stops_promptly_and_keeps_the_previous_report() {
+    use std::io::{BufRead, BufReader};
+    use std::time::{Duration, Instant};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("reports");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("summary.md"), "previous report\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "compare",
+            "--backends",
+            "scratch,burn",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .env_remove("MNIST_DIR")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Wait until scratch has finished and burn has completed an epoch.
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(240);
+    while !seen
+        .iter()
+        .any(|l: &String| l.contains("burn seed 42 epoch"))
+    {
+        let line = lines_rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "no burn epoch before the deadline; stderr so far:\n{}",
+                    seen.join("\n")
+                )
+            });
+        seen.push(line);
+    }
+    let sent = Instant::now();
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    let stopped_after = sent.elapsed();
+    seen.extend(lines_rx.try_iter());
+    let text = seen.join("\n");
+    assert_eq!(status.code(), Some(130), "{text}");
+    assert!(
+        stopped_after < Duration::from_secs(10),
+        "took {stopped_after:?} to stop"
+    );
+    assert!(text.contains("interrupted: no report written"), "{text}");
+    assert!(text.contains("runs that had finished:"), "{text}");
+    assert!(
+        text.lines().any(|l| l.contains("scratch seed 42: test")),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("summary.md")).unwrap(),
+        "previous report\n"
+    );
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
+}

@@ -69,7 +69,7 @@ impl Observer for Quiet {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TrainError {
     /// The loss became NaN or infinite.
-    #[error("diverged: loss became {loss} in epoch {step} (try a smaller --lr)")]
+    #[error("diverged: the training loss reached {loss:.3e} in epoch {step} (try a smaller --lr)")]
     Diverged {
         /// The epoch (or iteration) where it happened.
         step: usize,
@@ -126,6 +126,16 @@ pub fn argmax_rows(proba: &[f32]) -> Vec<u8> {
         .chunks_exact(N_CLASSES)
         .map(|row| argmax(row) as u8)
         .collect()
+}
+
+/// A mean cross-entropy above this (in nats) means the model has diverged: the uniform guess
+/// scores ln 10 = 2.3, and only logits thousands apart produce such a loss. Training loops stop a
+/// run at the first batch past it, or at the first non-finite loss.
+pub const DIVERGED_LOSS: f64 = 1e4;
+
+/// Whether a mean cross-entropy means divergence (non-finite or above [`DIVERGED_LOSS`]).
+pub fn diverged(loss: f64) -> bool {
+    !loss.is_finite() || loss > DIVERGED_LOSS
 }
 
 /// Probabilities below this are clipped before taking the log, as Keras does, so that one

@@ -11,7 +11,7 @@ pub mod run;
 
 pub use backend::{
     Backend, EpochStats, FittedModel, HistoryUnit, Observer, Quiet, TrainData, TrainError, argmax,
-    argmax_rows, loss_and_accuracy,
+    argmax_rows, diverged, loss_and_accuracy,
 };
 pub use config::{ConfigError, Hyperparams, Overrides, ValidHyperparams};
 pub use mnist_data;

@@ -148,7 +148,11 @@ fn train_and_evaluate(
     let started = Instant::now();
     let model = guarded(|| backend.train(hp, &data, recorder))?;
     let training_seconds = started.elapsed().as_secs_f64();
-    if let Some(bad) = recorder.history.iter().find(|s| !s.train_loss.is_finite()) {
+    if let Some(bad) = recorder
+        .history
+        .iter()
+        .find(|s| crate::backend::diverged(s.train_loss))
+    {
         return Err(TrainError::Diverged {
             step: bad.step,
             loss: bad.train_loss,

@@ -60,7 +60,7 @@ pub fn train(
             let logits = model.forward(x);
             let loss = loss_fn.forward(logits.clone(), y);
             let batch_loss = f64::from(loss.clone().into_scalar::<f32>());
-            if !batch_loss.is_finite() {
+            if bench_core::diverged(batch_loss) {
                 return Err(TrainError::Diverged {
                     step: epoch,
                     loss: batch_loss,

@@ -304,14 +304,21 @@ fn fit<F: Float>(
         .iter()
         .map(|&l| usize::from(l))
         .collect();
-    let dataset: Features<F> = DatasetBase::new(x, y);
+    let mut dataset: Features<F> = DatasetBase::new(x, y);
     let mut weights: Option<Array2<F>> = None;
     let mut done = 0;
     let mut fitted = None;
     for &budget in budgets {
         let started = Instant::now();
-        let model = F::fit_budget(&dataset, alpha, (budget - done) as u64, weights.take())
-            .map_err(|e| TrainError::Backend(format!("linfa-logistic: {e}")))?;
+        let (back, model) = interruptible_fit(
+            dataset,
+            alpha,
+            (budget - done) as u64,
+            weights.take(),
+            observer,
+        )?;
+        dataset = back;
+        let model = model.map_err(|e| TrainError::Backend(format!("linfa-logistic: {e}")))?;
         let stacked = F::weights(&model);
         if done == 0 && stacked.iter().all(|&v| v == F::zero()) {
             return Err(TrainError::Backend(
@@ -342,7 +349,7 @@ fn fit<F: Float>(
             validation_accuracy,
             seconds: started.elapsed().as_secs_f64(),
         });
-        if !train_loss.is_finite() {
+        if bench_core::diverged(train_loss) {
             return Err(TrainError::Diverged {
                 step: budget,
                 loss: train_loss,
@@ -355,6 +362,44 @@ fn fit<F: Float>(
         fitted = Some(model);
     }
     fitted.ok_or_else(|| TrainError::Backend("no iteration budget".into()))
+}
+
+/// The result of one L-BFGS run, with the training set handed back.
+type FitOutcome<F> = (Features<F>, Result<Model<F>, linfa_logistic::error::Error>);
+
+/// Runs one L-BFGS fit on its own thread so that a cancellation (Ctrl-C) is honoured within
+/// 50 ms: linfa offers no way to stop a fit, so a cancelled fit is left to finish unobserved
+/// while the run returns at once.
+fn interruptible_fit<F: Float>(
+    dataset: Features<F>,
+    alpha: F,
+    iterations: u64,
+    start: Option<Array2<F>>,
+    observer: &mut dyn Observer,
+) -> Result<FitOutcome<F>, TrainError> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("linfa-fit".into())
+        .spawn(move || {
+            let result = F::fit_budget(&dataset, alpha, iterations, start);
+            // The receiver is gone only if the run was cancelled; nothing is waiting then.
+            let _ = sender.send((dataset, result));
+        })
+        .map_err(|e| TrainError::Backend(format!("cannot start the linfa thread: {e}")))?;
+    loop {
+        match receiver.recv_timeout(std::time::Duration::from_millis(50)) {
+            Ok(outcome) => return Ok(outcome),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if observer.cancelled() => {
+                return Err(TrainError::Cancelled);
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(TrainError::Backend(
+                    "linfa-logistic panicked during the fit".into(),
+                ));
+            }
+        }
+    }
 }
 
 /// A fitted linfa model.

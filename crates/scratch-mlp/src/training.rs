@@ -54,11 +54,8 @@ pub fn train(
             return Err(TrainError::Cancelled);
         }
         let n = data.train.len() as f64;
-        if !totals.loss.is_finite() {
-            return Err(TrainError::Diverged {
-                step: epoch,
-                loss: totals.loss,
-            });
+        if let Some(loss) = totals.diverged {
+            return Err(TrainError::Diverged { step: epoch, loss });
         }
         let (validation_loss, validation_accuracy) = match data.validation {
             Some(v) => {
@@ -87,6 +84,8 @@ pub fn train(
 struct Totals {
     loss: f64,
     correct: usize,
+    /// The mean loss of the batch where training diverged, if it did.
+    diverged: Option<f64>,
 }
 
 /// Partial first-layer pre-activations, `[worker][parity]`, double-buffered by batch parity so
@@ -289,13 +288,14 @@ impl Context<'_> {
             }
             let mut dz = grads[n_layers - 1].slice_mut(s![..rows, ..]);
             dz.assign(&acts[n_layers - 1].slice(s![..rows, ..]));
+            let mut batch_loss = 0.0f64;
             for (mut row, &index) in dz.axis_iter_mut(Axis(0)).zip(indices) {
                 let label = usize::from(self.train.labels()[index]);
                 let row = row.as_slice_mut().expect("contiguous row");
                 let label_logit = row[label];
                 let predicted = bench_core::argmax(row);
                 let log_sum_exp = softmax_in_place(row);
-                totals.loss += f64::from(log_sum_exp - label_logit);
+                batch_loss += f64::from(log_sum_exp - label_logit);
                 totals.correct += usize::from(predicted == label);
                 // dLoss/dlogits of the batch-mean cross-entropy.
                 row[label] -= 1.0;
@@ -303,8 +303,10 @@ impl Context<'_> {
                     *v /= rows as f32;
                 }
             }
-            if !totals.loss.is_finite() {
+            totals.loss += batch_loss;
+            if bench_core::diverged(batch_loss / rows as f64) {
                 // Every worker sees the same loss, so all stop here together.
+                totals.diverged = Some(batch_loss / rows as f64);
                 return Ok(totals);
             }
 
