@@ -214,7 +214,7 @@ pub fn summary_rows(runs: &[RunRecord]) -> Vec<SummaryRow> {
                 model: mine[0].model.clone(),
                 unit: mine[0].history_unit,
                 params: ok.first().map(|m| m.param_count),
-                epochs: mine[0].history.len(),
+                epochs: mine[0].history.last().map_or(0, |h| h.step),
                 runs: mine.len(),
                 runs_ok: ok.len(),
                 train_accuracy: mean(|m| Some(m.train_accuracy)).0,
@@ -306,7 +306,7 @@ pub fn display_frame(rows: &[SummaryRow]) -> PolarsResult<DataFrame> {
             "epochs".into(),
             texts(&|r| match r.unit {
                 HistoryUnit::Epoch => r.epochs.to_string(),
-                HistoryUnit::Iteration => format!("– ({} L-BFGS checkpoints)", r.epochs),
+                HistoryUnit::Iteration => format!("– ({} L-BFGS iterations)", r.epochs),
             }),
         ),
         Column::new(
@@ -389,7 +389,16 @@ pub fn markdown(
     images: &Images,
 ) -> PolarsResult<String> {
     let p = report.provenance;
-    let table = markdown_table(&display_frame(&tables.rows)?, &|_, v| cell(v))?;
+    let right = [
+        "params",
+        "seeds ok",
+        "train acc",
+        "val acc",
+        "test acc",
+        "train time",
+        "predictions/s",
+    ];
+    let table = markdown_table(&display_frame(&tables.rows)?, &|_, v| cell(v), &right)?;
     let [n_train, n_val, n_test] = p.split_sizes;
     let seeds: Vec<String> = p.seeds.iter().map(u64::to_string).collect();
     let featured_seed = analysis
@@ -410,7 +419,9 @@ pub fn markdown(
         "Accuracies are means over the seeds that succeeded, ± the sample standard deviation when \
          there are several. Train and validation accuracy are measured on the final model. Train \
          time is wall-clock training, per-epoch validation included; predictions/s is test-set \
-         inference. linfa's L-BFGS has no epochs: its history points are iteration budgets.\n\n",
+         inference. linfa's L-BFGS has no epochs (its history points are iteration budgets), and \
+         starting from zero weights with no randomness it fits the same model for every seed: its \
+         ± 0.00 is real, not a missing value.\n\n",
     );
 
     md.push_str("## Learning curves\n\n");
@@ -420,8 +431,9 @@ pub fn markdown(
     ));
     md.push_str(
         "Training numbers are averaged over each epoch's batches as they were trained (dropout on \
-         for burn); validation numbers are measured after the epoch. linfa is drawn in its own row, \
-         against L-BFGS iterations, because an iteration is not an epoch.\n\n",
+         for burn); validation numbers are measured after the epoch. A backend without epochs \
+         (linfa's L-BFGS) is drawn against iterations in its own row when it recorded several \
+         points, and as a dotted line at its final value when it recorded one.\n\n",
     );
     md.push_str("## Test accuracy\n\n");
     md.push_str(&format!(

@@ -155,10 +155,12 @@ pub fn write_csv_and_json(df: &mut DataFrame, dir: &Path, stem: &str) -> Result<
     Ok(())
 }
 
-/// Renders `df` as a GitHub markdown table; `format` turns each cell into text.
+/// Renders `df` as a GitHub markdown table; `format` turns each cell into text. Numeric columns,
+/// and the text columns named in `right`, are right-aligned.
 pub fn markdown(
     df: &DataFrame,
     format: &dyn Fn(&str, &AnyValue<'_>) -> String,
+    right: &[&str],
 ) -> PolarsResult<String> {
     let names: Vec<&str> = df
         .get_column_names()
@@ -170,7 +172,7 @@ pub fn markdown(
         .columns()
         .iter()
         .map(|c| {
-            if c.dtype().is_primitive_numeric() {
+            if c.dtype().is_primitive_numeric() || right.contains(&c.name().as_str()) {
                 "---:"
             } else {
                 ":---"
