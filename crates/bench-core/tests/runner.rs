@@ -100,7 +100,10 @@ fn every_failure_becomes_a_failed_record_and_the_next_run_goes_on() {
             Behaviour::Panic,
             "panicked: index out of bounds in the fake backend",
         ),
-        (Behaviour::NanLoss, "diverged: the training loss reached NaN in epoch 1"),
+        (
+            Behaviour::NanLoss,
+            "diverged: the training loss reached NaN in epoch 1",
+        ),
         (Behaviour::NanProbabilities, "non-finite probabilities"),
         (Behaviour::Constant, "model is at chance level"),
     ];
