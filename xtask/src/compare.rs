@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use bench_core::{Overrides, RunRecord, ValidHyperparams};
 use clap::Args;
-use mnist_data::{Split, SplitSpec};
+use mnist_data::Split;
 
 use crate::progress::{RunProgress, interrupted};
 use crate::registry::{self, BackendOptions};
@@ -95,11 +95,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     }
 
     let mnist = args.data.load()?;
-    let spec = SplitSpec {
-        kind: args.split.split,
-        seed: args.seed,
-        validation_fraction: args.split.val_fraction,
-    };
+    let spec = args.split.spec(args.seed);
     let split = Split::new(&mnist.train, &mnist.test, spec)?;
     let data_origin = format!(
         "{} ({} checksums)",

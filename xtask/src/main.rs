@@ -3,6 +3,7 @@
 
 mod bench;
 mod compare;
+mod export;
 mod progress;
 mod provenance;
 mod registry;
@@ -41,6 +42,9 @@ enum Command {
     Data(DataArgs),
     /// Measure training speed: median of repeated runs, with hardware and build recorded.
     Bench(bench::BenchArgs),
+    /// Write the split a comparison uses (same --split, --val-fraction, --seed) as raw IDX files,
+    /// for training other tools on the same images.
+    Split(export::ExportArgs),
 }
 
 /// Where the data comes from.
@@ -65,6 +69,17 @@ pub struct SplitArgs {
     /// Fraction of the training part held out for validation, in [0, 1).
     #[arg(long, default_value_t = SplitSpec::DEFAULT_VALIDATION_FRACTION, value_name = "F")]
     pub val_fraction: f64,
+}
+
+impl SplitArgs {
+    /// The split these flags describe, shuffled with `seed`.
+    pub fn spec(&self, seed: u64) -> SplitSpec {
+        SplitSpec {
+            kind: self.split,
+            seed,
+            validation_fraction: self.val_fraction,
+        }
+    }
 }
 
 impl DataArgs {
@@ -114,6 +129,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare::run(args),
         Command::Data(args) => data(args).map(|()| ExitCode::SUCCESS),
         Command::Bench(args) => bench::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Split(args) => export::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

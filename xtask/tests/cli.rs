@@ -218,6 +218,75 @@ fn synthetic_data_with_skip_checksum_trains_and_reports() {
     assert!(summary.contains("unverified"), "{summary}");
 }
 
+#[test]
+fn split_exports_the_comparison_split_as_idx_files() {
+    use mnist_data::idx::{IdxKind, read_idx};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fixture_dir(tmp.path());
+    let out = tmp.path().join("split");
+    let export = |out: &Path| {
+        xtask(&[
+            "split",
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--skip-checksum",
+            "--split",
+            "pooled-80-20",
+            "--val-fraction",
+            "0.25",
+            "--seed",
+            "7",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let result = export(&out);
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    // 60 pooled images: 12 test, and 48 training of which 12 held out for validation.
+    let spec = mnist_data::SplitSpec {
+        kind: mnist_data::SplitKind::Pooled8020,
+        seed: 7,
+        validation_fraction: 0.25,
+    };
+    let expected =
+        mnist_data::Split::new(&synth::separable(40, 1), &synth::separable(20, 2), spec).unwrap();
+    for (prefix, part) in [
+        ("train", &expected.train),
+        ("validation", &expected.validation),
+        ("t10k", &expected.test),
+    ] {
+        let images = read_idx(
+            &out.join(format!("{prefix}-images-idx3-ubyte")),
+            IdxKind::Images,
+        )
+        .unwrap();
+        let labels = read_idx(
+            &out.join(format!("{prefix}-labels-idx1-ubyte")),
+            IdxKind::Labels,
+        )
+        .unwrap();
+        assert_eq!(images.data, part.pixels(), "{prefix} images");
+        assert_eq!(labels.data, part.labels(), "{prefix} labels");
+    }
+    assert_eq!(
+        (
+            expected.train.len(),
+            expected.validation.len(),
+            expected.test.len()
+        ),
+        (36, 12, 12)
+    );
+    // An existing folder is never overwritten.
+    let again = export(&out);
+    assert_eq!(again.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("already exists"), "{stderr}");
+}
+
 /// The real-data check of CI: the bundled MNIST, one scratch epoch, twice with the same seed.
 #[test]
 fn real_mnist_compare_is_reproducible_and_writes_both_reports() {
