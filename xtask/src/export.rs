@@ -1,5 +1,5 @@
 //! `cargo xtask split`: writes the exact split a comparison uses as raw IDX files, so that other
-//! tools (e.g. `tools/sklearn_reference.py`) can train on the same images and be compared on the
+//! tools (e.g. `xtask/reference/sklearn_logistic.py`) can train on the same images and be compared on the
 //! same test set.
 
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ use mnist_data::idx::{encode_images, encode_labels};
 use crate::{DataArgs, SplitArgs};
 
 /// Names of the validation part's files, beside the canonical training and test names.
-pub const VALIDATION_FILES: [&str; 2] = [
+const VALIDATION_FILES: [&str; 2] = [
     "validation-images-idx3-ubyte",
     "validation-labels-idx1-ubyte",
 ];
@@ -33,8 +33,8 @@ pub struct ExportArgs {
 }
 
 /// Writes the split: the training part under the canonical `train-*` names, the test part under
-/// `t10k-*` (so the folder is itself a valid `--data-dir`), and the validation part, when there is
-/// one, under `validation-*`. The files go to a staging folder renamed into place at the end.
+/// `t10k-*` (so the folder is itself a `--data-dir`, with `--skip-checksum`), and the validation part, when there is
+/// one, under `validation-*`. The folder appears complete or not at all.
 pub fn run(args: &ExportArgs) -> Result<()> {
     if args.out.exists() {
         bail!(
@@ -44,20 +44,8 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     }
     let mnist = args.data.load()?;
     let split = Split::new(&mnist.train, &mnist.test, args.split.spec(args.seed))?;
-    let staging = staging_dir(&args.out)?;
-    let written = write_split(&staging, &split).and_then(|()| {
-        std::fs::rename(&staging, &args.out).with_context(|| {
-            format!(
-                "--out {}: cannot move the files into place",
-                args.out.display()
-            )
-        })
-    });
-    if written.is_err() {
-        // Best effort: the staging folder holds nothing the user asked to keep.
-        let _ = std::fs::remove_dir_all(&staging);
-    }
-    written?;
+    report::replace_dir_atomically(&args.out, |dir| write_split(dir, &split))
+        .with_context(|| format!("--out {}: the split was not written", args.out.display()))?;
     println!(
         "split {} (seed {}): {} train, {} validation, {} test images written to {}",
         split.spec.kind.name(),
@@ -68,22 +56,6 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         args.out.display()
     );
     Ok(())
-}
-
-fn staging_dir(out: &Path) -> Result<PathBuf> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = out
-        .file_name()
-        .with_context(|| format!("--out {}: not a folder name", out.display()))?;
-    let staging = parent.join(format!(".{}.partial", name.to_string_lossy()));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging)
-            .with_context(|| format!("cannot clear the stale {}", staging.display()))?;
-    }
-    Ok(staging)
 }
 
 fn write_split(dir: &Path, split: &Split) -> Result<()> {

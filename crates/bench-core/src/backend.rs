@@ -28,6 +28,16 @@ pub enum HistoryUnit {
     Iteration,
 }
 
+impl HistoryUnit {
+    /// The unit's name in tables: `epoch` or `iteration`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Epoch => "epoch",
+            Self::Iteration => "iteration",
+        }
+    }
+}
+
 /// Metrics after one epoch (or iteration budget).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochStats {
@@ -68,12 +78,12 @@ impl Observer for Quiet {
 /// Why training did not produce a model.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TrainError {
-    /// The loss became NaN or infinite.
+    /// The loss became non-finite or exceeded [`DIVERGED_LOSS`] (see [`diverged`]).
     #[error("diverged: the training loss reached {loss:.3e} in epoch {step} (try a smaller --lr)")]
     Diverged {
         /// The epoch (or iteration) where it happened.
         step: usize,
-        /// The non-finite loss.
+        /// The offending mean loss.
         loss: f64,
     },
     /// The observer asked to stop.

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
-use mnist_data::{Dataset, N_CLASSES, Split, SplitKind};
+use mnist_data::{Dataset, N_CLASSES, Split};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::{
@@ -122,17 +122,13 @@ pub fn run_keeping_model(
         model: backend.model(),
         hyperparams: *hp.get(),
         settings: backend.settings(),
-        split: split_name(split.spec.kind),
+        split: split.spec.kind.name().to_string(),
         history_unit: backend.history_unit(),
         history,
         status,
         metrics,
     };
     (record, model)
-}
-
-fn split_name(kind: SplitKind) -> String {
-    kind.name().to_string()
 }
 
 fn train_and_evaluate(
@@ -146,7 +142,7 @@ fn train_and_evaluate(
         validation: (!split.validation.is_empty()).then_some(&split.validation),
     };
     let started = Instant::now();
-    let model = guarded(|| backend.train(hp, &data, recorder))?;
+    let fitted = guarded(|| backend.train(hp, &data, recorder))?;
     let training_seconds = started.elapsed().as_secs_f64();
     if let Some(bad) = recorder
         .history
@@ -160,7 +156,6 @@ fn train_and_evaluate(
         .to_string());
     }
 
-    let fitted = model;
     let model = fitted.as_ref();
     let train_accuracy = evaluate(model, &split.train)?.0;
     let validation_accuracy = match data.validation {

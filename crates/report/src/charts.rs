@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Once;
 
-use bench_core::{HistoryUnit, RunRecord};
+use bench_core::HistoryUnit;
 use mnist_data::{Dataset, N_CLASSES, SIDE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -100,7 +100,7 @@ pub fn curves(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportError
     if iteration_curve {
         rows.push((
             HistoryUnit::Iteration,
-            "L-BFGS iterations (linfa has no epochs)",
+            "L-BFGS iterations (a backend without epochs)",
         ));
     }
     let height = 80 + 460 * rows.len() as u32;
@@ -367,7 +367,7 @@ pub fn accuracy(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportErr
         for (i, _, values) in &data {
             let c = colour(*i);
             let x = *i as f64;
-            let (mean, std) = crate::summary::mean_std(values);
+            let (mean, std) = crate::stats::mean_std(values);
             let Some(mean) = mean else { continue };
             let std = std.unwrap_or(0.0);
             chart.draw_series(std::iter::once(Rectangle::new(
@@ -528,19 +528,4 @@ pub fn image_grid(
         }
         Ok(())
     })
-}
-
-/// Whether `path` holds a PNG of `width x height` pixels (used by the tests).
-pub fn png_dimensions(path: &Path) -> Option<(u32, u32)> {
-    let bytes = std::fs::read(path).ok()?;
-    if bytes.len() < 24 || &bytes[..8] != b"\x89PNG\r\n\x1a\n" || &bytes[12..16] != b"IHDR" {
-        return None;
-    }
-    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
-    Some((be(&bytes[16..20]), be(&bytes[20..24])))
-}
-
-/// Which runs are drawn for a backend in single-run pictures: the first seed's successful run.
-pub fn first_ok<'a>(runs: &[&'a RunRecord]) -> Option<&'a RunRecord> {
-    runs.iter().copied().find(|r| r.is_ok())
 }

@@ -111,33 +111,39 @@ impl ReportError {
     }
 }
 
-/// Writes the whole report into `out`, atomically: everything goes into a temporary sibling
-/// folder first, which then replaces `out` in one rename. If anything fails, `out` is untouched.
-/// Returns the files written, relative to `out`.
+/// Writes the whole report into `out`, atomically (see [`replace_dir_atomically`]). Returns the
+/// files written, relative to `out`.
 pub fn write(out: &Path, report: &Report<'_>) -> Result<Vec<PathBuf>, ReportError> {
+    replace_dir_atomically(out, |staging| write_into(staging, report))
+}
+
+/// Fills the folder `out` atomically: `fill` writes into a temporary sibling folder, which then
+/// replaces `out` (if any) in one rename. If `fill` or the rename fails, the staging folder is
+/// removed and `out` is left as it was.
+pub fn replace_dir_atomically<T, E: From<ReportError>>(
+    out: &Path,
+    fill: impl FnOnce(&Path) -> Result<T, E>,
+) -> Result<T, E> {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&parent).map_err(|e| ReportError::io(&parent, e))?;
-    let name = out
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("reports");
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("output");
     let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(|e| ReportError::io(&staging, e))?;
     }
     std::fs::create_dir_all(&staging).map_err(|e| ReportError::io(&staging, e))?;
-    let written = match write_into(&staging, report) {
-        Ok(files) => files,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(e);
-        }
-    };
-    replace_dir(&staging, out)?;
-    Ok(written)
+    let filled = fill(&staging).and_then(|value| {
+        replace_dir(&staging, out)?;
+        Ok(value)
+    });
+    if filled.is_err() {
+        // Nothing in the staging folder is worth keeping.
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    filled
 }
 
 /// Moves `staging` to `out`, keeping the old `out` aside until the new one is in place.
@@ -203,14 +209,14 @@ fn write_into(dir: &Path, report: &Report<'_>) -> Result<Vec<PathBuf>, ReportErr
         confusion: analysis
             .featured
             .iter()
-            .zip(&analysis.groups)
-            .filter_map(|(f, g)| f.as_ref().map(|f| (f, g)))
-            .map(|(f, g)| {
+            .flatten()
+            .map(|f| {
+                let name = &f.run.backend;
                 let title = format!(
-                    "{}: confusion matrix (test set, seed {})",
-                    g.name, f.run.hyperparams.seed
+                    "{name}: confusion matrix (test set, seed {})",
+                    f.run.hyperparams.seed
                 );
-                chart(format!("confusion-{}.png", g.name), &|p| {
+                chart(format!("confusion-{name}.png"), &|p| {
                     charts::confusion(p, &title, &f.confusion)
                 })
             })
@@ -224,10 +230,9 @@ fn write_into(dir: &Path, report: &Report<'_>) -> Result<Vec<PathBuf>, ReportErr
         mistakes: analysis
             .featured
             .iter()
-            .zip(&analysis.groups)
-            .filter_map(|(f, g)| f.as_ref().map(|f| (f, g)))
-            .map(|(f, g)| {
-                chart(format!("misclassified-{}.png", g.name), &|p| {
+            .flatten()
+            .map(|f| {
+                chart(format!("misclassified-{}.png", f.run.backend), &|p| {
                     mistakes_grid(p, report, f.run)
                 })
             })

@@ -4,6 +4,29 @@
 use bench_core::{HistoryUnit, Metrics, RunRecord};
 use mnist_data::N_CLASSES;
 
+/// Mean and sample standard deviation (`None` below two values).
+pub fn mean_std(values: &[f64]) -> (Option<f64>, Option<f64>) {
+    if values.is_empty() {
+        return (None, None);
+    }
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let std = (values.len() > 1)
+        .then(|| (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt());
+    (Some(mean), std)
+}
+
+/// Backends in the order they first ran.
+fn backend_order(runs: &[RunRecord]) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    for r in runs {
+        if !names.contains(&r.backend.as_str()) {
+            names.push(&r.backend);
+        }
+    }
+    names
+}
+
 /// Every run of one backend, in seed order.
 #[derive(Debug, Clone)]
 pub struct BackendRuns<'a> {
@@ -24,7 +47,7 @@ impl<'a> BackendRuns<'a> {
 
 /// Groups runs by backend, in the order backends first ran.
 pub fn by_backend(runs: &[RunRecord]) -> Vec<BackendRuns<'_>> {
-    crate::summary::backend_order(runs)
+    backend_order(runs)
         .into_iter()
         .map(|name| {
             let mine: Vec<&RunRecord> = runs.iter().filter(|r| r.backend == name).collect();

@@ -5,30 +5,8 @@ use polars::prelude::*;
 
 use crate::Report;
 use crate::analysis::{Analysis, PairTest};
+use crate::stats::{BackendRuns, mean_std};
 use crate::tables::{history_frame, markdown as markdown_table, runs_frame, status_text};
-
-/// Mean and sample standard deviation (`None` below two values).
-pub fn mean_std(values: &[f64]) -> (Option<f64>, Option<f64>) {
-    if values.is_empty() {
-        return (None, None);
-    }
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let std = (values.len() > 1)
-        .then(|| (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt());
-    (Some(mean), std)
-}
-
-/// Backends in the order they first ran.
-pub fn backend_order(runs: &[RunRecord]) -> Vec<&str> {
-    let mut names: Vec<&str> = Vec::new();
-    for r in runs {
-        if !names.contains(&r.backend.as_str()) {
-            names.push(&r.backend);
-        }
-    }
-    names
-}
 
 /// The tables of a report.
 #[derive(Debug, Clone)]
@@ -50,7 +28,7 @@ pub struct Tables {
 impl Tables {
     /// Builds every table from the run records.
     pub fn build(runs: &[RunRecord], analysis: &Analysis<'_>) -> PolarsResult<Self> {
-        let rows = summary_rows(runs);
+        let rows = summary_rows(&analysis.groups);
         Ok(Self {
             summary: summary_frame(&rows)?,
             rows,
@@ -192,13 +170,12 @@ pub struct SummaryRow {
 }
 
 /// Aggregates the runs of each backend.
-pub fn summary_rows(runs: &[RunRecord]) -> Vec<SummaryRow> {
-    backend_order(runs)
-        .into_iter()
-        .map(|name| {
-            let mine: Vec<&RunRecord> = runs.iter().filter(|r| r.backend == name).collect();
-            let ok: Vec<&bench_core::Metrics> =
-                mine.iter().filter_map(|r| r.metrics.as_ref()).collect();
+pub fn summary_rows(groups: &[BackendRuns<'_>]) -> Vec<SummaryRow> {
+    groups
+        .iter()
+        .map(|g| {
+            let mine = &g.runs;
+            let ok: Vec<&bench_core::Metrics> = g.ok().collect();
             let mean = |f: fn(&bench_core::Metrics) -> Option<f64>| {
                 let v: Vec<f64> = ok.iter().filter_map(|m| f(m)).collect();
                 mean_std(&v)
@@ -210,9 +187,9 @@ pub fn summary_rows(runs: &[RunRecord]) -> Vec<SummaryRow> {
                 .map(|r| status_text(r))
                 .collect();
             SummaryRow {
-                backend: name.to_string(),
+                backend: g.name.to_string(),
                 model: mine[0].model.clone(),
-                unit: mine[0].history_unit,
+                unit: g.unit,
                 params: ok.first().map(|m| m.param_count),
                 epochs: mine[0].history.last().map_or(0, |h| h.step),
                 runs: mine.len(),
@@ -233,13 +210,6 @@ pub fn summary_rows(runs: &[RunRecord]) -> Vec<SummaryRow> {
         .collect()
 }
 
-fn unit_name(unit: HistoryUnit) -> &'static str {
-    match unit {
-        HistoryUnit::Epoch => "epoch",
-        HistoryUnit::Iteration => "iteration",
-    }
-}
-
 fn summary_frame(rows: &[SummaryRow]) -> PolarsResult<DataFrame> {
     let col = |name: &str, f: fn(&SummaryRow) -> Option<f64>| {
         Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
@@ -255,7 +225,7 @@ fn summary_frame(rows: &[SummaryRow]) -> PolarsResult<DataFrame> {
         ),
         Column::new(
             "history_unit".into(),
-            rows.iter().map(|r| unit_name(r.unit)).collect::<Vec<_>>(),
+            rows.iter().map(|r| r.unit.name()).collect::<Vec<_>>(),
         ),
         Column::new(
             "params".into(),
@@ -419,10 +389,21 @@ pub fn markdown(
         "Accuracies are means over the seeds that succeeded, ± the sample standard deviation when \
          there are several. Train and validation accuracy are measured on the final model. Train \
          time is wall-clock training, per-epoch validation included; predictions/s is test-set \
-         inference. linfa's L-BFGS has no epochs (its history points are iteration budgets), and \
-         starting from zero weights with no randomness it fits the same model for every seed: its \
-         ± 0.00 is real, not a missing value.\n\n",
+         inference.",
     );
+    for row in tables
+        .rows
+        .iter()
+        .filter(|r| r.unit == HistoryUnit::Iteration)
+    {
+        md.push_str(&format!(
+            " {name}'s L-BFGS has no epochs (its history points are iteration budgets), and \
+             starting from zero weights with no randomness it fits the same model for every seed: \
+             its ± 0.00 is real, not a missing value.",
+            name = row.backend
+        ));
+    }
+    md.push_str("\n\n");
 
     md.push_str("## Learning curves\n\n");
     md.push_str(&format!(

@@ -42,7 +42,7 @@ pub fn runs_frame(runs: &[RunRecord]) -> PolarsResult<DataFrame> {
         Column::new(
             "history_unit".into(),
             runs.iter()
-                .map(|r| unit_name(r).to_string())
+                .map(|r| r.history_unit.name())
                 .collect::<Vec<_>>(),
         ),
         Column::new("train_accuracy".into(), metric(|m| Some(m.train_accuracy))),
@@ -88,7 +88,7 @@ pub fn history_frame(runs: &[RunRecord]) -> PolarsResult<DataFrame> {
         Column::new(
             "unit".into(),
             rows.iter()
-                .map(|(r, _)| unit_name(r).to_string())
+                .map(|(r, _)| r.history_unit.name())
                 .collect::<Vec<_>>(),
         ),
         Column::new(
@@ -122,13 +122,6 @@ pub fn history_frame(runs: &[RunRecord]) -> PolarsResult<DataFrame> {
             rows.iter().map(|(_, h)| h.seconds).collect::<Vec<_>>(),
         ),
     ])
-}
-
-fn unit_name(r: &RunRecord) -> &'static str {
-    match r.history_unit {
-        bench_core::HistoryUnit::Epoch => "epoch",
-        bench_core::HistoryUnit::Iteration => "iteration",
-    }
 }
 
 /// `ok`, or `failed: <reason>`.
