@@ -3,20 +3,21 @@
 use burn::prelude::*;
 use mnist_data::{Dataset, IMAGE_PIXELS};
 
-/// Images at `indices`, scaled to [0, 1], as a `[n, 784]` tensor; `buffer` is reused between
-/// batches.
-pub fn images(
-    data: &Dataset,
-    indices: &[usize],
-    buffer: &mut Vec<f32>,
-    device: &Device,
-) -> Tensor<2> {
-    buffer.resize(indices.len() * IMAGE_PIXELS, 0.0);
-    data.fill_batch(indices, buffer);
-    Tensor::from_data(
-        TensorData::new(buffer.clone(), [indices.len(), IMAGE_PIXELS]),
-        device,
-    )
+/// Images at `indices`, scaled to [0, 1], as a `[n, 784]` tensor.
+pub fn images(data: &Dataset, indices: &[usize], device: &Device) -> Tensor<2> {
+    let mut pixels = vec![0.0; indices.len() * IMAGE_PIXELS];
+    data.fill_batch(indices, &mut pixels);
+    pixels_tensor(pixels, device)
+}
+
+/// Images `start..end`, scaled to [0, 1], as a `[n, 784]` tensor.
+pub fn image_range(data: &Dataset, start: usize, end: usize, device: &Device) -> Tensor<2> {
+    pixels_tensor(data.range_f32(start, end), device)
+}
+
+fn pixels_tensor(pixels: Vec<f32>, device: &Device) -> Tensor<2> {
+    let rows = pixels.len() / IMAGE_PIXELS;
+    Tensor::from_data(TensorData::new(pixels, [rows, IMAGE_PIXELS]), device)
 }
 
 /// Labels at `indices` as an integer tensor.

@@ -45,7 +45,6 @@ pub fn train(
     let mut optim = AdamConfig::new().with_epsilon(1e-7).init();
     let loss_fn = CrossEntropyLoss::new(None, &device);
     let mut rng = Rng::derive(opts.seed, "burn-shuffle");
-    let mut buffer = Vec::new();
     let n = data.train.len();
     let n_batches = n.div_ceil(opts.batch_size);
 
@@ -55,7 +54,7 @@ pub fn train(
         let mut loss_sum = 0.0f64;
         let mut correct = 0usize;
         for (step, indices) in order.chunks(opts.batch_size).enumerate() {
-            let x = data::images(data.train, indices, &mut buffer, &device);
+            let x = data::images(data.train, indices, &device);
             let y = data::labels(data.train, indices, &device);
             let logits = model.forward(x);
             let loss = loss_fn.forward(logits.clone(), y);
@@ -115,11 +114,10 @@ fn count_correct(
 /// Class probabilities of every image in `data` (`n x 10`), dropout off.
 pub fn predict_proba(model: &Mlp, data: &Dataset) -> Result<Vec<f32>, TrainError> {
     let device = model.devices().into_iter().next().unwrap_or_default();
-    let mut buffer = Vec::new();
     let mut out = Vec::with_capacity(data.len() * N_CLASSES);
-    let all: Vec<usize> = (0..data.len()).collect();
-    for indices in all.chunks(EVAL_ROWS) {
-        let x = data::images(data, indices, &mut buffer, &device);
+    for start in (0..data.len()).step_by(EVAL_ROWS) {
+        let end = (start + EVAL_ROWS).min(data.len());
+        let x = data::image_range(data, start, end, &device);
         let proba = burn::tensor::activation::softmax(model.forward(x), 1);
         out.extend(to_vec(&proba.into_data())?);
     }

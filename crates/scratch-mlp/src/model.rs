@@ -72,19 +72,21 @@ impl Mlp {
 
     /// Class probabilities for `x` (`rows x 784`), `rows x 10`.
     pub fn forward(&self, x: &ArrayView2<'_, f32>) -> Array2<f32> {
-        let mut input = x.to_owned();
+        let mut activations: Option<Array2<f32>> = None;
         for (i, layer) in self.layers.iter().enumerate() {
+            let input = activations.as_ref().map_or(x.view(), |a| a.view());
             let mut out = Array2::zeros((input.nrows(), layer.b.len()));
-            layer.forward_into(&input.view(), &mut out.view_mut());
+            layer.forward_into(&input, &mut out.view_mut());
             if i + 1 < self.layers.len() {
-                out.mapv_inplace(|v| v.max(0.0));
+                out.mapv_inplace(relu);
             }
-            input = out;
+            activations = Some(out);
         }
-        for mut row in input.axis_iter_mut(Axis(0)) {
+        let mut proba = activations.expect("an MLP has at least its output layer");
+        for mut row in proba.axis_iter_mut(Axis(0)) {
             softmax_in_place(row.as_slice_mut().expect("rows are contiguous"));
         }
-        input
+        proba
     }
 
     /// Probabilities for every image of `data`, computed on `threads` threads.
@@ -115,6 +117,11 @@ impl Mlp {
     pub fn param_count(&self) -> usize {
         self.layers.iter().map(|l| l.w.len() + l.b.len()).sum()
     }
+}
+
+/// The rectifier between layers.
+pub fn relu(v: f32) -> f32 {
+    v.max(0.0)
 }
 
 /// Replaces logits by their softmax, stably; returns `log(sum(exp(logits)))`.

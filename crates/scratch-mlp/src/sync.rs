@@ -1,4 +1,4 @@
-//! A spinning barrier for the training workers, which meet once or twice per mini-batch.
+//! A spinning barrier for the training workers, which meet once per mini-batch.
 //!
 //! A batch takes ~100 microseconds, so parking threads in the kernel (as `std::sync::Barrier`
 //! does) would cost as much as the work. Workers spin briefly, then yield. If a worker panics, the

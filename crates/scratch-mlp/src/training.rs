@@ -19,7 +19,7 @@ use bench_core::{EpochStats, Observer, TrainData, TrainError};
 use mnist_data::{Dataset, IMAGE_PIXELS, Rng};
 use ndarray::{Array1, Array2, ArrayView2, Axis, Zip, linalg::general_mat_mul, s};
 
-use crate::model::{Dense, Mlp, softmax_in_place};
+use crate::model::{Dense, Mlp, relu, softmax_in_place};
 use crate::sparse::SparseBatch;
 use crate::sync::SpinBarrier;
 
@@ -357,10 +357,6 @@ impl Context<'_> {
         }
         Ok(totals)
     }
-}
-
-fn relu(v: f32) -> f32 {
-    v.max(0.0)
 }
 
 fn contiguous(a: &Array2<f32>) -> &[f32] {
