@@ -39,10 +39,10 @@ pub struct BenchArgs {
     /// Float type of the linfa backend.
     #[arg(long, default_value = "f32", value_name = "TYPE")]
     pub linfa_precision: linfa_baseline::Precision,
-    /// linfa's extra history checkpoints (iteration budgets), comma-separated; `none` (the
-    /// default, as in `compare`) for one fit.
-    #[arg(long, value_name = "LIST", default_value = "none")]
-    pub linfa_checkpoints: String,
+    /// linfa's extra history checkpoints (iteration budgets), comma-separated, as in `compare`.
+    /// Default: one fit.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub linfa_checkpoints: Vec<usize>,
     /// Device of the burn backend.
     #[arg(long, default_value = "ndarray", value_name = "DEVICE")]
     pub burn_device: burn_mlp::BurnDevice,
@@ -75,27 +75,19 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     match args.target {
         Target::LinfaFit => {
             let split = pooled_without_validation(&mnist, args.seed)?;
-            let checkpoints = match args.linfa_checkpoints.as_str() {
-                "none" => Vec::new(),
-                list => list
-                    .split(',')
-                    .map(|c| c.trim().parse::<usize>())
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| anyhow::anyhow!("--linfa-checkpoints: {e}"))?,
-            };
             let backend = linfa_baseline::LinfaBackend {
                 precision: args.linfa_precision,
-                checkpoints,
+                checkpoints: args.linfa_checkpoints.clone(),
                 ..Default::default()
             };
             let times = time_training(&backend, args, &split, None)?;
             print_result(
                 &format!(
-                    "linfa fit: {} images, {} L-BFGS iterations, {}, checkpoints {}",
+                    "linfa fit: {} images, {} L-BFGS iterations, {}, checkpoints {:?}",
                     split.train.len(),
                     backend.defaults().epochs,
                     backend.precision,
-                    args.linfa_checkpoints
+                    backend.checkpoints
                 ),
                 &times,
             );
@@ -127,25 +119,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             if let Some(t) = args.threads {
                 backend.threads = t;
             }
-            let hp = Hyperparams {
-                epochs: 1,
-                ..backend.defaults()
-            };
-            let hp = bench_core::prepare(
-                &backend,
-                Hyperparams {
-                    seed: args.seed,
-                    ..hp
-                },
-            )?;
-            let data = TrainData {
-                train: &split.train,
-                validation: None,
-            };
-            let times = timed(args.runs, || {
-                backend.train(&hp, &data, &mut Quiet)?;
-                Ok(())
-            })?;
+            let times = time_training(&backend, args, &split, Some(1))?;
             let widths: Vec<usize> = std::iter::once(784)
                 .chain(backend.hidden.iter().copied())
                 .chain(std::iter::once(10))
@@ -164,7 +138,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 &format!(
                     "scratch epoch: {} images, batch {}, {} threads, layers {}",
                     split.train.len(),
-                    hp.get().batch_size.unwrap_or(0),
+                    backend.defaults().batch_size.unwrap_or(0),
                     backend.threads,
                     backend.settings()["layers"]
                 ),
