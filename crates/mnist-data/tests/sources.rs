@@ -1,6 +1,9 @@
 //! Finding, verifying and downloading the four files, against generated fixtures and a local
 //! HTTP server started by the tests.
 
+// Test helpers, like the tests themselves, fail by panicking.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;

@@ -2,6 +2,9 @@
 //! documented columns, the markdown reads in the documented order, every PNG decodes with the
 //! expected size, and a failed write leaves the previous report untouched.
 
+// Test helpers, like the tests themselves, fail by panicking.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
