@@ -63,7 +63,8 @@ pub struct CompareArgs {
 
 /// `reports/` at the workspace root, wherever the command is run from.
 pub fn default_out() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../reports"))
+    let xtask = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask.parent().unwrap_or(xtask).join("reports")
 }
 
 /// Runs the comparison; the exit code says whether every run succeeded.

@@ -397,11 +397,15 @@ pub fn markdown(
         .filter(|r| r.unit == HistoryUnit::Iteration)
     {
         md.push_str(&format!(
-            " {name}'s L-BFGS has no epochs (its history points are iteration budgets), and \
-             starting from zero weights with no randomness it fits the same model for every seed: \
-             its ± 0.00 is real, not a missing value.",
-            name = row.backend
+            " {}'s L-BFGS has no epochs (its history points are iteration budgets)",
+            row.backend
         ));
+        md.push_str(if row.runs > 1 {
+            ", and starting from zero weights with no randomness it fits the same model for every \
+             seed: its ± 0.00 is real, not a missing value."
+        } else {
+            "."
+        });
     }
     md.push_str("\n\n");
 
