@@ -1,56 +1,50 @@
 #!/usr/bin/env python3
-"""scikit-learn's LogisticRegression on the exact split `cargo xtask compare` uses.
+"""scikit-learn's LogisticRegression on the exact split `cargo xtask compare` uses: the twin of
+the `linfa` backend.
 
-The reference the linfa backend is held to. Export the split, then fit:
+    cargo xtask split --split pooled-80-20 --out /tmp/split-42
+    python3 xtask/reference/sklearn_logistic.py /tmp/split-42 --dtype float64
 
-    cargo xtask split --split pooled-80-20 --val-fraction 0 --seed 42 --out /tmp/split-42
-    python3 xtask/reference/sklearn_logistic.py /tmp/split-42
-
-Needs numpy and scikit-learn (`pip install numpy scikit-learn`). Pixels are scaled to [0, 1] as
-in the linfa backend; the model is scikit-learn's default (C=1.0, lbfgs) with max_iter=100.
+The model is scikit-learn's default (C=1.0, lbfgs) with max_iter=100 (`--epochs` sets max_iter),
+on pixels scaled to [0, 1] as in the linfa backend. `--dtype float64` is the notebook's input
+(`X / 255.0`); float32 is linfa's default precision, and scikit-learn's lbfgs then works in
+float32 too. It has no randomness, so `--seed` changes nothing. Prints one JSON line (see
+_common.py). Needs `pip install numpy scikit-learn threadpoolctl`.
 """
 
-import sys
 import time
 import warnings
-from pathlib import Path
 
-import numpy as np
-import sklearn
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
+from _common import emit, fail_missing, load, parse_args
 
-
-def read_idx(path: Path, magic: int) -> np.ndarray:
-    data = path.read_bytes()
-    if int.from_bytes(data[:4], "big") != magic:
-        sys.exit(f"{path}: not an IDX file with magic {magic:#010x}")
-    dims = 3 if magic == 0x803 else 1
-    shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
-def load(folder: Path, prefix: str):
-    images = read_idx(folder / f"{prefix}-images-idx3-ubyte", 0x803)
-    labels = read_idx(folder / f"{prefix}-labels-idx1-ubyte", 0x801)
-    return images.reshape(len(images), -1).astype(np.float64) / 255.0, labels
+try:
+    import sklearn
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+except ImportError as e:
+    fail_missing("sklearn-logistic", e, "scikit-learn")
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    folder = Path(sys.argv[1])
-    x_train, y_train = load(folder, "train")
-    x_test, y_test = load(folder, "t10k")
+    args = parse_args(__doc__, epochs=100)
+    x_train, y_train = load(args.data, "train", args.dtype)
+    x_test, y_test = load(args.data, "t10k", args.dtype)
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     start = time.perf_counter()
-    model = LogisticRegression(max_iter=100).fit(x_train, y_train)
+    model = LogisticRegression(max_iter=args.epochs).fit(x_train, y_train)
     seconds = time.perf_counter() - start
-    print(
-        f"scikit-learn {sklearn.__version__} LogisticRegression(max_iter=100) on {folder}: "
-        f"{len(x_train)} train, {len(x_test)} test; {model.n_iter_[0]} iterations, "
-        f"fit {seconds:.1f} s, train {100 * model.score(x_train, y_train):.2f}%, "
-        f"test {100 * model.score(x_test, y_test):.2f}%"
+    emit(
+        "sklearn-logistic",
+        args,
+        [seconds],
+        "fit",
+        model.score(x_test, y_test),
+        len(x_train),
+        len(x_test),
+        {"scikit-learn": sklearn.__version__},
+        iterations=int(model.n_iter_[0]),
+        train_accuracy=float(model.score(x_train, y_train)),
+        coef_dtype=str(model.coef_.dtype),
     )
 
 

@@ -1,5 +1,7 @@
 //! `cargo xtask bench`: repeated timed runs of one training workload; reports the median.
 
+use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Result, bail};
@@ -7,7 +9,7 @@ use bench_core::{Backend, Hyperparams, Quiet, TrainData};
 use clap::{Args, ValueEnum};
 use mnist_data::{Split, SplitKind, SplitSpec};
 
-use crate::{DataArgs, provenance};
+use crate::{DataArgs, provenance, reference};
 
 /// What to measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -23,13 +25,29 @@ pub enum Target {
 
 /// Flags of `bench`.
 #[derive(Debug, Args)]
+#[command(after_help = reference::after_help())]
 pub struct BenchArgs {
-    /// The workload to time.
-    #[arg(value_enum)]
-    pub target: Target,
+    /// The workload to time. With --reference: only the rows of this workload (default: all).
+    #[arg(value_enum, required_unless_present = "reference")]
+    pub target: Option<Target>,
     /// Timed runs (after one untimed warm-up run).
     #[arg(long, default_value_t = 5)]
     pub runs: usize,
+    /// Side by side with the notebook's models in Python (xtask/reference/*.py), run by this
+    /// interpreter: each Rust workload alternated with its twins, round after round.
+    #[arg(long, value_name = "PYTHON")]
+    pub reference: Option<PathBuf>,
+    /// With --reference: rounds, each with its own model seed (--seed, --seed+1, ...).
+    #[arg(long, default_value_t = 5, requires = "reference")]
+    pub rounds: usize,
+    /// With --reference: epochs of every MLP run, both sides (default: the backends' own, scratch
+    /// 10 and burn 20). The logistic regressions always run their 100 iterations.
+    #[arg(long, requires = "reference")]
+    pub epochs: Option<usize>,
+    /// With --reference: folder for reference.md and reference.json (default: benchmarks/ at the
+    /// workspace root; replaced atomically, as reports are).
+    #[arg(long, value_name = "DIR", requires = "reference")]
+    pub out: Option<PathBuf>,
     /// Seed of the split and the model.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -66,13 +84,21 @@ pub fn median(values: &[f64]) -> f64 {
 }
 
 /// Runs the benchmark and prints the result.
-pub fn run(args: &BenchArgs) -> Result<()> {
+pub fn run(args: &BenchArgs) -> Result<ExitCode> {
+    if let Some(python) = &args.reference {
+        return reference::run(args, python);
+    }
+    let Some(target) = args.target else {
+        bail!(
+            "name a workload to time (scratch-epoch, linfa-fit, burn-epoch), or pass --reference"
+        );
+    };
     if args.runs == 0 {
         bail!("--runs must be at least 1");
     }
     let mnist = args.data.load()?;
     eprintln!("data: {}", mnist.origin);
-    match args.target {
+    match target {
         Target::LinfaFit => {
             let split = pooled_without_validation(&mnist, args.seed)?;
             let backend = linfa_baseline::LinfaBackend {
@@ -80,6 +106,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 checkpoints: args.linfa_checkpoints.clone(),
                 ..Default::default()
             };
+            let before = linfa_baseline::product_counts();
             let times = time_training(&backend, args, &split, None)?;
             print_result(
                 &format!(
@@ -91,6 +118,15 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 ),
                 &times,
             );
+            if let (Some(before), Some(after)) = (before, linfa_baseline::product_counts()) {
+                // The warm-up fit counts too.
+                let fits = times.len() as u64 + 1;
+                println!(
+                    "products of the feature matrix per fit: {} computed, {} repeats answered from memory",
+                    (after.computed - before.computed) / fits,
+                    (after.remembered - before.remembered) / fits
+                );
+            }
         }
         Target::BurnEpoch => {
             let spec = SplitSpec {
@@ -156,7 +192,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             );
         }
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The notebook's protocol with nothing held out: 56k training images.

@@ -26,7 +26,8 @@ pub struct CompareArgs {
     /// Seed of the split, the initialisations, the shuffles and dropout.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Run each backend with this many seeds (seed, seed+1, ...) and report mean ± std.
+    /// Run each backend with this many model seeds (seed, seed+1, ...) and report mean ± std; the
+    /// split stays that of --seed, so every run is tested on the same images.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=100))]
     pub seeds: u64,
     /// Override every backend's number of epochs (for L-BFGS: its iteration budget).
@@ -56,15 +57,16 @@ pub struct CompareArgs {
     /// (`<backend>-seed<N>.bpk` for burn).
     #[arg(long, value_name = "DIR")]
     pub save_models: Option<PathBuf>,
-    /// Folder to write the report into (replaced atomically).
+    /// Folder to write the report into: a new or empty folder, or an earlier report (it holds a
+    /// .mnist-compare file), which is replaced atomically. Any other folder is refused before
+    /// anything trains.
     #[arg(long, value_name = "DIR", default_value_os_t = default_out())]
     pub out: PathBuf,
 }
 
 /// `reports/` at the workspace root, wherever the command is run from.
 pub fn default_out() -> PathBuf {
-    let xtask = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    xtask.parent().unwrap_or(xtask).join("reports")
+    provenance::workspace_root().join("reports")
 }
 
 /// Runs the comparison; the exit code says whether every run succeeded.
@@ -83,7 +85,17 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         batch_size: args.batch_size,
         learning_rate: args.lr,
     };
-    let seeds: Vec<u64> = (0..args.seeds).map(|i| args.seed + i).collect();
+    let seeds: Vec<u64> = (0..args.seeds)
+        .map(|i| args.seed.checked_add(i))
+        .collect::<Option<_>>()
+        .with_context(|| {
+            format!(
+                "--seed {} with --seeds {} counts past the largest seed, {}: use a smaller --seed",
+                args.seed,
+                args.seeds,
+                u64::MAX
+            )
+        })?;
     // Every configuration is checked before any data is read or anything trains.
     let mut plan: Vec<(usize, u64, ValidHyperparams)> = Vec::new();
     for &seed in &seeds {
@@ -95,18 +107,18 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         }
     }
 
+    // So is the output folder: a run must not train for minutes and then find it cannot write.
+    report::check_replaceable(&args.out).context("--out")?;
+    if let Some(dir) = &args.save_models {
+        std::fs::create_dir_all(dir).with_context(|| {
+            format!("--save-models {}: cannot create the folder", dir.display())
+        })?;
+    }
+
     let mnist = args.data.load()?;
     let spec = args.split.spec(args.seed);
     let split = Split::new(&mnist.train, &mnist.test, spec)?;
-    let data_origin = format!(
-        "{} ({} checksums)",
-        mnist.origin,
-        if args.data.skip_checksum {
-            "unverified"
-        } else {
-            "verified SHA-256"
-        }
-    );
+    let data_origin = provenance::data(&mnist.origin, !args.data.skip_checksum);
     drop(mnist);
     eprintln!(
         "data: {data_origin}; split {}: {} train, {} validation, {} test",

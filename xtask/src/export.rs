@@ -58,7 +58,8 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     Ok(())
 }
 
-fn write_split(dir: &Path, split: &Split) -> Result<()> {
+/// Writes `split` into the existing folder `dir` under the names described at [`run`].
+pub fn write_split(dir: &Path, split: &Split) -> Result<()> {
     mnist_data::synth::write_dir(dir, &split.train, &split.test, false)
         .with_context(|| format!("cannot write the split into {}", dir.display()))?;
     if !split.validation.is_empty() {

@@ -6,6 +6,7 @@ mod compare;
 mod export;
 mod progress;
 mod provenance;
+mod reference;
 mod registry;
 
 use std::path::PathBuf;
@@ -63,12 +64,14 @@ pub struct DataArgs {
 #[derive(Debug, Clone, Args)]
 pub struct SplitArgs {
     /// Split protocol: `standard` (official 60k train / 10k test files) or `pooled-80-20` (the
-    /// notebook's: all 70k pooled, shuffled, 80% train / 20% test).
+    /// notebook's: all 70k pooled, 80% train / 20% test, shuffled as scikit-learn's
+    /// `train_test_split` with `random_state` = the seed, which must be below 2^32).
     #[arg(long, default_value = "standard", value_name = "NAME")]
     pub split: SplitKind,
-    /// Fraction of the training part held out for validation, in [0, 1).
-    #[arg(long, default_value_t = SplitSpec::DEFAULT_VALIDATION_FRACTION, value_name = "F")]
-    pub val_fraction: f64,
+    /// Fraction of the training part held out for validation, in [0, 1). Default: 0.1 for
+    /// `standard`; 0 for `pooled-80-20`, which trains on all 56k images as the notebook did.
+    #[arg(long, value_name = "F")]
+    pub val_fraction: Option<f64>,
 }
 
 impl SplitArgs {
@@ -77,7 +80,9 @@ impl SplitArgs {
         SplitSpec {
             kind: self.split,
             seed,
-            validation_fraction: self.val_fraction,
+            validation_fraction: self
+                .val_fraction
+                .unwrap_or_else(|| self.split.default_validation_fraction()),
         }
     }
 }
@@ -128,7 +133,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Compare(args) => compare::run(args),
         Command::Data(args) => data(args).map(|()| ExitCode::SUCCESS),
-        Command::Bench(args) => bench::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Bench(args) => bench::run(args),
         Command::Split(args) => export::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {

@@ -1,6 +1,44 @@
 //! What a report records about the machine, the code and the build.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use mnist_data::Origin;
+
+/// The workspace root, wherever the command is run from.
+pub fn workspace_root() -> PathBuf {
+    let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask.parent().unwrap_or(xtask).to_path_buf()
+}
+
+/// Where the data came from, as the user would recognise it, and whether its checksums were
+/// checked. No path of the machine that wrote a report goes into it: the bundled copy is named
+/// relative to the workspace, the cache by name alone, and a folder the user named (`--data-dir`,
+/// `MNIST_DIR`) exactly as given.
+pub fn data(origin: &Origin, verified: bool) -> String {
+    let place = match origin {
+        Origin::Bundled(dir) => match dir.strip_prefix(workspace_root()) {
+            Ok(relative) => format!("bundled copy {}", relative.display()),
+            Err(_) => "bundled copy".to_string(),
+        },
+        Origin::Cache(_) => "user cache".to_string(),
+        Origin::Downloaded { urls, .. } => {
+            let mut hosts: Vec<&str> = urls
+                .iter()
+                .map(|u| u.split('/').nth(2).unwrap_or(u))
+                .collect();
+            hosts.dedup();
+            format!("downloaded into the user cache from {}", hosts.join(", "))
+        }
+        Origin::DataDir(_) | Origin::EnvDir(_) => origin.to_string(),
+    };
+    let checks = if verified {
+        "verified SHA-256"
+    } else {
+        "unverified"
+    };
+    format!("{place} ({checks} checksums)")
+}
 
 /// Versions of the main crates, from the lockfile at build time.
 pub fn versions() -> Vec<(String, String)> {
@@ -40,24 +78,26 @@ pub fn cpu() -> String {
     format!("{model}, {cores} cores")
 }
 
-/// Build profile and compiler flags.
+/// Build profile, compiler flags and the library behind linfa's matrix products (cargo feature
+/// `blis`).
 pub fn build() -> String {
     let flags = env!("MNIST_COMPARE_RUSTFLAGS").trim();
     let profile = env!("MNIST_COMPARE_PROFILE");
+    let products = linfa_baseline::MATRIX_PRODUCTS;
     if flags.is_empty() {
-        profile.to_string()
+        format!("{profile}, linfa products by {products}")
     } else {
-        format!("{profile}, RUSTFLAGS `{flags}`")
+        format!("{profile}, RUSTFLAGS `{flags}`, linfa products by {products}")
     }
 }
 
 /// The commit of the code, `-dirty` when sources outside `reports/` have changes.
 pub fn git_commit() -> String {
-    let root = env!("CARGO_MANIFEST_DIR");
+    let root = workspace_root();
     let git = |args: &[&str]| {
         Command::new("git")
             .arg("-C")
-            .arg(root)
+            .arg(&root)
             .args(args)
             .output()
             .ok()
@@ -66,7 +106,7 @@ pub fn git_commit() -> String {
     };
     match git(&["rev-parse", "--short=12", "HEAD"]) {
         Some(commit) => {
-            let dirty = git(&["status", "--porcelain", "--", "..", ":!../reports"])
+            let dirty = git(&["status", "--porcelain", "--", ".", ":!reports"])
                 .is_some_and(|s| !s.is_empty());
             if dirty {
                 format!("{commit}-dirty")
@@ -100,4 +140,40 @@ pub fn now_utc() -> String {
         rem % 3600 / 60,
         rem % 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_sources_are_named_without_the_machines_paths() {
+        let home = PathBuf::from("/home/someone/.cache/mnist-compare/mnist");
+        let bundled = workspace_root().join("crates/mnist-data/data");
+        let named = [
+            data(&Origin::Cache(home.clone()), true),
+            data(
+                &Origin::Downloaded {
+                    dir: home,
+                    urls: vec!["https://mirror.example/mnist/train-images-idx3-ubyte.gz".into()],
+                },
+                true,
+            ),
+            data(&Origin::Bundled(bundled), false),
+        ];
+        assert_eq!(named[0], "user cache (verified SHA-256 checksums)");
+        assert_eq!(
+            named[1],
+            "downloaded into the user cache from mirror.example (verified SHA-256 checksums)"
+        );
+        assert_eq!(
+            named[2],
+            "bundled copy crates/mnist-data/data (unverified checksums)"
+        );
+        // A folder the user named is recorded as given.
+        assert_eq!(
+            data(&Origin::DataDir(PathBuf::from("../idx")), true),
+            "--data-dir ../idx (verified SHA-256 checksums)"
+        );
+    }
 }

@@ -34,8 +34,15 @@ fn fixture_dir(root: &Path) -> PathBuf {
     dir
 }
 
-/// Runs `compare` expecting a clean failure whose message contains `expected`.
+/// Runs `compare` expecting a clean failure whose message contains `expected`, and no report.
 fn assert_clean_failure(args: &[&str], out: &Path, expected: &str) {
+    assert_one_line_error(args, out, expected);
+    assert!(!out.exists(), "{args:?}: a report was written");
+}
+
+/// Runs `compare --out out` (one quick scratch epoch unless `args` say otherwise), expecting
+/// exit status 1 and one `error:` line that contains `expected`; returns that line.
+fn assert_one_line_error(args: &[&str], out: &Path, expected: &str) -> String {
     let mut full = vec!["compare", "--out", out.to_str().unwrap()];
     for (flag, default) in [("--backends", "scratch"), ("--epochs", "1")] {
         if !args.contains(&flag) {
@@ -58,7 +65,7 @@ fn assert_clean_failure(args: &[&str], out: &Path, expected: &str) {
         "{args:?}: expected {expected:?} in:\n{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(!out.exists(), "{args:?}: a report was written");
+    stderr.into_owned()
 }
 
 #[test]
@@ -148,6 +155,46 @@ fn an_unknown_backend_is_one_clear_error() {
 }
 
 #[test]
+fn an_out_that_this_tool_did_not_write_is_refused_before_training() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A folder of someone's files: replacing it would delete them.
+    let theirs = tmp.path().join("thesis");
+    std::fs::create_dir_all(&theirs).unwrap();
+    std::fs::write(theirs.join("chapter1.tex"), "keep me").unwrap();
+    // A file where the folder should go.
+    let file = tmp.path().join("notes.txt");
+    std::fs::write(&file, "keep me too").unwrap();
+    for (out, expected) in [
+        (&theirs, "not an earlier output of this tool"),
+        (&file, "exists and is not a folder"),
+    ] {
+        let stderr = assert_one_line_error(&[], out, expected);
+        assert!(stderr.starts_with("error: --out: "), "{stderr}");
+        // Refused before the data was loaded (which prints "data: ..."), let alone a model
+        // trained: the one line is the error.
+    }
+    assert_eq!(
+        std::fs::read_to_string(theirs.join("chapter1.tex")).unwrap(),
+        "keep me"
+    );
+    assert_eq!(std::fs::read_dir(&theirs).unwrap().count(), 1);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me too");
+}
+
+#[test]
+fn a_save_models_path_that_is_a_file_is_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("models");
+    std::fs::write(&file, "not a folder").unwrap();
+    assert_clean_failure(
+        &["--save-models", file.to_str().unwrap()],
+        &tmp.path().join("reports"),
+        "--save-models",
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a folder");
+}
+
+#[test]
 fn zero_epochs_is_one_clear_error() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("reports");
@@ -155,6 +202,32 @@ fn zero_epochs_is_one_clear_error() {
         &["--epochs", "0"],
         &out,
         "--epochs must be at least 1, got 0",
+    );
+}
+
+#[test]
+fn seeds_out_of_range_are_one_clear_error_each() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("reports");
+    assert_clean_failure(
+        &["--seed", "18446744073709551615", "--seeds", "2"],
+        &out,
+        "--seed 18446744073709551615 with --seeds 2 counts past the largest seed",
+    );
+    // numpy's RandomState, whose shuffle pooled-80-20 reproduces, takes 32-bit seeds.
+    let dir = fixture_dir(tmp.path());
+    assert_clean_failure(
+        &[
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--skip-checksum",
+            "--split",
+            "pooled-80-20",
+            "--seed",
+            "4294967296",
+        ],
+        &out,
+        "--seed 4294967296 is too large for --split pooled-80-20",
     );
 }
 
@@ -275,6 +348,59 @@ fn split_exports_the_comparison_split_as_idx_files() {
     assert!(stderr.contains("already exists"), "{stderr}");
 }
 
+/// Without `--val-fraction`, `standard` holds 10% of the training file out and `pooled-80-20`
+/// none (the notebook trained on its whole 80%); the flag overrides either.
+#[test]
+fn the_default_validation_fraction_follows_the_split() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fixture_dir(tmp.path());
+    let sizes = |name: &str, extra: &[&str]| {
+        let out = tmp.path().join(name);
+        let mut args = vec![
+            "split",
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--skip-checksum",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let result = xtask(&args);
+        let stdout = String::from_utf8_lossy(&result.stdout);
+        assert!(
+            result.status.success(),
+            "{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        let count = |part: &str| {
+            read_idx_count(&out.join(format!("{part}-labels-idx1-ubyte"))).unwrap_or(0)
+        };
+        (
+            count("train"),
+            count("validation"),
+            count("t10k"),
+            stdout.to_string(),
+        )
+    };
+    // 40 training-file images and 20 test-file images.
+    let (train, val, test, _) = sizes("standard", &[]);
+    assert_eq!((train, val, test), (36, 4, 20));
+    let (train, val, test, stdout) = sizes("pooled", &["--split", "pooled-80-20"]);
+    assert_eq!((train, val, test), (48, 0, 12), "{stdout}");
+    let (train, val, test, _) = sizes(
+        "pooled-val",
+        &["--split", "pooled-80-20", "--val-fraction", "0.25"],
+    );
+    assert_eq!((train, val, test), (36, 12, 12));
+}
+
+/// Number of labels in an IDX labels file, or `None` when it does not exist.
+fn read_idx_count(path: &Path) -> Option<usize> {
+    use mnist_data::idx::{IdxKind, read_idx};
+    path.exists()
+        .then(|| read_idx(path, IdxKind::Labels).unwrap().data.len())
+}
+
 /// The real-data check of CI: the bundled MNIST, one scratch epoch, twice with the same seed.
 #[test]
 fn real_mnist_compare_is_reproducible_and_writes_both_reports() {
@@ -297,7 +423,13 @@ fn real_mnist_compare_is_reproducible_and_writes_both_reports() {
             "{}",
             String::from_utf8_lossy(&result.stderr)
         );
-        assert!(out.join("summary.md").is_file());
+        let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+        // The provenance names the bundled copy relative to the workspace, not by this
+        // machine's absolute path.
+        assert!(
+            md.contains("- Data: bundled copy crates/mnist-data/data (verified SHA-256 checksums)"),
+            "{md}"
+        );
         let json: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap())
                 .unwrap();
@@ -384,6 +516,7 @@ fn sigint_stops_promptly_and_keeps_the_previous_report() {
     let out = tmp.path().join("reports");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("summary.md"), "previous report\n").unwrap();
+    std::fs::write(out.join(report::MARKER), "").unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args([
             "compare",
@@ -448,5 +581,194 @@ fn sigint_stops_promptly_and_keeps_the_previous_report() {
         std::fs::read_to_string(out.join("summary.md")).unwrap(),
         "previous report\n"
     );
-    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 2);
+}
+
+/// A fixture large enough for the benchmarks' models to learn within an epoch or two.
+fn bench_fixture(root: &Path) -> PathBuf {
+    let dir = root.join("idx");
+    synth::write_dir(
+        &dir,
+        &synth::separable(600, 1),
+        &synth::separable(200, 2),
+        true,
+    )
+    .unwrap();
+    dir
+}
+
+/// A stand-in for Python that answers as the reference twins do, with canned figures: the NumPy
+/// twin reports two epochs, the scikit-learn twin says its package is missing. It checks that it
+/// was handed an exported split and logs its arguments.
+fn stand_in_python(root: &Path) -> PathBuf {
+    let path = root.join("fake-python");
+    let log = root.join("calls.log");
+    let script = format!(
+        r#"#!/bin/sh
+echo "$@" >> '{log}'
+[ -f "$2/train-images-idx3-ubyte" ] && [ -f "$2/t10k-labels-idx1-ubyte" ] || {{ echo "no split in $2" >&2; exit 1; }}
+case "$(basename "$1")" in
+  numpy_mlp.py)
+    echo 'numpy says hello'
+    echo '{{"twin": "numpy-mlp", "seconds": [0.5, 0.4], "unit": "epoch", "test_accuracy": 0.9, "versions": {{"numpy": "9.9"}}, "threads": 2, "blas": [{{"internal_api": "openblas", "version": "0.3.99", "architecture": "Zen", "num_threads": 2}}]}}' ;;
+  *)
+    echo '{{"twin": "sklearn-logistic", "error": "missing Python package sklearn: pip install scikit-learn"}}'
+    exit 3 ;;
+esac
+"#,
+        log = log.display()
+    );
+    std::fs::write(&path, script).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    path
+}
+
+#[test]
+fn bench_reference_alternates_with_the_twin_and_tabulates_its_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = bench_fixture(tmp.path());
+    let python = stand_in_python(tmp.path());
+    let out = tmp.path().join("bench");
+    let result = xtask(&[
+        "bench",
+        "scratch-epoch",
+        "--reference",
+        python.to_str().unwrap(),
+        "--rounds",
+        "2",
+        "--epochs",
+        "2",
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--skip-checksum",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(0), "{stdout}\n{stderr}");
+    // Both NumPy rows (f32 and the notebook's f64) with the stand-in's median of 0.5 and 0.4.
+    for row in [
+        "| scratch | NumPy f32 (same precision) | epoch |",
+        "| scratch | NumPy f64 (the notebook's float64) | epoch |",
+    ] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(row))
+            .unwrap_or_else(|| panic!("no row {row:?} in:\n{stdout}"));
+        assert!(line.contains("| 0.450 s |"), "{line}");
+        assert!(line.contains("| 90.00% ± 0.00 (n=2) |"), "{line}");
+        assert!(
+            line.contains("x faster |") || line.contains("x slower |"),
+            "{line}"
+        );
+    }
+    assert!(stdout.contains("numpy 9.9; 2 threads; BLAS openblas 0.3.99 kernel Zen (2 threads)"));
+    // Alternated: two rounds, model seeds 42 and 43, each twin once per round.
+    let calls = std::fs::read_to_string(tmp.path().join("calls.log")).unwrap();
+    let calls: Vec<&str> = calls.lines().collect();
+    assert_eq!(calls.len(), 4, "{calls:?}");
+    assert!(
+        calls[0].contains("numpy_mlp.py")
+            && calls[0].contains("--seed 42 --dtype float32 --epochs 2")
+    );
+    assert!(calls[1].contains("--seed 42 --dtype float64"));
+    assert!(calls[2].contains("--seed 43 --dtype float32"));
+    // Written as markdown and JSON.
+    let md = std::fs::read_to_string(out.join("reference.md")).unwrap();
+    assert!(md.contains("| scratch | NumPy f32 (same precision) |"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("reference.json")).unwrap())
+            .unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["twin_side"]["seconds"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        rows[0]["rust_side"]["test_accuracy"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn bench_reference_names_a_missing_package_and_still_measures_rust() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = bench_fixture(tmp.path());
+    let python = stand_in_python(tmp.path());
+    let out = tmp.path().join("bench");
+    let result = xtask(&[
+        "bench",
+        "linfa-fit",
+        "--reference",
+        python.to_str().unwrap(),
+        "--rounds",
+        "2",
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--skip-checksum",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(2), "{stdout}\n{stderr}");
+    let missing = "missing Python package sklearn: pip install scikit-learn";
+    // Said once, though three rows and two rounds wanted the twin.
+    assert_eq!(stderr.matches(missing).count(), 1, "{stderr}");
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("| linfa f32 | scikit-learn f32"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        line.contains(" s | — | — |"),
+        "Rust timed, twin absent: {line}"
+    );
+    assert!(line.contains("(n=2)"), "{line}");
+}
+
+#[test]
+fn bench_reference_with_a_missing_interpreter_says_what_to_install() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = bench_fixture(tmp.path());
+    let out = tmp.path().join("bench");
+    let result = xtask(&[
+        "bench",
+        "scratch-epoch",
+        "--reference",
+        "/nonexistent/python3",
+        "--rounds",
+        "1",
+        "--epochs",
+        "2",
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--skip-checksum",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(2), "{stdout}\n{stderr}");
+    let complaints: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("/nonexistent/python3"))
+        .collect();
+    assert_eq!(complaints.len(), 1, "{stderr}");
+    assert!(complaints[0].contains("cannot run it"), "{stderr}");
+    assert!(
+        complaints[0].contains("pip install numpy scikit-learn torch tensorflow-cpu threadpoolctl"),
+        "{stderr}"
+    );
+    // The Rust side is still measured and printed.
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("| scratch | NumPy f32"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(line.contains(" s | — |"), "{line}");
 }

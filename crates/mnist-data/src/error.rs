@@ -75,13 +75,14 @@ fn magic_hint(expected: u32, found: u32, gzipped: bool) -> &'static str {
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// Reading a file failed.
-    #[error("{}: {source}", path.display())]
+    // The message includes the OS error, so it is not also exposed as `source()`: printed with
+    // `{:#}`, the OS error would show twice.
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// An IDX file is malformed.
     #[error("{}: {problem}", path.display())]

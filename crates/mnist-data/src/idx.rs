@@ -72,9 +72,9 @@ impl IdxKind {
 
 /// Reads and validates an IDX file from disk.
 pub fn read_idx(path: &Path, kind: IdxKind) -> Result<IdxFile, DataError> {
-    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
+    let bytes = std::fs::read(path).map_err(|error| DataError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     parse_idx(&bytes, kind).map_err(|problem| DataError::Idx {
         path: path.to_path_buf(),

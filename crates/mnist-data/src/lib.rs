@@ -7,6 +7,7 @@
 pub mod dataset;
 pub mod error;
 pub mod idx;
+pub mod numpy_shuffle;
 pub mod rng;
 pub mod source;
 pub mod split;

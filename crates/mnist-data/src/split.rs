@@ -2,7 +2,10 @@
 //!
 //! Two protocols: `standard` keeps the official 60k/10k files apart and holds a validation
 //! fraction out of the training file; `pooled-80-20` reproduces the notebook: all 70k images
-//! pooled, shuffled, 80% train and 20% test, validation carved from the train part.
+//! pooled, shuffled, 80% train and 20% test, validation carved from the train part on request. Its
+//! shuffle is scikit-learn's `train_test_split(test_size=0.2, random_state=seed)`, image for image
+//! (see [`crate::numpy_shuffle`]), so the same seed gives the notebook's test set; by default it
+//! holds no validation out, so the models train on the notebook's 56k images.
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,6 +13,7 @@ use std::str::FromStr;
 use crate::dataset::Dataset;
 use crate::error::DataError;
 use crate::idx::IMAGE_PIXELS;
+use crate::numpy_shuffle;
 use crate::rng::Rng;
 
 /// Which protocol.
@@ -31,6 +35,16 @@ impl SplitKind {
         match self {
             Self::Standard => "standard",
             Self::Pooled8020 => "pooled-80-20",
+        }
+    }
+
+    /// The validation fraction used when none is asked for: 10% of the official training file
+    /// for `standard`; none for `pooled-80-20`, whose notebook trained on all 56k training images
+    /// (the figures it is compared with come from that training set).
+    pub fn default_validation_fraction(self) -> f64 {
+        match self {
+            Self::Standard => 0.1,
+            Self::Pooled8020 => 0.0,
         }
     }
 }
@@ -64,8 +78,6 @@ pub struct SplitSpec {
 }
 
 impl SplitSpec {
-    /// Default validation fraction: 10% of the training part.
-    pub const DEFAULT_VALIDATION_FRACTION: f64 = 0.1;
     /// Share of the pooled images used for testing in `pooled-80-20`.
     pub const POOLED_TEST_FRACTION: f64 = 0.2;
 }
@@ -94,16 +106,24 @@ pub fn split_indices(
             "--val-fraction must be in [0, 1), got {frac}"
         )));
     }
-    let mut rng = Rng::derive(spec.seed, "split");
     let (train_part, test) = match spec.kind {
         SplitKind::Standard => (
-            rng.permutation(n_train),
+            Rng::derive(spec.seed, "split").permutation(n_train),
             (n_train..n_train + n_test).collect(),
         ),
         SplitKind::Pooled8020 => {
-            let mut all = rng.permutation(n_train + n_test);
+            // scikit-learn's `train_test_split(test_size=0.2, random_state=seed)` on the images
+            // pooled in file order: the test set is the first ceil(20%) of numpy's permutation.
+            let seed = u32::try_from(spec.seed).map_err(|_| {
+                DataError::Invalid(format!(
+                    "--seed {} is too large for --split pooled-80-20, which shuffles as numpy's \
+                     RandomState does: use a seed below 2^32",
+                    spec.seed
+                ))
+            })?;
+            let mut all = numpy_shuffle::permutation(n_train + n_test, seed);
             let n_test_pooled =
-                ((n_train + n_test) as f64 * SplitSpec::POOLED_TEST_FRACTION).round() as usize;
+                ((n_train + n_test) as f64 * SplitSpec::POOLED_TEST_FRACTION).ceil() as usize;
             let train_part = all.split_off(n_test_pooled);
             (train_part, all)
         }

@@ -103,21 +103,34 @@ pub fn curves(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportError
             "L-BFGS iterations (a backend without epochs)",
         ));
     }
-    let height = 80 + 460 * rows.len() as u32;
+    let seeds = groups.iter().map(|g| g.runs.len()).max().unwrap_or(1);
+    let validated = groups.iter().any(|g| {
+        g.runs
+            .iter()
+            .any(|r| r.history.iter().any(|h| h.validation_accuracy.is_some()))
+    });
+    let mut key = Vec::new();
+    if seeds > 1 {
+        key.push(format!("mean over {seeds} seeds"));
+    }
+    key.push("solid: train (averaged over each epoch as trained, dropout on)".to_string());
+    key.push(if validated {
+        "dashed: validation".to_string()
+    } else {
+        "no validation set (--val-fraction 0)".to_string()
+    });
+    if iteration_point {
+        key.push("dotted: final value of a backend without epochs".to_string());
+    }
+    let subtitle = wrap_clauses(&key, SUBTITLE_CHARS);
+    let header = 54 + 26 * subtitle.len() as u32;
+    let height = header + 460 * rows.len() as u32;
     canvas(path, (1400, height), |root| {
-        let (title, body) = root.split_vertically(80);
-        let seeds = groups.iter().map(|g| g.runs.len()).max().unwrap_or(1);
-        let mut subtitle =
-            "solid: train (averaged over each epoch as trained, dropout on); dashed: validation"
-                .to_string();
-        if seeds > 1 {
-            subtitle = format!("mean over {seeds} seeds; {subtitle}");
-        }
-        if iteration_point {
-            subtitle.push_str("; dotted: final value of a backend without epochs");
-        }
+        let (title, body) = root.split_vertically(header);
         title.draw_text("Learning curves", &bold(30), (30, 12))?;
-        title.draw_text(&subtitle, &text(20), (30, 50))?;
+        for (i, line) in subtitle.iter().enumerate() {
+            title.draw_text(line, &text(20), (30, 50 + 26 * i as i32))?;
+        }
         for (row_area, (unit, xlabel)) in body.split_evenly((rows.len(), 1)).iter().zip(&rows) {
             let panels = row_area.split_evenly((1, 2));
             for (panel, metric) in panels.iter().zip(["loss", "accuracy"]) {
@@ -126,6 +139,30 @@ pub fn curves(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportError
         }
         Ok(())
     })
+}
+
+/// How many characters of the 20-px subtitle font fit across a 1400-px chart, with margins.
+const SUBTITLE_CHARS: usize = 125;
+
+/// Joins `clauses` with "; " into lines of at most `width` characters, breaking only between
+/// clauses (a clause longer than `width` gets a line of its own). A line that goes on ends in
+/// ";", which may take it one character past `width`.
+fn wrap_clauses(clauses: &[String], width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for clause in clauses {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 2 + clause.chars().count() <= width => {
+                line.push_str("; ");
+                line.push_str(clause);
+            }
+            Some(line) => {
+                line.push(';');
+                lines.push(clause.clone());
+            }
+            None => lines.push(clause.clone()),
+        }
+    }
+    lines
 }
 
 /// One backend's series for a panel: train and validation points.
@@ -147,7 +184,7 @@ fn curve_panel(
     };
     let mut series: Vec<Series<'_>> = Vec::new();
     // Backends without epochs that have a single point: reference lines on the epoch panels.
-    let mut references: Vec<(usize, String, f64, Option<f64>)> = Vec::new();
+    let mut references: Vec<(usize, &str, String, f64, Option<f64>)> = Vec::new();
     for (i, g) in groups.iter().enumerate() {
         let curve = mean_curve(g);
         if g.unit == unit && !(unit == HistoryUnit::Iteration && curve.len() < 2) {
@@ -171,7 +208,13 @@ fn curve_panel(
                 .zip(p.validation_accuracy)
                 .map(|(l, a)| value(l, a));
             let label = format!("{} after {} L-BFGS iterations", g.name, p.step);
-            references.push((i, label, value(p.train_loss, p.train_accuracy), valid));
+            references.push((
+                i,
+                g.name,
+                label,
+                value(p.train_loss, p.train_accuracy),
+                valid,
+            ));
         }
     }
     let xs = series
@@ -187,7 +230,7 @@ fn curve_panel(
         .chain(
             references
                 .iter()
-                .flat_map(|r| std::iter::once(r.2).chain(r.3)),
+                .flat_map(|r| std::iter::once(r.3).chain(r.4)),
         )
         .collect();
     let y_min = ys.iter().copied().fold(f64::INFINITY, f64::min);
@@ -256,7 +299,17 @@ fn curve_panel(
             chart.draw_series(valid.iter().map(|&p| TriangleMarker::new(p, 5, c.filled())))?;
         }
     }
-    for (i, label, train, valid) in references {
+    // A tag at the left end of each reference line says which of the two it is: above the upper
+    // line and below the lower one, so that close lines keep their tags apart.
+    let tag = |name: &str, part: &str, v: f64, above: bool| {
+        let side = if above { VPos::Bottom } else { VPos::Top };
+        Text::new(
+            format!("{name} {part}"),
+            (x_min, v),
+            text(14).pos(Pos::new(HPos::Left, side)),
+        )
+    };
+    for (i, name, label, train, valid) in references {
         let c = colour(i);
         let across = |v: f64| vec![(x_min, v), (x_max, v)];
         let dots = |width: u32| {
@@ -277,11 +330,14 @@ fn curve_panel(
             ))?
             .label(format!("{label}, train"))
             .legend(dots(3));
+        let train_above = valid.is_none_or(|v| train >= v);
+        chart.draw_series(std::iter::once(tag(name, "train", train, train_above)))?;
         if let Some(v) = valid {
             chart
                 .draw_series(DashedLineSeries::new(across(v), 3, 5, c.stroke_width(2)))?
                 .label(format!("{label}, validation"))
                 .legend(dots(2));
+            chart.draw_series(std::iter::once(tag(name, "validation", v, !train_above)))?;
         }
     }
     if metric != "loss" {
@@ -528,4 +584,22 @@ pub fn image_grid(
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_clauses;
+
+    #[test]
+    fn subtitles_wrap_between_clauses() {
+        let clauses: Vec<String> = ["aaaa", "bbbb", "cccccccc", "dd"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            wrap_clauses(&clauses, 10),
+            ["aaaa; bbbb;", "cccccccc;", "dd"]
+        );
+        assert_eq!(wrap_clauses(&clauses, 100), ["aaaa; bbbb; cccccccc; dd"]);
+        assert_eq!(wrap_clauses(&clauses[2..3], 4), ["cccccccc"]);
+    }
 }

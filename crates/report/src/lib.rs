@@ -69,13 +69,22 @@ pub struct Results {
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// A file or folder could not be written.
-    #[error("{}: {source}", path.display())]
+    // The message includes the OS error, so it is not also exposed as `source()`: printed with
+    // `{:#}`, the OS error would show twice.
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file or folder.
         path: PathBuf,
         /// The cause.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
+    },
+    /// The output folder is taken by something this tool did not write; nothing was touched.
+    #[error("{}: {reason}", path.display())]
+    Occupied {
+        /// The output path.
+        path: PathBuf,
+        /// What is there, and what to do.
+        reason: &'static str,
     },
     /// Polars failed to build or write a table.
     #[error("{}: {message}", path.display())]
@@ -96,10 +105,10 @@ pub enum ReportError {
 }
 
 impl ReportError {
-    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: &Path, error: std::io::Error) -> Self {
         Self::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         }
     }
 
@@ -117,13 +126,50 @@ pub fn write(out: &Path, report: &Report<'_>) -> Result<Vec<PathBuf>, ReportErro
     replace_dir_atomically(out, |staging| write_into(staging, report))
 }
 
+/// The file that marks a folder as written by this tool. Only such a folder (or an empty one)
+/// is ever replaced, so that `--out` pointed at a folder of other files cannot delete them.
+pub const MARKER: &str = ".mnist-compare";
+
+const MARKER_TEXT: &str =
+    "This folder was written by mnist-compare; this file lets it replace the folder as a whole.\n";
+
+/// Checks that [`replace_dir_atomically`] may replace `out`: it does not exist, or it is a
+/// folder that is empty or holds [`MARKER`] (an earlier output of this tool).
+pub fn check_replaceable(out: &Path) -> Result<(), ReportError> {
+    let meta = match std::fs::symlink_metadata(out) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(ReportError::io(out, e)),
+    };
+    if !meta.is_dir() {
+        return Err(ReportError::Occupied {
+            path: out.to_path_buf(),
+            reason: "exists and is not a folder; name a folder for the output (nothing was written)",
+        });
+    }
+    if out.join(MARKER).is_file() {
+        return Ok(());
+    }
+    let mut entries = std::fs::read_dir(out).map_err(|e| ReportError::io(out, e))?;
+    if entries.next().is_none() {
+        return Ok(());
+    }
+    Err(ReportError::Occupied {
+        path: out.to_path_buf(),
+        reason: "a folder with other files in it, not an earlier output of this tool (it has no \
+                 .mnist-compare file), so it will not be replaced; name a new or empty folder \
+                 (nothing was written)",
+    })
+}
+
 /// Fills the folder `out` atomically: `fill` writes into a temporary sibling folder, which then
 /// replaces `out` (if any) in one rename. If `fill` or the rename fails, the staging folder is
-/// removed and `out` is left as it was.
+/// removed and `out` is left as it was. `out` must pass [`check_replaceable`], checked first.
 pub fn replace_dir_atomically<T, E: From<ReportError>>(
     out: &Path,
     fill: impl FnOnce(&Path) -> Result<T, E>,
 ) -> Result<T, E> {
+    check_replaceable(out)?;
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -136,6 +182,8 @@ pub fn replace_dir_atomically<T, E: From<ReportError>>(
     }
     std::fs::create_dir_all(&staging).map_err(|e| ReportError::io(&staging, e))?;
     let filled = fill(&staging).and_then(|value| {
+        let marker = staging.join(MARKER);
+        std::fs::write(&marker, MARKER_TEXT).map_err(|e| ReportError::io(&marker, e))?;
         replace_dir(&staging, out)?;
         Ok(value)
     });
@@ -216,8 +264,12 @@ fn write_into(dir: &Path, report: &Report<'_>) -> Result<Vec<PathBuf>, ReportErr
                     "{name}: confusion matrix (test set, seed {})",
                     f.run.hyperparams.seed
                 );
-                chart(format!("confusion-{name}.png"), &|p| {
+                let file = chart(format!("confusion-{name}.png"), &|p| {
                     charts::confusion(p, &title, &f.confusion)
+                })?;
+                Ok(summary::BackendChart {
+                    backend: name.clone(),
+                    file,
                 })
             })
             .collect::<Result<_, _>>()?,
@@ -232,8 +284,12 @@ fn write_into(dir: &Path, report: &Report<'_>) -> Result<Vec<PathBuf>, ReportErr
             .iter()
             .flatten()
             .map(|f| {
-                chart(format!("misclassified-{}.png", f.run.backend), &|p| {
+                let file = chart(format!("misclassified-{}.png", f.run.backend), &|p| {
                     mistakes_grid(p, report, f.run)
+                })?;
+                Ok(summary::BackendChart {
+                    backend: f.run.backend.clone(),
+                    file,
                 })
             })
             .collect::<Result<_, _>>()?,
@@ -276,6 +332,16 @@ fn sample_grid(
     charts::image_grid(path, &title, report.test, &tiles, 8)
 }
 
+/// A predicted probability to four decimals, without rounding a near-certain one up to 1.
+fn format_probability(p: f32) -> String {
+    // Four decimals would print anything from 0.99995 up as "1.0000".
+    if p >= 0.99995 {
+        "p > 0.9999".to_string()
+    } else {
+        format!("p = {p:.4}")
+    }
+}
+
 /// `misclassified-<backend>.png`: the most confidently wrong test images of one run.
 fn mistakes_grid(path: &Path, report: &Report<'_>, run: &RunRecord) -> Result<(), ReportError> {
     let labels = report.test.labels();
@@ -285,7 +351,7 @@ fn mistakes_grid(path: &Path, report: &Report<'_>, run: &RunRecord) -> Result<()
             index,
             lines: vec![
                 (format!("true {} → {predicted}", labels[index]), true),
-                (format!("p = {p:.4}"), false),
+                (format_probability(p), false),
             ],
         })
         .collect();
@@ -296,4 +362,17 @@ fn mistakes_grid(path: &Path, report: &Report<'_>, run: &RunRecord) -> Result<()
         run.hyperparams.seed
     );
     charts::image_grid(path, &title, report.test, &tiles, 8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_probability;
+
+    #[test]
+    fn a_near_certain_probability_is_not_shown_as_one() {
+        assert_eq!(format_probability(0.5), "p = 0.5000");
+        assert_eq!(format_probability(0.99994), "p = 0.9999");
+        assert_eq!(format_probability(0.99996), "p > 0.9999");
+        assert_eq!(format_probability(1.0), "p > 0.9999");
+    }
 }

@@ -324,11 +324,20 @@ pub struct Images {
     /// Test accuracy per backend.
     pub accuracy: String,
     /// Confusion matrices, one per backend with a successful run.
-    pub confusion: Vec<String>,
+    pub confusion: Vec<BackendChart>,
     /// The sample grid, if any run succeeded.
     pub samples: Option<String>,
     /// Most confident mistakes, one per backend with a successful run.
-    pub mistakes: Vec<String>,
+    pub mistakes: Vec<BackendChart>,
+}
+
+/// A chart of one backend's run.
+#[derive(Debug, Clone)]
+pub struct BackendChart {
+    /// The backend's name, for the image's alt text.
+    pub backend: String,
+    /// The chart file, relative to the report folder.
+    pub file: String,
 }
 
 fn cell(v: &AnyValue<'_>) -> String {
@@ -498,8 +507,11 @@ pub fn markdown(
         md.push_str(&format!(" {support} |\n"));
     }
     md.push('\n');
-    for image in &images.confusion {
-        md.push_str(&format!("![Confusion matrix]({image})\n"));
+    for chart in &images.confusion {
+        md.push_str(&format!(
+            "![Confusion matrix of {}]({})\n",
+            chart.backend, chart.file
+        ));
     }
     md.push('\n');
 
@@ -511,8 +523,11 @@ pub fn markdown(
     }
     if !images.mistakes.is_empty() {
         md.push_str("## Most confident mistakes\n\n");
-        for image in &images.mistakes {
-            md.push_str(&format!("![Most confident mistakes]({image})\n\n"));
+        for chart in &images.mistakes {
+            md.push_str(&format!(
+                "![Most confident mistakes of {}]({})\n\n",
+                chart.backend, chart.file
+            ));
         }
     }
 

@@ -228,6 +228,12 @@ fn writes_every_file_with_the_documented_structure() {
     );
     assert!(md.contains("In plain words"));
     assert!(md.contains("- Git commit: `abc123`"));
+    for b in ["scratch", "linfa", "burn"] {
+        assert!(md.contains(&format!("![Confusion matrix of {b}](confusion-{b}.png)")));
+        assert!(md.contains(&format!(
+            "![Most confident mistakes of {b}](misclassified-{b}.png)"
+        )));
+    }
     for line in md.lines().filter(|l| l.starts_with("![")) {
         let file = line.rsplit_once('(').unwrap().1.trim_end_matches(')');
         assert!(
@@ -237,7 +243,9 @@ fn writes_every_file_with_the_documented_structure() {
     }
 
     // Every PNG decodes, at the size it was drawn.
-    assert_eq!(png_size(&out.join("curves.png")), (1400, 540));
+    // One row of panels under a two-line key (seeds, train, validation and linfa's dotted line
+    // do not fit on one line at 1400 px).
+    assert_eq!(png_size(&out.join("curves.png")), (1400, 54 + 2 * 26 + 460));
     assert_eq!(png_size(&out.join("accuracy.png")), (1000, 620));
     for b in ["scratch", "linfa", "burn"] {
         assert_eq!(
@@ -278,7 +286,8 @@ fn a_curve_for_a_backend_without_epochs_gets_its_own_row() {
         provenance: &prov,
     };
     report::write(&out, &report).unwrap();
-    assert_eq!(png_size(&out.join("curves.png")), (1400, 80 + 2 * 460));
+    // Two rows of panels (epochs, then L-BFGS iterations) under a one-line key.
+    assert_eq!(png_size(&out.join("curves.png")), (1400, 54 + 26 + 2 * 460));
 }
 
 #[test]
@@ -343,4 +352,65 @@ fn a_failed_write_leaves_the_previous_report_intact() {
         .filter(|n| n != "reports")
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn an_output_folder_is_replaced_only_if_this_tool_wrote_it() {
+    let test = synth::separable(100, 3);
+    let runs = vec![run("scratch", HistoryUnit::Epoch, 1, &test, 10)];
+    let prov = provenance(vec![1]);
+    let report = Report {
+        runs: &runs,
+        test: &test,
+        provenance: &prov,
+    };
+    let tmp = tempfile::tempdir().unwrap();
+
+    // An empty folder is taken, and the report in it marked as this tool's...
+    let out = tmp.path().join("empty");
+    std::fs::create_dir_all(&out).unwrap();
+    report::write(&out, &report).unwrap();
+    assert!(out.join(report::MARKER).is_file());
+    assert!(out.join("summary.md").is_file());
+    // ...so a later run may replace it.
+    report::check_replaceable(&out).unwrap();
+    report::write(&out, &report).unwrap();
+
+    // A folder holding other files is left alone, untouched.
+    let theirs = tmp.path().join("theirs");
+    std::fs::create_dir_all(&theirs).unwrap();
+    std::fs::write(theirs.join("notes.txt"), "keep me").unwrap();
+    let err = report::write(&theirs, &report).unwrap_err();
+    assert!(
+        matches!(err, report::ReportError::Occupied { .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("not an earlier output of this tool"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(&theirs).unwrap().count(), 1);
+    assert_eq!(
+        std::fs::read_to_string(theirs.join("notes.txt")).unwrap(),
+        "keep me"
+    );
+
+    // So is a file where the folder would go.
+    let file = tmp.path().join("file");
+    std::fs::write(&file, "keep me too").unwrap();
+    let err = report::write(&file, &report).unwrap_err();
+    assert!(
+        err.to_string().contains("exists and is not a folder"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me too");
+
+    // Nothing was staged next to them.
+    let mut names: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["empty", "file", "theirs"]);
 }

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""The notebook's dropout/Adam network in PyTorch: a twin of the `burn` backend (the fastest CPU
+peer we know of).
+
+784-128-64-10, ReLU, dropout 0.2 after each hidden layer, Glorot-uniform weights and zero biases
+(as Keras and the burn backend), Adam (learning rate 1e-3), batches of 32, training set
+reshuffled every epoch, cross-entropy on the logits.
+
+    cargo xtask split --split standard --val-fraction 0.2 --out /tmp/split-std
+    python3 xtask/reference/torch_mlp.py /tmp/split-std --epochs 20
+
+Batches are cut from one tensor by index (no DataLoader), the fastest plain idiom on a CPU.
+Prints one JSON line (see _common.py). Needs `pip install numpy torch threadpoolctl`.
+"""
+
+import time
+
+from _common import emit, fail_missing, load, parse_args
+
+try:
+    import torch
+    from torch import nn
+except ImportError as e:
+    fail_missing("torch-mlp", e, "torch")
+
+BATCH = 32
+
+
+def network() -> nn.Module:
+    layers = []
+    for n_in, n_out in [(784, 128), (128, 64)]:
+        layers += [nn.Linear(n_in, n_out), nn.ReLU(), nn.Dropout(0.2)]
+    layers.append(nn.Linear(64, 10))
+    net = nn.Sequential(*layers)
+    for m in net:
+        if isinstance(m, nn.Linear):
+            nn.init.xavier_uniform_(m.weight)
+            nn.init.zeros_(m.bias)
+    return net
+
+
+def main() -> None:
+    args = parse_args(__doc__, epochs=20)
+    torch.manual_seed(args.seed)
+    dtype = getattr(torch, args.dtype)
+    x_train, y_train = load(args.data, "train", args.dtype)
+    x_test, y_test = load(args.data, "t10k", args.dtype)
+    x_train, y_train = torch.from_numpy(x_train), torch.from_numpy(y_train)
+    x_test, y_test = torch.from_numpy(x_test), torch.from_numpy(y_test)
+    net = network().to(dtype)
+    optimiser = torch.optim.Adam(net.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+
+    seconds = []
+    for _ in range(args.epochs):
+        start = time.perf_counter()
+        net.train()
+        order = torch.randperm(len(x_train))
+        for lo in range(0, len(order), BATCH):
+            idx = order[lo : lo + BATCH]
+            optimiser.zero_grad()
+            loss = loss_fn(net(x_train[idx]), y_train[idx])
+            loss.backward()
+            optimiser.step()
+        seconds.append(time.perf_counter() - start)
+
+    net.eval()
+    with torch.no_grad():
+        accuracy = (net(x_test).argmax(dim=1) == y_test).double().mean().item()
+    emit(
+        "torch-mlp",
+        args,
+        seconds,
+        "epoch",
+        accuracy,
+        len(x_train),
+        len(x_test),
+        {"torch": torch.__version__},
+        threads=torch.get_num_threads(),
+    )
+
+
+if __name__ == "__main__":
+    main()
