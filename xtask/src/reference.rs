@@ -3,15 +3,18 @@
 //! hits both alike, on the same exported split.
 //!
 //! A round runs every selected workload once, each followed by its twins; round `r` uses model
-//! seed `--seed + r` on both sides (the split stays that of `--seed`). A run's time is the median
-//! of its epochs (the fit time for the logistic regressions); the table gives the median over
-//! rounds of each side, the ratio, and the test accuracy of each, mean ± std over rounds.
+//! seed `--seed + r` on both sides (the split stays that of `--seed`). Both sides train on the
+//! training part alone, with no validation pass, and score the test part once. A run's time is
+//! the median of its epochs (the fit time for the logistic regressions); the table gives the
+//! median over rounds of each side, the ratio, and the test accuracy of each, mean ± std over
+//! rounds.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use bench_core::{Backend, Hyperparams, Quiet, RunStatus};
+use bench_core::{Backend, EpochStats, Hyperparams, Observer, TrainData};
 use mnist_data::{Split, SplitKind, SplitSpec};
 use serde_json::{Value, json};
 
@@ -460,6 +463,8 @@ fn ratio(rust: &Side, twin: &Side) -> Option<f64> {
     Some(twin.median_seconds()? / rust.median_seconds()?)
 }
 
+/// Trains `backend` as its twins train: on the split's training part alone (no validation pass
+/// inside the timed epochs, as the bench targets), then scores the test part.
 fn run_rust(
     backend: &dyn Backend,
     epochs: Option<usize>,
@@ -478,21 +483,40 @@ fn run_rust(
         ..defaults
     };
     let hp = bench_core::prepare(backend, hp)?;
-    let record = bench_core::run(backend, &hp, split, &mut Quiet);
-    let metrics = match (&record.status, &record.metrics) {
-        (RunStatus::Ok, Some(m)) => m,
-        (RunStatus::Failed { reason }, _) => bail!("{reason}"),
-        _ => bail!("the run recorded no metrics"),
+    let data = TrainData {
+        train: &split.train,
+        validation: None,
     };
-    let seconds = if is_fit {
-        metrics.training_seconds
-    } else {
-        median(&record.history.iter().map(|h| h.seconds).collect::<Vec<_>>())
-    };
+    let mut epochs = EpochTimes::default();
+    let started = Instant::now();
+    let model = backend.train(&hp, &data, &mut epochs)?;
+    let fit_seconds = started.elapsed().as_secs_f64();
+    if let Some(bad) = epochs.losses.iter().find(|&&l| bench_core::diverged(l)) {
+        bail!("diverged: the training loss reached {bad:.3e}");
+    }
+    let predictions = model.predict(&split.test)?;
     Ok(Measured {
-        seconds,
-        test_accuracy: metrics.test_accuracy,
+        seconds: if is_fit {
+            fit_seconds
+        } else {
+            median(&epochs.seconds)
+        },
+        test_accuracy: bench_core::accuracy(&predictions, split.test.labels()),
     })
+}
+
+/// Collects each epoch's time and loss.
+#[derive(Debug, Default)]
+struct EpochTimes {
+    seconds: Vec<f64>,
+    losses: Vec<f64>,
+}
+
+impl Observer for EpochTimes {
+    fn epoch(&mut self, stats: &EpochStats) {
+        self.seconds.push(stats.seconds);
+        self.losses.push(stats.train_loss);
+    }
 }
 
 enum TwinError {
@@ -690,14 +714,18 @@ fn describe_twin(about: &Value) -> String {
                 .iter()
                 .filter_map(|p| {
                     let api = p.get("internal_api")?.as_str()?;
-                    let version = p.get("version").and_then(Value::as_str).unwrap_or("?");
+                    let version = p
+                        .get("version")
+                        .and_then(Value::as_str)
+                        .map(|v| format!(" {v}"))
+                        .unwrap_or_default();
                     let arch = p
                         .get("architecture")
                         .and_then(Value::as_str)
                         .map(|a| format!(" kernel {a}"))
                         .unwrap_or_default();
                     let n = p.get("num_threads").and_then(Value::as_u64).unwrap_or(0);
-                    Some(format!("{api} {version}{arch} ({n} threads)"))
+                    Some(format!("{api}{version}{arch} ({n} threads)"))
                 })
                 .collect::<Vec<_>>()
                 .join("; ")
