@@ -73,6 +73,8 @@ pub fn default_out() -> PathBuf {
 pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let started_at = provenance::now_utc();
+    // The code as it is when the run starts: editing the tree while it trains changes nothing.
+    let git_commit = provenance::git_commit();
     let options = BackendOptions {
         scratch_hidden: args.hidden.clone(),
         burn_device: args.burn_device,
@@ -156,7 +158,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         validation_fraction: spec.validation_fraction,
         split_sizes: [split.train.len(), split.validation.len(), split.test.len()],
         data: data_origin,
-        git_commit: provenance::git_commit(),
+        git_commit,
         versions: provenance::versions(),
         cpu: provenance::cpu(),
         build: provenance::build(),

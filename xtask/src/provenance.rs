@@ -91,7 +91,8 @@ pub fn build() -> String {
     }
 }
 
-/// The commit of the code, `-dirty` when sources outside `reports/` have changes.
+/// The commit of the code, `-dirty` when anything outside `reports/` differs from it (untracked
+/// files included), so that a clean commit names exactly the tree that produced a report.
 pub fn git_commit() -> String {
     let root = workspace_root();
     let git = |args: &[&str]| {
