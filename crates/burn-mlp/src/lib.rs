@@ -10,6 +10,7 @@
 //! [`training`] (the loop).
 
 pub mod data;
+pub mod denormals;
 pub mod model;
 pub mod training;
 

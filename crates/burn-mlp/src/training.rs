@@ -38,6 +38,8 @@ pub fn train(
     opts: &AdamOptions,
     observer: &mut dyn Observer,
 ) -> Result<Mlp, TrainError> {
+    // Subnormals flushed to zero on this thread while it trains (see `denormals`).
+    let _flush = crate::denormals::FlushDenormals::on();
     let device = device.clone().autodiff();
     device.seed(opts.seed);
     let mut model = Mlp::new(&opts.shape, &device);
