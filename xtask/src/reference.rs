@@ -219,18 +219,11 @@ impl Side {
             .then(|| median(&self.runs.iter().map(|m| m.seconds).collect::<Vec<_>>()))
     }
 
+    /// Mean and sample standard deviation of the test accuracies (0 for a single run).
     fn accuracy(&self) -> Option<(f64, f64)> {
         let acc: Vec<f64> = self.runs.iter().map(|m| m.test_accuracy).collect();
-        if acc.is_empty() {
-            return None;
-        }
-        let mean = acc.iter().sum::<f64>() / acc.len() as f64;
-        let var = if acc.len() > 1 {
-            acc.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / (acc.len() - 1) as f64
-        } else {
-            0.0
-        };
-        Some((mean, var.sqrt()))
+        let (mean, std) = report::stats::mean_std(&acc);
+        Some((mean?, std.unwrap_or(0.0)))
     }
 
     fn to_json(&self) -> Value {
@@ -255,6 +248,11 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
     {
         bail!("--epochs must be at least 1");
     }
+    // What produced the table, read once as the run starts (the tree may change while it runs).
+    let machine = provenance::cpu();
+    let build = provenance::build();
+    let commit = provenance::git_commit();
+    let date = provenance::now_utc();
     let out = args.out.clone().unwrap_or_else(default_out);
     report::check_replaceable(&out).context("--out")?;
 
@@ -393,7 +391,8 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
         &rust,
         &python_sides,
         &format!(
-            "`cargo xtask {command}`: {rounds} alternated rounds, model seeds {} to {}.",
+            "`cargo xtask {command}`: {rounds} alternated rounds, model seeds {} to {}. \
+             Machine: {machine}; build: {build}; commit {commit}; {date}.",
             args.seed,
             args.seed + rounds as u64 - 1
         ),
@@ -402,10 +401,10 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
     println!("{markdown}");
     let record = json!({
         "command": format!("cargo xtask {command}"),
-        "machine": provenance::cpu(),
-        "build": provenance::build(),
-        "commit": provenance::git_commit(),
-        "date": provenance::now_utc(),
+        "machine": machine,
+        "build": build,
+        "commit": commit,
+        "date": date,
         "rounds": rounds,
         "seed": args.seed,
         "data": about_splits,
@@ -638,13 +637,7 @@ fn table_markdown(
     about_splits: &str,
 ) -> String {
     let mut s = String::new();
-    s.push_str(&format!(
-        "{headline} Machine: {}; build: {}; commit {}; {}.\n\n",
-        provenance::cpu(),
-        provenance::build(),
-        provenance::git_commit(),
-        provenance::now_utc()
-    ));
+    s.push_str(&format!("{headline}\n\n"));
     s.push_str(
         "| Rust | twin | per | Rust median | twin median | Rust is | Rust test accuracy | twin test accuracy |\n\
          |:---|:---|:---|---:|---:|:---|---:|---:|\n",

@@ -627,30 +627,44 @@ esac
     path
 }
 
-#[test]
-fn bench_reference_alternates_with_the_twin_and_tabulates_its_figures() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = bench_fixture(tmp.path());
-    let python = stand_in_python(tmp.path());
-    let out = tmp.path().join("bench");
-    let result = xtask(&[
-        "bench",
-        "scratch-epoch",
-        "--reference",
-        python.to_str().unwrap(),
-        "--rounds",
-        "2",
-        "--epochs",
-        "2",
+/// Runs `cargo xtask bench ARGS --data-dir <bench fixture> --skip-checksum --out tmp/bench`,
+/// asserts its exit status and returns its stdout and stderr.
+fn bench_reference(tmp: &Path, args: &[&str], status: i32) -> (String, String) {
+    let dir = bench_fixture(tmp);
+    let out = tmp.join("bench");
+    let mut full = vec!["bench"];
+    full.extend_from_slice(args);
+    full.extend([
         "--data-dir",
         dir.to_str().unwrap(),
         "--skip-checksum",
         "--out",
         out.to_str().unwrap(),
     ]);
-    let stdout = String::from_utf8_lossy(&result.stdout);
-    let stderr = String::from_utf8_lossy(&result.stderr);
-    assert_eq!(result.status.code(), Some(0), "{stdout}\n{stderr}");
+    let result = xtask(&full);
+    let stdout = String::from_utf8_lossy(&result.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&result.stderr).into_owned();
+    assert_eq!(result.status.code(), Some(status), "{stdout}\n{stderr}");
+    (stdout, stderr)
+}
+
+#[test]
+fn bench_reference_alternates_with_the_twin_and_tabulates_its_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let python = stand_in_python(tmp.path());
+    let (stdout, _stderr) = bench_reference(
+        tmp.path(),
+        &[
+            "scratch-epoch",
+            "--reference",
+            python.to_str().unwrap(),
+            "--rounds",
+            "2",
+            "--epochs",
+            "2",
+        ],
+        0,
+    );
     // Both NumPy rows (f32 and the notebook's f64) with the stand-in's median of 0.5 and 0.4.
     for row in [
         "| scratch | NumPy f32 (same precision) | epoch |",
@@ -679,6 +693,7 @@ fn bench_reference_alternates_with_the_twin_and_tabulates_its_figures() {
     assert!(calls[1].contains("--seed 42 --dtype float64"));
     assert!(calls[2].contains("--seed 43 --dtype float32"));
     // Written as markdown and JSON.
+    let out = tmp.path().join("bench");
     let md = std::fs::read_to_string(out.join("reference.md")).unwrap();
     assert!(md.contains("| scratch | NumPy f32 (same precision) |"));
     let json: serde_json::Value =
@@ -699,25 +714,18 @@ fn bench_reference_alternates_with_the_twin_and_tabulates_its_figures() {
 #[test]
 fn bench_reference_names_a_missing_package_and_still_measures_rust() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = bench_fixture(tmp.path());
     let python = stand_in_python(tmp.path());
-    let out = tmp.path().join("bench");
-    let result = xtask(&[
-        "bench",
-        "linfa-fit",
-        "--reference",
-        python.to_str().unwrap(),
-        "--rounds",
-        "2",
-        "--data-dir",
-        dir.to_str().unwrap(),
-        "--skip-checksum",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&result.stdout);
-    let stderr = String::from_utf8_lossy(&result.stderr);
-    assert_eq!(result.status.code(), Some(2), "{stdout}\n{stderr}");
+    let (stdout, stderr) = bench_reference(
+        tmp.path(),
+        &[
+            "linfa-fit",
+            "--reference",
+            python.to_str().unwrap(),
+            "--rounds",
+            "2",
+        ],
+        2,
+    );
     let missing = "missing Python package sklearn: pip install scikit-learn";
     // Said once, though three rows and two rounds wanted the twin.
     assert_eq!(stderr.matches(missing).count(), 1, "{stderr}");
@@ -735,26 +743,19 @@ fn bench_reference_names_a_missing_package_and_still_measures_rust() {
 #[test]
 fn bench_reference_with_a_missing_interpreter_says_what_to_install() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = bench_fixture(tmp.path());
-    let out = tmp.path().join("bench");
-    let result = xtask(&[
-        "bench",
-        "scratch-epoch",
-        "--reference",
-        "/nonexistent/python3",
-        "--rounds",
-        "1",
-        "--epochs",
-        "2",
-        "--data-dir",
-        dir.to_str().unwrap(),
-        "--skip-checksum",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&result.stdout);
-    let stderr = String::from_utf8_lossy(&result.stderr);
-    assert_eq!(result.status.code(), Some(2), "{stdout}\n{stderr}");
+    let (stdout, stderr) = bench_reference(
+        tmp.path(),
+        &[
+            "scratch-epoch",
+            "--reference",
+            "/nonexistent/python3",
+            "--rounds",
+            "1",
+            "--epochs",
+            "2",
+        ],
+        2,
+    );
     let complaints: Vec<&str> = stderr
         .lines()
         .filter(|l| l.contains("/nonexistent/python3"))
