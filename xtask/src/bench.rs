@@ -96,8 +96,9 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
     if args.runs == 0 {
         bail!("--runs must be at least 1");
     }
-    let mnist = args.data.load()?;
-    eprintln!("data: {}", mnist.origin);
+    let loaded = args.data.load()?;
+    eprintln!("data: {}", loaded.describe());
+    let mnist = loaded.mnist;
     match target {
         Target::LinfaFit => {
             let split = pooled_without_validation(&mnist, args.seed)?;

@@ -82,6 +82,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         linfa_checkpoints: args.linfa_checkpoints.clone(),
     };
     let backends = registry::select(args.backends.as_deref(), &options)?;
+    args.data.check()?;
     let overrides = Overrides {
         epochs: args.epochs,
         batch_size: args.batch_size,
@@ -117,11 +118,12 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         })?;
     }
 
-    let mnist = args.data.load()?;
+    let loaded = args.data.load()?;
     let spec = args.split.spec(args.seed);
-    let split = Split::new(&mnist.train, &mnist.test, spec)?;
-    let data_origin = provenance::data(&mnist.origin, !args.data.skip_checksum);
-    drop(mnist);
+    let split = Split::new(&loaded.mnist.train, &loaded.mnist.test, spec)?;
+    let data_origin = loaded.describe();
+    let dataset = loaded.labels;
+    drop(loaded.mnist);
     eprintln!(
         "data: {data_origin}; split {}: {} train, {} validation, {} test",
         spec.kind,
@@ -152,6 +154,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     }
 
     let provenance = report::Provenance {
+        dataset,
         command: command_line(),
         seeds,
         split: spec.kind.to_string(),

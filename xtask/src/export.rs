@@ -36,13 +36,14 @@ pub struct ExportArgs {
 /// `t10k-*` (so the folder is itself a `--data-dir`, with `--skip-checksum`), and the validation part, when there is
 /// one, under `validation-*`. The folder appears complete or not at all.
 pub fn run(args: &ExportArgs) -> Result<()> {
+    args.data.check()?;
     if args.out.exists() {
         bail!(
             "--out {}: already exists; name a new folder (nothing was written)",
             args.out.display()
         );
     }
-    let mnist = args.data.load()?;
+    let mnist = args.data.load()?.mnist;
     let split = Split::new(&mnist.train, &mnist.test, args.split.spec(args.seed))?;
     report::replace_dir_atomically(&args.out, |dir| write_split(dir, &split))
         .with_context(|| format!("--out {}: the split was not written", args.out.display()))?;

@@ -12,6 +12,7 @@ mod registry;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use mnist_data::{SplitKind, SplitSpec};
 
@@ -27,7 +28,8 @@ Exit status:
   2    the comparison ran and the report was written, but some runs failed (see the status column)
   130  interrupted with Ctrl-C: the previous reports are left as they were";
 
-/// Train MNIST classifiers through one interface and compare them honestly.
+/// Train MNIST-family classifiers (MNIST, Fashion-MNIST) through one interface and compare
+/// them honestly.
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", version, after_help = AFTER_HELP)]
 struct Cli {
@@ -39,7 +41,7 @@ struct Cli {
 enum Command {
     /// Train every selected backend on the same split and seeds, and write reports/.
     Compare(compare::CompareArgs),
-    /// Say where the MNIST files were found and show their verified checksums.
+    /// Say where the dataset's files were found and show their verified checksums.
     Data(DataArgs),
     /// Measure training speed: median of repeated runs, with hardware and build recorded.
     Bench(bench::BenchArgs),
@@ -51,13 +53,21 @@ enum Command {
 /// Where the data comes from.
 #[derive(Debug, Clone, Args)]
 pub struct DataArgs {
-    /// Folder holding the four MNIST IDX files (raw or .gz). Default: $MNIST_DIR, then the copy
-    /// bundled with the project, then the user cache, then a download.
+    /// Dataset: mnist (handwritten digits) or fashion-mnist (Zalando's clothing images).
+    #[arg(long, default_value = "mnist", value_name = "NAME")]
+    pub dataset: String,
+    /// Folder holding the dataset's four IDX files (raw or .gz). Default: $MNIST_DIR (for
+    /// fashion-mnist $FASHION_MNIST_DIR), then the copy bundled with the project (MNIST only),
+    /// then the user cache, then a download.
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Accept IDX files whose SHA-256 differs from the published MNIST files (e.g. Fashion-MNIST).
+    /// Accept 28x28, 10-class IDX files whose SHA-256 differs from the dataset's published
+    /// files; the report then says the data is unverified and labels classes 0-9.
     #[arg(long)]
     pub skip_checksum: bool,
+    /// Names of the ten classes, label 0 first, comma-separated (default: the dataset's own).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub class_names: Option<Vec<String>>,
 }
 
 /// How to split the data.
@@ -87,18 +97,88 @@ impl SplitArgs {
     }
 }
 
+/// A dataset loaded for a command, with what the report calls it.
+pub struct Loaded {
+    /// The files.
+    pub mnist: mnist_data::Mnist,
+    /// The dataset's title and class names, as the report shows them.
+    pub labels: report::DatasetLabels,
+    /// Whether the files are a known dataset, checked by checksum.
+    pub verified: bool,
+}
+
+impl Loaded {
+    /// Where the data came from and what it is, for provenance (no machine paths).
+    pub fn describe(&self) -> String {
+        provenance::data(&self.mnist.origin, &self.labels.title, self.verified)
+    }
+}
+
 impl DataArgs {
-    /// Finds and loads MNIST, reporting skipped places and downloads on stderr.
-    pub fn load(&self) -> anyhow::Result<mnist_data::Mnist> {
-        let sources = mnist_data::Sources::standard(self.data_dir.clone(), !self.skip_checksum);
+    /// The dataset asked for, its class names checked: every flag here fails before any data is
+    /// read or anything trains.
+    pub fn check(&self) -> anyhow::Result<&'static mnist_data::DatasetSpec> {
+        let spec = mnist_data::spec::by_name(&self.dataset).context("--dataset")?;
+        if let Some(names) = &self.class_names {
+            if names.len() != mnist_data::N_CLASSES {
+                anyhow::bail!(
+                    "--class-names: {} names given, expected {} (one per label 0-9, comma-separated)",
+                    names.len(),
+                    mnist_data::N_CLASSES
+                );
+            }
+            if let Some(i) = names.iter().position(|n| n.trim().is_empty()) {
+                anyhow::bail!("--class-names: the name of label {i} is empty");
+            }
+        }
+        Ok(spec)
+    }
+
+    /// Finds and loads the dataset, reporting skipped places and downloads on stderr.
+    pub fn load(&self) -> anyhow::Result<Loaded> {
+        let spec = self.check()?;
+        let sources =
+            mnist_data::Sources::standard(spec, self.data_dir.clone(), !self.skip_checksum);
         let mnist = sources.load(&mut |note| eprintln!("data: {note}"))?;
-        Ok(mnist)
+        // Files that are a known dataset speak its language, even unverified by request.
+        let known = if mnist.verified() {
+            Some(spec)
+        } else {
+            mnist.identified
+        };
+        if let Some(other) = known.filter(|k| k.name != spec.name) {
+            eprintln!(
+                "data: these files are {} (all four checksums match), not {}: labelled as {}",
+                other.title, spec.title, other.title
+            );
+        }
+        let mut labels = match known {
+            Some(k) => report::DatasetLabels {
+                title: k.title.to_string(),
+                class_noun: k.class_noun.to_string(),
+                class_names: k.class_names.map(String::from).to_vec(),
+            },
+            None => report::DatasetLabels {
+                title: "unverified 28x28 IDX data".to_string(),
+                class_noun: "class".to_string(),
+                class_names: (0..mnist_data::N_CLASSES).map(|c| c.to_string()).collect(),
+            },
+        };
+        if let Some(names) = &self.class_names {
+            labels.class_names = names.iter().map(|n| n.trim().to_string()).collect();
+        }
+        Ok(Loaded {
+            mnist,
+            labels,
+            verified: known.is_some(),
+        })
     }
 }
 
 fn data(args: &DataArgs) -> anyhow::Result<()> {
-    let mnist = args.load()?;
-    println!("MNIST found: {}", mnist.origin);
+    let loaded = args.load()?;
+    let mnist = &loaded.mnist;
+    println!("{} found: {}", loaded.labels.title, mnist.origin);
     if let mnist_data::Origin::Downloaded { urls, .. } = &mnist.origin {
         for url in urls {
             println!("  from {url}");
@@ -122,8 +202,22 @@ fn data(args: &DataArgs) -> anyhow::Result<()> {
             f.sha256
         );
     }
-    println!("train labels per class: {:?}", mnist.train.class_counts());
-    println!("test labels per class:  {:?}", mnist.test.class_counts());
+    let names = &loaded.labels.class_names;
+    for (part, counts) in [
+        ("train", mnist.train.class_counts()),
+        ("test", mnist.test.class_counts()),
+    ] {
+        let per_class: Vec<String> = counts
+            .iter()
+            .zip(names)
+            .map(|(n, name)| format!("{name} {n}"))
+            .collect();
+        println!(
+            "{part} images per {}: {}",
+            loaded.labels.class_noun,
+            per_class.join(", ")
+        );
+    }
     Ok(())
 }
 

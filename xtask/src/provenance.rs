@@ -15,7 +15,7 @@ pub fn workspace_root() -> PathBuf {
 /// checked. No path of the machine that wrote a report goes into it: the bundled copy is named
 /// relative to the workspace, the cache by name alone, and a folder the user named (`--data-dir`,
 /// `MNIST_DIR`) exactly as given.
-pub fn data(origin: &Origin, verified: bool) -> String {
+pub fn data(origin: &Origin, dataset: &str, verified: bool) -> String {
     let place = match origin {
         Origin::Bundled(dir) => match dir.strip_prefix(workspace_root()) {
             Ok(relative) => format!("bundled copy {}", relative.display()),
@@ -30,14 +30,14 @@ pub fn data(origin: &Origin, verified: bool) -> String {
             hosts.dedup();
             format!("downloaded into the user cache from {}", hosts.join(", "))
         }
-        Origin::DataDir(_) | Origin::EnvDir(_) => origin.to_string(),
+        Origin::DataDir(_) | Origin::EnvDir { .. } => origin.to_string(),
     };
     let checks = if verified {
         "verified SHA-256"
     } else {
         "unverified"
     };
-    format!("{place} ({checks} checksums)")
+    format!("{dataset}, {place} ({checks} checksums)")
 }
 
 /// Versions of the main crates, from the lockfile at build time.
@@ -152,29 +152,34 @@ mod tests {
         let home = PathBuf::from("/home/someone/.cache/mnist-compare/mnist");
         let bundled = workspace_root().join("crates/mnist-data/data");
         let named = [
-            data(&Origin::Cache(home.clone()), true),
+            data(&Origin::Cache(home.clone()), "MNIST", true),
             data(
                 &Origin::Downloaded {
                     dir: home,
                     urls: vec!["https://mirror.example/mnist/train-images-idx3-ubyte.gz".into()],
                 },
+                "MNIST",
                 true,
             ),
-            data(&Origin::Bundled(bundled), false),
+            data(&Origin::Bundled(bundled), "MNIST", false),
         ];
-        assert_eq!(named[0], "user cache (verified SHA-256 checksums)");
+        assert_eq!(named[0], "MNIST, user cache (verified SHA-256 checksums)");
         assert_eq!(
             named[1],
-            "downloaded into the user cache from mirror.example (verified SHA-256 checksums)"
+            "MNIST, downloaded into the user cache from mirror.example (verified SHA-256 checksums)"
         );
         assert_eq!(
             named[2],
-            "bundled copy crates/mnist-data/data (unverified checksums)"
+            "MNIST, bundled copy crates/mnist-data/data (unverified checksums)"
         );
         // A folder the user named is recorded as given.
         assert_eq!(
-            data(&Origin::DataDir(PathBuf::from("../idx")), true),
-            "--data-dir ../idx (verified SHA-256 checksums)"
+            data(
+                &Origin::DataDir(PathBuf::from("../idx")),
+                "Fashion-MNIST",
+                true
+            ),
+            "Fashion-MNIST, --data-dir ../idx (verified SHA-256 checksums)"
         );
     }
 }

@@ -282,8 +282,9 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
         }
     }
 
-    let mnist = args.data.load()?;
-    let data_origin = provenance::data(&mnist.origin, !args.data.skip_checksum);
+    let loaded = args.data.load()?;
+    let data_origin = loaded.describe();
+    let mnist = loaded.mnist;
     let splits: Vec<Split> = [SplitChoice::Pooled, SplitChoice::Standard80]
         .iter()
         .map(|c| Split::new(&mnist.train, &mnist.test, c.spec(args.seed)))

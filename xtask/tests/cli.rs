@@ -262,6 +262,8 @@ fn synthetic_data_with_skip_checksum_trains_and_reports() {
         "--data-dir",
         dir.to_str().unwrap(),
         "--skip-checksum",
+        "--class-names",
+        "zero, one,two,three,four,five,six,seven,eight,nine",
         "--backends",
         "scratch",
         "--epochs",
@@ -276,7 +278,66 @@ fn synthetic_data_with_skip_checksum_trains_and_reports() {
     );
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(summary.contains("| scratch |"), "{summary}");
-    assert!(summary.contains("unverified"), "{summary}");
+    // Unverified data is not called MNIST, and its classes carry the names given.
+    assert!(
+        summary.starts_with("# unverified 28x28 IDX data: scratch compared"),
+        "{summary}"
+    );
+    assert!(summary.contains("unverified checksums"), "{summary}");
+    assert!(
+        summary.contains("| one |") && summary.contains("| nine |"),
+        "{summary}"
+    );
+    assert!(!summary.contains("digit"), "{summary}");
+}
+
+#[test]
+fn an_unknown_dataset_lists_the_known_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("reports");
+    assert_clean_failure(
+        &["--dataset", "nosuch"],
+        &out,
+        "--dataset: unknown dataset \"nosuch\"; known datasets: mnist (MNIST, handwritten digits), \
+         fashion-mnist (Fashion-MNIST, Zalando's clothing images)",
+    );
+}
+
+#[test]
+fn class_names_must_be_ten_and_are_checked_before_anything_trains() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("reports");
+    // One line, the error: the data was not even read (that would print "data: ...").
+    assert_clean_failure(
+        &["--class-names", "a,b,c,d,e,f,g,h,i"],
+        &out,
+        "--class-names: 9 names given, expected 10 (one per label 0-9, comma-separated)",
+    );
+    assert_clean_failure(
+        &["--class-names", "a,b,c,d,,f,g,h,i,j"],
+        &out,
+        "--class-names: the name of label 4 is empty",
+    );
+}
+
+#[test]
+fn another_datasets_files_are_named_with_the_flag_to_use() {
+    // The bundled MNIST given as Fashion-MNIST: the checksums say what the files are. (The
+    // other way round, Fashion-MNIST files in MNIST mode, takes files CI does not have; the
+    // data crate tests it with two synthetic datasets.)
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("reports");
+    let bundled = mnist_data::source::bundled_dir();
+    assert_clean_failure(
+        &[
+            "--dataset",
+            "fashion-mnist",
+            "--data-dir",
+            bundled.to_str().unwrap(),
+        ],
+        &out,
+        "these are the MNIST files (all four checksums match), not Fashion-MNIST; pass --dataset mnist",
+    );
 }
 
 #[test]
@@ -427,7 +488,9 @@ fn real_mnist_compare_is_reproducible_and_writes_both_reports() {
         // The provenance names the bundled copy relative to the workspace, not by this
         // machine's absolute path.
         assert!(
-            md.contains("- Data: bundled copy crates/mnist-data/data (verified SHA-256 checksums)"),
+            md.contains(
+                "- Data: MNIST, bundled copy crates/mnist-data/data (verified SHA-256 checksums)"
+            ),
             "{md}"
         );
         let json: serde_json::Value =

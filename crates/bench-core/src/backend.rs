@@ -199,6 +199,13 @@ pub trait Backend: Send + Sync {
     fn settings(&self) -> BTreeMap<String, String> {
         BTreeMap::new()
     }
+
+    /// Sentences a reader of a report needs about how this backend trains or is measured (e.g.
+    /// that its training accuracy is taken with dropout on), each naming the backend. Recorded
+    /// with each run, so that a report says them only when this backend ran.
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 #[cfg(test)]

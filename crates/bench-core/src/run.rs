@@ -72,6 +72,9 @@ pub struct RunRecord {
     pub status: RunStatus,
     /// Present when the status is ok.
     pub metrics: Option<Metrics>,
+    /// What a reader needs to know about this backend's numbers ([`Backend::notes`]).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 impl RunRecord {
@@ -127,6 +130,7 @@ pub fn run_keeping_model(
         history,
         status,
         metrics,
+        notes: backend.notes(),
     };
     (record, model)
 }

@@ -186,6 +186,20 @@ impl Backend for BurnBackend {
         ])
     }
 
+    fn notes(&self) -> Vec<String> {
+        if self.shape.dropout > 0.0 {
+            vec![format!(
+                "{}'s training curves are averaged over each epoch's batches with dropout on \
+                 (rate {}), as Keras reports them; its train accuracy in the table is measured \
+                 on the final model, without dropout.",
+                self.name(),
+                self.shape.dropout
+            )]
+        } else {
+            Vec::new()
+        }
+    }
+
     fn train(
         &self,
         hp: &ValidHyperparams,

@@ -183,6 +183,15 @@ impl Backend for LinfaBackend {
         ])
     }
 
+    fn notes(&self) -> Vec<String> {
+        vec![format!(
+            "{} fits with L-BFGS, which has no epochs: its curves count L-BFGS iterations. \
+             Starting from zero weights with no randomness, it fits the same model for every \
+             seed: over several seeds, its ± 0.00 is real, not a missing value.",
+            self.name()
+        )]
+    }
+
     fn train(
         &self,
         hp: &ValidHyperparams,

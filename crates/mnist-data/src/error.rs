@@ -93,8 +93,10 @@ pub enum DataError {
         problem: IdxProblem,
     },
     /// An explicitly named data directory does not exist.
-    #[error("{origin} {}: no such directory (point it at a folder holding the four MNIST IDX files)", path.display())]
+    #[error("{origin} {}: no such directory (point it at a folder holding the four {dataset} IDX files)", path.display())]
     MissingDir {
+        /// The dataset asked for.
+        dataset: String,
         /// Where the directory came from, e.g. `--data-dir` or `MNIST_DIR`.
         origin: String,
         /// The directory.
@@ -122,9 +124,11 @@ pub enum DataError {
         /// Number of labels.
         labels: usize,
     },
-    /// Decoded bytes do not match the known MNIST checksum.
-    #[error("{}: SHA-256 of the decoded bytes is {found}, expected {expected} (the file is corrupt or not MNIST; pass --skip-checksum to use other IDX files)", path.display())]
+    /// Decoded bytes do not match the dataset's published checksum.
+    #[error("{}: SHA-256 of the decoded bytes is {found}, expected {expected} (the file is corrupt or not {dataset}; pass --skip-checksum to use other 28x28 IDX files)", path.display())]
     Checksum {
+        /// The dataset asked for.
+        dataset: String,
         /// The file.
         path: PathBuf,
         /// The known checksum.
@@ -140,9 +144,33 @@ pub enum DataError {
         /// What went wrong.
         reason: String,
     },
+    /// The files are all another known dataset's.
+    #[error("{}: these are the {found} files (all four checksums match), not {expected}; pass --dataset {found_name}", dir.display())]
+    OtherDataset {
+        /// The folder.
+        dir: PathBuf,
+        /// The dataset the files are.
+        found: String,
+        /// Its command-line name.
+        found_name: String,
+        /// The dataset asked for.
+        expected: String,
+    },
+    /// A dataset name the tool does not know.
+    #[error("unknown dataset \"{name}\"; known datasets: {}", known.join(", "))]
+    UnknownDataset {
+        /// The name given.
+        name: String,
+        /// Each known dataset, with what it is.
+        known: Vec<String>,
+    },
     /// Every source was tried and none worked.
-    #[error("MNIST not found; looked in:\n{}\nput the four IDX files (.gz or raw) in a folder and pass --data-dir DIR or set MNIST_DIR", .tried.iter().map(|t| format!("  - {t}")).collect::<Vec<_>>().join("\n"))]
+    #[error("{dataset} not found; looked in:\n{}\nput the four IDX files (.gz or raw) in a folder and pass --data-dir DIR or set {env}", .tried.iter().map(|t| format!("  - {t}")).collect::<Vec<_>>().join("\n"))]
     NotFound {
+        /// The dataset asked for.
+        dataset: String,
+        /// Its environment variable.
+        env: String,
         /// Each place tried, with why it did not work.
         tried: Vec<String>,
     },

@@ -1,5 +1,6 @@
-//! MNIST for the workspace: reading IDX files (raw or gzip), finding and verifying them, downloading
-//! them when missing, holding them as bytes, and splitting them with a seed.
+//! The data for the workspace: the known 28x28, 10-class IDX datasets as specs (MNIST,
+//! Fashion-MNIST), reading IDX files (raw or gzip), finding, verifying and identifying them,
+//! downloading them when missing, holding them as bytes, and splitting them with a seed.
 //!
 //! This crate owns the data and nothing about models: backends receive a [`Split`] and convert
 //! pixels to `f32` one batch at a time with [`Dataset::fill_batch`].
@@ -10,6 +11,7 @@ pub mod idx;
 pub mod numpy_shuffle;
 pub mod rng;
 pub mod source;
+pub mod spec;
 pub mod split;
 pub mod synth;
 
@@ -18,4 +20,5 @@ pub use error::{DataError, IdxProblem};
 pub use idx::{IMAGE_PIXELS, N_CLASSES, SIDE};
 pub use rng::Rng;
 pub use source::{Checksums, Mnist, Origin, Part, Sources};
+pub use spec::{DatasetSpec, FASHION_MNIST, MNIST};
 pub use split::{Split, SplitKind, SplitSpec};

@@ -1,8 +1,12 @@
-//! Where MNIST comes from: a directory of IDX files, the bundled copy, the user cache, or a mirror.
+//! Where a dataset comes from: a directory of IDX files, the bundled copy, the user cache, or a
+//! mirror.
 //!
-//! The search order is `--data-dir`, `MNIST_DIR`, the copy bundled with this crate, the per-user
-//! cache, then a download from public mirrors into the cache. Explicit choices (`--data-dir`,
-//! `MNIST_DIR`) never fall through: if the user named a folder, a problem with it is an error.
+//! The search order is `--data-dir`, the dataset's environment variable (`MNIST_DIR`,
+//! `FASHION_MNIST_DIR`), the copy bundled with this crate (MNIST only), the per-user cache (one
+//! folder per dataset), then a download from the dataset's mirrors into the cache. Explicit
+//! choices (`--data-dir`, the variable) never fall through: if the user named a folder, a problem
+//! with it is an error. Files are recognised by checksum: a folder holding another known
+//! dataset says which one it is.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -11,6 +15,7 @@ use std::time::Duration;
 use crate::dataset::Dataset;
 use crate::error::DataError;
 use crate::idx::{IdxFile, IdxKind, parse_idx, read_idx};
+use crate::spec::{DatasetSpec, IDX_FILE_NAMES, KNOWN, identify};
 
 /// One of the four MNIST files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,24 +39,14 @@ impl Part {
         Part::TestLabels,
     ];
 
-    /// The canonical file name, without `.gz`.
+    /// The canonical file name, without `.gz` (the same for every known dataset).
     pub fn canonical_name(self) -> &'static str {
-        match self {
-            Self::TrainImages => "train-images-idx3-ubyte",
-            Self::TrainLabels => "train-labels-idx1-ubyte",
-            Self::TestImages => "t10k-images-idx3-ubyte",
-            Self::TestLabels => "t10k-labels-idx1-ubyte",
-        }
+        IDX_FILE_NAMES[self as usize]
     }
 
     /// The other common spelling (a dot before `idx`).
-    pub fn alternate_name(self) -> &'static str {
-        match self {
-            Self::TrainImages => "train-images.idx3-ubyte",
-            Self::TrainLabels => "train-labels.idx1-ubyte",
-            Self::TestImages => "t10k-images.idx3-ubyte",
-            Self::TestLabels => "t10k-labels.idx1-ubyte",
-        }
+    pub fn alternate_name(self) -> String {
+        self.canonical_name().replacen("-idx", ".idx", 1)
     }
 
     /// Images or labels.
@@ -61,57 +56,24 @@ impl Part {
             Self::TrainLabels | Self::TestLabels => IdxKind::Labels,
         }
     }
-
-    /// SHA-256 of the decoded canonical MNIST file.
-    pub fn mnist_sha256(self) -> &'static str {
-        match self {
-            Self::TrainImages => "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-            Self::TrainLabels => "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-            Self::TestImages => "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-            Self::TestLabels => "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-        }
-    }
-
-    fn candidates(self) -> [String; 4] {
-        let (c, a) = (self.canonical_name(), self.alternate_name());
-        [
-            format!("{c}.gz"),
-            c.to_string(),
-            format!("{a}.gz"),
-            a.to_string(),
-        ]
-    }
 }
 
 /// The expected SHA-256 of each part's decoded bytes, in [`Part::ALL`] order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checksums(pub [String; 4]);
 
-impl Checksums {
-    /// The published MNIST checksums.
-    pub fn mnist() -> Self {
-        Self(Part::ALL.map(|p| p.mnist_sha256().to_string()))
-    }
-
-    fn of(&self, part: Part) -> &str {
-        &self.0[part as usize]
-    }
-}
-
-/// Canonical public mirrors of the MNIST `.gz` files, tried in turn.
-pub const DEFAULT_MIRRORS: [&str; 3] = [
-    "https://ossci-datasets.s3.amazonaws.com/mnist/",
-    "https://storage.googleapis.com/cvdf-datasets/mnist/",
-    "https://yann.lecun.com/exdb/mnist/",
-];
-
 /// Where the data was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
     /// A directory named with `--data-dir`.
     DataDir(PathBuf),
-    /// A directory named by the `MNIST_DIR` environment variable.
-    EnvDir(PathBuf),
+    /// A directory named by the dataset's environment variable (e.g. `MNIST_DIR`).
+    EnvDir {
+        /// The variable.
+        var: String,
+        /// The directory it names.
+        dir: PathBuf,
+    },
     /// The copy shipped in this crate's `data/` folder.
     Bundled(PathBuf),
     /// The per-user cache.
@@ -129,8 +91,8 @@ impl Origin {
     /// The directory the files are in.
     pub fn dir(&self) -> &Path {
         match self {
-            Self::DataDir(d) | Self::EnvDir(d) | Self::Bundled(d) | Self::Cache(d) => d,
-            Self::Downloaded { dir, .. } => dir,
+            Self::DataDir(d) | Self::Bundled(d) | Self::Cache(d) => d,
+            Self::EnvDir { dir, .. } | Self::Downloaded { dir, .. } => dir,
         }
     }
 }
@@ -139,7 +101,7 @@ impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::DataDir(d) => write!(f, "--data-dir {}", d.display()),
-            Self::EnvDir(d) => write!(f, "MNIST_DIR {}", d.display()),
+            Self::EnvDir { var, dir } => write!(f, "{var} {}", dir.display()),
             Self::Bundled(d) => write!(f, "bundled copy {}", d.display()),
             Self::Cache(d) => write!(f, "user cache {}", d.display()),
             Self::Downloaded { dir, .. } => write!(f, "downloaded into {}", dir.display()),
@@ -156,11 +118,11 @@ pub struct FileInfo {
     pub path: PathBuf,
     /// SHA-256 of its decoded bytes.
     pub sha256: String,
-    /// Whether the checksum was compared with the expected value (false with `--skip-checksum`).
+    /// Whether the checksum equals the one published for the dataset asked for.
     pub verified: bool,
 }
 
-/// The MNIST training and test files, loaded and validated.
+/// A dataset's training and test files, loaded and validated.
 #[derive(Debug, Clone)]
 pub struct Mnist {
     /// The 60k training file pair.
@@ -171,13 +133,23 @@ pub struct Mnist {
     pub origin: Origin,
     /// The four files, in [`Part::ALL`] order.
     pub files: Vec<FileInfo>,
+    /// The known dataset all four files' checksums match, if any (with `--skip-checksum`, the
+    /// files may be another dataset's, or none).
+    pub identified: Option<&'static DatasetSpec>,
 }
 
-/// Finds the four files in `dir` under their canonical or alternate names, raw or gzipped.
-pub fn find_files(dir: &Path) -> Result<[PathBuf; 4], DataError> {
+impl Mnist {
+    /// Whether every file matched the published checksum of the dataset asked for.
+    pub fn verified(&self) -> bool {
+        self.files.iter().all(|f| f.verified)
+    }
+}
+
+/// Finds `dataset`'s four files in `dir` under their canonical or alternate names, raw or gzipped.
+pub fn find_files(dir: &Path, dataset: &DatasetSpec) -> Result<[PathBuf; 4], DataError> {
     let mut found = Vec::with_capacity(4);
     for part in Part::ALL {
-        let candidates = part.candidates();
+        let candidates = dataset.candidates(part);
         match candidates.iter().map(|n| dir.join(n)).find(|p| p.is_file()) {
             Some(path) => found.push(path),
             None => {
@@ -194,13 +166,17 @@ pub fn find_files(dir: &Path) -> Result<[PathBuf; 4], DataError> {
         .map_err(|_| DataError::Invalid("four files expected".into()))
 }
 
-/// Loads the four files in `dir`; `checksums` of `None` skips verification.
+/// Loads `dataset`'s four files from `dir`. With `verify`, every file must match the dataset's
+/// published checksum; files that are all another dataset of `known` fail with an error naming
+/// it. Without, any valid 28x28 IDX files load, and [`Mnist::identified`] says what they are.
 pub fn load_dir(
     dir: &Path,
-    checksums: Option<&Checksums>,
+    dataset: &DatasetSpec,
+    verify: bool,
+    known: &[&'static DatasetSpec],
     origin: Origin,
 ) -> Result<Mnist, DataError> {
-    let paths = find_files(dir)?;
+    let paths = find_files(dir, dataset)?;
     // Decoding is the slow part (47 MB of training images); do the four files in parallel.
     let decoded: Vec<Result<IdxFile, DataError>> = std::thread::scope(|s| {
         let handles: Vec<_> = Part::ALL
@@ -222,22 +198,33 @@ pub fn load_dir(
     // Structure before checksums: a count mismatch says more than "the checksum differs".
     pair(&decoded[0], &decoded[1], &paths[0], &paths[1])?;
     pair(&decoded[2], &decoded[3], &paths[2], &paths[3])?;
-    let mut files = Vec::with_capacity(4);
-    for ((part, path), file) in Part::ALL.into_iter().zip(&paths).zip(&decoded) {
-        if let Some(sums) = checksums
-            && file.sha256 != sums.of(part)
-        {
-            return Err(DataError::Checksum {
-                path: path.clone(),
-                expected: sums.of(part).to_string(),
-                found: file.sha256.clone(),
-            });
-        }
-        files.push(FileInfo {
+    let sums: [&str; 4] = std::array::from_fn(|i| decoded[i].sha256.as_str());
+    let identified = identify(&sums, known);
+    let files: Vec<FileInfo> = Part::ALL
+        .into_iter()
+        .zip(&paths)
+        .zip(&decoded)
+        .map(|((part, path), file)| FileInfo {
             part,
             path: path.clone(),
             sha256: file.sha256.clone(),
-            verified: checksums.is_some(),
+            verified: file.sha256 == dataset.sha256[part as usize],
+        })
+        .collect();
+    if verify && let Some(wrong) = files.iter().find(|f| !f.verified) {
+        return Err(match identified {
+            Some(other) if other.name != dataset.name => DataError::OtherDataset {
+                dir: dir.to_path_buf(),
+                found: other.title.to_string(),
+                found_name: other.name.to_string(),
+                expected: dataset.title.to_string(),
+            },
+            _ => DataError::Checksum {
+                path: wrong.path.clone(),
+                dataset: dataset.title.to_string(),
+                expected: dataset.sha256[wrong.part as usize].to_string(),
+                found: wrong.sha256.clone(),
+            },
         });
     }
     let mut decoded = decoded.into_iter();
@@ -250,6 +237,7 @@ pub fn load_dir(
         test,
         origin,
         files,
+        identified,
     })
 }
 
@@ -271,30 +259,37 @@ fn pair(
     Ok(())
 }
 
-/// Where to look for MNIST, in order.
+/// Where to look for a dataset, in order.
 #[derive(Debug, Clone)]
 pub struct Sources {
+    /// The dataset asked for.
+    pub dataset: &'static DatasetSpec,
+    /// The datasets files are recognised as (to say "these are Fashion-MNIST's files").
+    pub known: Vec<&'static DatasetSpec>,
     /// `--data-dir`: explicit, never falls through.
     pub data_dir: Option<PathBuf>,
-    /// `MNIST_DIR`: explicit, never falls through.
+    /// The dataset's environment variable (e.g. `MNIST_DIR`): explicit, never falls through.
     pub env_dir: Option<PathBuf>,
     /// The copy bundled with this crate.
     pub bundled: Option<PathBuf>,
-    /// The per-user cache, also where downloads go.
+    /// The dataset's folder in the per-user cache, also where downloads go.
     pub cache: Option<PathBuf>,
     /// Mirror base URLs, tried in turn for each file.
     pub mirrors: Vec<String>,
-    /// Expected checksums; `None` skips verification of local files (downloads are always verified).
-    pub checksums: Option<Checksums>,
-    /// Checksums that downloads must match.
-    pub download_checksums: Checksums,
+    /// Whether local files must match the published checksums (downloads always must).
+    pub verify: bool,
 }
 
 impl Sources {
-    /// The standard search: `data_dir` from the command line, then `MNIST_DIR`, the bundled copy,
-    /// the cache (`MNIST_CACHE_DIR` or the platform cache folder) and the mirrors (`MNIST_MIRRORS`,
-    /// comma-separated, or [`DEFAULT_MIRRORS`]).
-    pub fn standard(data_dir: Option<PathBuf>, verify: bool) -> Self {
+    /// The standard search for `dataset`: `data_dir` from the command line, then the dataset's
+    /// environment variable, the bundled copy (if the dataset has one), the cache
+    /// (`$MNIST_CACHE_DIR/<dataset>` or the platform cache folder's `mnist-compare/<dataset>`)
+    /// and the mirrors (`MNIST_MIRRORS`, comma-separated, or the dataset's own).
+    pub fn standard(
+        dataset: &'static DatasetSpec,
+        data_dir: Option<PathBuf>,
+        verify: bool,
+    ) -> Self {
         let env_path = |name: &str| {
             std::env::var_os(name)
                 .filter(|v| !v.is_empty())
@@ -304,38 +299,45 @@ impl Sources {
             .ok()
             .filter(|m| !m.trim().is_empty())
             .map(|m| m.split(',').map(|s| s.trim().to_string()).collect())
-            .unwrap_or_else(|| DEFAULT_MIRRORS.map(String::from).to_vec());
+            .unwrap_or_else(|| dataset.mirrors.iter().map(|m| m.to_string()).collect());
         Self {
+            dataset,
+            known: KNOWN.to_vec(),
             data_dir,
-            env_dir: env_path("MNIST_DIR"),
-            bundled: Some(bundled_dir()),
+            env_dir: env_path(dataset.dir_env),
+            bundled: dataset.bundled.then(bundled_dir),
             cache: env_path("MNIST_CACHE_DIR")
-                .or_else(|| dirs::cache_dir().map(|d| d.join("mnist-compare").join("mnist"))),
+                .or_else(|| dirs::cache_dir().map(|d| d.join("mnist-compare")))
+                .map(|root| root.join(dataset.name)),
             mirrors,
-            checksums: verify.then(Checksums::mnist),
-            download_checksums: Checksums::mnist(),
+            verify,
         }
     }
 
-    /// Finds and loads MNIST; `note` hears about places that were skipped and downloads.
+    /// Finds and loads the dataset; `note` hears about places that were skipped and downloads.
     pub fn load(&self, note: &mut dyn FnMut(&str)) -> Result<Mnist, DataError> {
-        let sums = self.checksums.as_ref();
-        for (dir, origin, flag) in [
-            (
-                &self.data_dir,
-                Origin::DataDir as fn(PathBuf) -> Origin,
-                "--data-dir",
-            ),
-            (&self.env_dir, Origin::EnvDir, "MNIST_DIR"),
-        ] {
+        let load = |dir: &Path, origin: Origin| {
+            load_dir(dir, self.dataset, self.verify, &self.known, origin)
+        };
+        let var = self.dataset.dir_env;
+        for (dir, flag) in [(&self.data_dir, "--data-dir"), (&self.env_dir, var)] {
             if let Some(dir) = dir {
                 if !dir.is_dir() {
                     return Err(DataError::MissingDir {
                         origin: flag.to_string(),
                         path: dir.clone(),
+                        dataset: self.dataset.title.to_string(),
                     });
                 }
-                return load_dir(dir, sums, origin(dir.clone()));
+                let origin = if flag == var {
+                    Origin::EnvDir {
+                        var: var.to_string(),
+                        dir: dir.clone(),
+                    }
+                } else {
+                    Origin::DataDir(dir.clone())
+                };
+                return load(dir, origin);
             }
         }
 
@@ -349,7 +351,7 @@ impl Sources {
             (&self.cache, Origin::Cache, "user cache"),
         ] {
             let Some(dir) = dir else { continue };
-            match load_dir(dir, sums, origin(dir.clone())) {
+            match load(dir, origin(dir.clone())) {
                 Ok(mnist) => return Ok(mnist),
                 Err(e) => {
                     if dir.is_dir() && !matches!(e, DataError::MissingFile { .. }) {
@@ -359,17 +361,21 @@ impl Sources {
                 }
             }
         }
+        let not_found = |tried| DataError::NotFound {
+            dataset: self.dataset.title.to_string(),
+            env: self.dataset.dir_env.to_string(),
+            tried,
+        };
 
         let Some(cache) = &self.cache else {
             tried.push(
                 "download: no user cache directory to download into (set MNIST_CACHE_DIR)".into(),
             );
-            return Err(DataError::NotFound { tried });
+            return Err(not_found(tried));
         };
         match self.download(cache, note) {
-            Ok(urls) => load_dir(
+            Ok(urls) => load(
                 cache,
-                sums,
                 Origin::Downloaded {
                     dir: cache.clone(),
                     urls,
@@ -377,7 +383,7 @@ impl Sources {
             ),
             Err(mut failures) => {
                 tried.append(&mut failures);
-                Err(DataError::NotFound { tried })
+                Err(not_found(tried))
             }
         }
     }
@@ -390,9 +396,7 @@ impl Sources {
         note: &mut dyn FnMut(&str),
     ) -> Result<Vec<String>, Vec<String>> {
         if self.mirrors.is_empty() {
-            return Err(vec![
-                "download: no mirrors configured (MNIST_MIRRORS is empty)".into(),
-            ]);
+            return Err(vec!["download: no mirrors configured".into()]);
         }
         std::fs::create_dir_all(cache)
             .map_err(|e| vec![format!("download: cannot create {}: {e}", cache.display())])?;
@@ -403,14 +407,14 @@ impl Sources {
             .into();
         let mut urls = Vec::new();
         for part in Part::ALL {
-            let name = format!("{}.gz", part.canonical_name());
+            let name = format!("{}.gz", self.dataset.file(part));
             let target = cache.join(&name);
             let mut failures = Vec::new();
             let mut fetched = None;
             for mirror in &self.mirrors {
                 let url = format!("{}/{name}", mirror.trim_end_matches('/'));
                 note(&format!("downloading {url}"));
-                match fetch_verified(&agent, &url, part, self.download_checksums.of(part)) {
+                match fetch_verified(&agent, &url, part, self.dataset.sha256[part as usize]) {
                     Ok(bytes) => {
                         fetched = Some((url, bytes));
                         break;

@@ -6,6 +6,7 @@ use crate::dataset::Dataset;
 use crate::idx::{IMAGE_PIXELS, N_CLASSES, SIDE, encode_images, encode_labels, gzip, sha256_hex};
 use crate::rng::Rng;
 use crate::source::{Checksums, Part};
+use crate::spec::{DatasetSpec, IDX_FILE_NAMES};
 
 /// `n` images whose class is visible as a bright 4x4 patch at a class-specific place on a noisy
 /// background: linearly separable, yet not trivially so for a model that starts from noise.
@@ -54,4 +55,26 @@ pub fn write_dir(
         std::fs::write(dir.join(name), body)?;
     }
     Ok(Checksums(decoded.each_ref().map(|b| sha256_hex(b))))
+}
+
+/// A dataset spec for files written by [`write_dir`] (checksums `sums`), so that tests exercise
+/// finding, verifying and identifying datasets without the real files. Its strings are leaked:
+/// for tests, which make a handful.
+pub fn spec(name: &str, sums: &Checksums) -> &'static DatasetSpec {
+    let leak = |s: String| -> &'static str { s.leak() };
+    Box::leak(Box::new(DatasetSpec {
+        name: leak(name.to_string()),
+        title: leak(format!("Synthetic-{name}")),
+        about: "generated test images",
+        class_noun: "class",
+        class_names: [
+            "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+        ],
+        files: IDX_FILE_NAMES,
+        sha256: sums.0.clone().map(leak),
+        licence: "none",
+        mirrors: &[],
+        dir_env: "SYNTH_DIR",
+        bundled: false,
+    }))
 }

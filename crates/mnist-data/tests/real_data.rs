@@ -2,17 +2,14 @@
 //! label counts. This is the only test of this crate that reads the real files.
 
 use mnist_data::source::{bundled_dir, load_dir};
-use mnist_data::{Checksums, Origin, Split, SplitKind, SplitSpec};
+use mnist_data::spec::KNOWN;
+use mnist_data::{MNIST, Origin, Split, SplitKind, SplitSpec};
 
 #[test]
 fn bundled_mnist_is_complete_and_verified() {
     let dir = bundled_dir();
-    let mnist = load_dir(
-        &dir,
-        Some(&Checksums::mnist()),
-        Origin::Bundled(dir.clone()),
-    )
-    .unwrap();
+    let mnist = load_dir(&dir, &MNIST, true, &KNOWN, Origin::Bundled(dir.clone())).unwrap();
+    assert_eq!(mnist.identified, Some(&MNIST));
     assert_eq!((mnist.train.len(), mnist.test.len()), (60_000, 10_000));
     assert!(mnist.files.iter().all(|f| f.verified));
     // Published label counts (see data/README.md).

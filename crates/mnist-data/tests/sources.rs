@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use mnist_data::source::{find_files, load_dir};
-use mnist_data::{Checksums, DataError, Origin, Part, Sources, synth};
+use mnist_data::spec::KNOWN;
+use mnist_data::{Checksums, DataError, FASHION_MNIST, MNIST, Origin, Part, Sources, synth};
 
 fn fixture(dir: &Path, gzipped: bool) -> Checksums {
     synth::write_dir(
@@ -81,15 +82,18 @@ fn gz_files(dir: &Path, prefix: &str) -> HashMap<String, Vec<u8>> {
         .collect()
 }
 
+/// Sources of a synthetic dataset whose files have `checksums`, searching nowhere yet.
 fn sources(checksums: &Checksums) -> Sources {
+    let dataset = synth::spec("synthetic", checksums);
     Sources {
+        dataset,
+        known: vec![dataset],
         data_dir: None,
         env_dir: None,
         bundled: None,
         cache: None,
         mirrors: Vec::new(),
-        checksums: Some(checksums.clone()),
-        download_checksums: checksums.clone(),
+        verify: true,
     }
 }
 
@@ -99,7 +103,7 @@ fn quiet(_: &str) {}
 fn finds_canonical_alternate_raw_and_gzip_names() {
     let tmp = tempfile::tempdir().unwrap();
     let sums = fixture(tmp.path(), true);
-    let paths = find_files(tmp.path()).unwrap();
+    let paths = find_files(tmp.path(), &MNIST).unwrap();
     assert!(paths[0].ends_with("train-images-idx3-ubyte.gz"));
 
     // The other spelling, uncompressed.
@@ -112,7 +116,15 @@ fn finds_canonical_alternate_raw_and_gzip_names() {
         )
         .unwrap();
     }
-    let mnist = load_dir(alt.path(), Some(&sums), Origin::DataDir(alt.path().into())).unwrap();
+    let spec = synth::spec("synthetic", &sums);
+    let mnist = load_dir(
+        alt.path(),
+        spec,
+        true,
+        &[],
+        Origin::DataDir(alt.path().into()),
+    )
+    .unwrap();
     assert_eq!((mnist.train.len(), mnist.test.len()), (30, 10));
     assert!(mnist.files.iter().all(|f| f.verified));
 }
@@ -122,7 +134,7 @@ fn a_missing_file_names_every_spelling_tried() {
     let tmp = tempfile::tempdir().unwrap();
     fixture(tmp.path(), true);
     std::fs::remove_file(tmp.path().join("t10k-labels-idx1-ubyte.gz")).unwrap();
-    let err = find_files(tmp.path()).unwrap_err().to_string();
+    let err = find_files(tmp.path(), &MNIST).unwrap_err().to_string();
     assert!(err.contains("no t10k-labels-idx1-ubyte.gz"), "{err}");
     assert!(err.contains("t10k-labels.idx1-ubyte"), "{err}");
 }
@@ -133,7 +145,14 @@ fn image_and_label_counts_must_agree() {
     fixture(tmp.path(), false);
     let labels = mnist_data::idx::encode_labels(&[1; 29]);
     std::fs::write(tmp.path().join("train-labels-idx1-ubyte"), labels).unwrap();
-    let err = load_dir(tmp.path(), None, Origin::DataDir(tmp.path().into())).unwrap_err();
+    let err = load_dir(
+        tmp.path(),
+        &MNIST,
+        false,
+        &[],
+        Origin::DataDir(tmp.path().into()),
+    )
+    .unwrap_err();
     assert!(
         matches!(
             err,
@@ -152,21 +171,19 @@ fn image_and_label_counts_must_agree() {
 fn a_checksum_mismatch_is_an_error_unless_skipped() {
     let tmp = tempfile::tempdir().unwrap();
     fixture(tmp.path(), true);
-    let mnist_sums = Checksums::mnist();
-    let err = load_dir(
-        tmp.path(),
-        Some(&mnist_sums),
-        Origin::DataDir(tmp.path().into()),
-    )
-    .unwrap_err();
+    let origin = Origin::DataDir(tmp.path().into());
+    let err = load_dir(tmp.path(), &MNIST, true, &KNOWN, origin.clone()).unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, DataError::Checksum { .. }));
     assert!(
-        text.contains("train-images-idx3-ubyte.gz") && text.contains("--skip-checksum"),
+        text.contains("train-images-idx3-ubyte.gz")
+            && text.contains("not MNIST")
+            && text.contains("--skip-checksum"),
         "{text}"
     );
-    let loaded = load_dir(tmp.path(), None, Origin::DataDir(tmp.path().into())).unwrap();
+    let loaded = load_dir(tmp.path(), &MNIST, false, &KNOWN, origin).unwrap();
     assert!(loaded.files.iter().all(|f| !f.verified));
+    assert!(loaded.identified.is_none());
 }
 
 #[test]
@@ -186,7 +203,7 @@ fn an_explicit_directory_that_does_not_exist_is_an_error_not_a_fallback() {
         s.load(&mut quiet)
             .unwrap_err()
             .to_string()
-            .starts_with("MNIST_DIR ")
+            .starts_with("SYNTH_DIR ")
     );
 }
 
@@ -213,7 +230,10 @@ fn search_order_is_data_dir_env_bundled_cache() {
     s.data_dir = None;
     assert_eq!(
         s.load(&mut quiet).unwrap().origin,
-        Origin::EnvDir(dirs[1].clone())
+        Origin::EnvDir {
+            var: "SYNTH_DIR".into(),
+            dir: dirs[1].clone()
+        }
     );
     s.env_dir = None;
     assert_eq!(
@@ -307,4 +327,63 @@ fn when_nothing_works_the_error_lists_every_place() {
     // Nothing half-written is left in the cache.
     let leftovers = std::fs::read_dir(tmp.path().join("cache")).map_or(0, |d| d.count());
     assert_eq!(leftovers, 0);
+}
+
+#[test]
+fn another_known_datasets_files_are_named_with_the_flag_to_use() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = synth::spec("a", &fixture(&tmp.path().join("a"), true));
+    let b_dir = tmp.path().join("b");
+    let b = synth::spec("b", &fixture_with_seed(&b_dir, 7));
+    let mut s = sources(&a.checksums());
+    s.dataset = a;
+    s.known = vec![a, b];
+    s.data_dir = Some(b_dir.clone());
+    let err = s.load(&mut quiet).unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, DataError::OtherDataset { .. }), "{text}");
+    assert!(
+        text.contains("these are the Synthetic-b files")
+            && text.contains("not Synthetic-a")
+            && text.contains("pass --dataset b"),
+        "{text}"
+    );
+    // The same files asked for as `b` load, verified and identified.
+    s.dataset = b;
+    let loaded = s.load(&mut quiet).unwrap();
+    assert!(loaded.verified());
+    assert_eq!(loaded.identified.map(|d| d.name), Some("b"));
+    // Unverified, as `a`, they load and say what they are.
+    s.dataset = a;
+    s.verify = false;
+    let loaded = s.load(&mut quiet).unwrap();
+    assert!(!loaded.verified());
+    assert_eq!(loaded.identified.map(|d| d.name), Some("b"));
+}
+
+/// Valid IDX files with other contents than [`fixture`]'s.
+fn fixture_with_seed(dir: &Path, seed: u64) -> Checksums {
+    synth::write_dir(
+        dir,
+        &synth::separable(30, seed),
+        &synth::separable(10, seed + 1),
+        true,
+    )
+    .unwrap()
+}
+
+#[test]
+fn each_dataset_has_its_own_cache_folder_and_only_mnist_is_bundled() {
+    let mnist = Sources::standard(&MNIST, None, true);
+    let fashion = Sources::standard(&FASHION_MNIST, None, true);
+    assert!(mnist.bundled.is_some());
+    assert!(fashion.bundled.is_none());
+    if let (Some(m), Some(f)) = (&mnist.cache, &fashion.cache) {
+        assert!(
+            m.ends_with("mnist") && f.ends_with("fashion-mnist"),
+            "{m:?} {f:?}"
+        );
+        assert_eq!(m.parent(), f.parent());
+    }
+    assert_eq!(fashion.known.len(), KNOWN.len());
 }

@@ -29,14 +29,15 @@ impl PairTest {
     }
 }
 
-/// One backend's single-run pictures: its first successful run.
+/// One backend's single-run pictures and per-class scores: its run at the report's featured seed
+/// (or, if that run failed, its first successful one).
 #[derive(Debug, Clone)]
 pub struct Featured<'a> {
     /// The run.
     pub run: &'a RunRecord,
-    /// True (rows) against predicted (columns) digits.
+    /// True (rows) against predicted (columns) classes.
     pub confusion: [[usize; N_CLASSES]; N_CLASSES],
-    /// Precision, recall and F1 per digit.
+    /// Precision, recall and F1 per class.
     pub scores: Vec<ClassScores>,
 }
 
@@ -56,10 +57,43 @@ impl<'a> Analysis<'a> {
     pub fn new(runs: &'a [RunRecord], test: &Dataset) -> Self {
         let groups = by_backend(runs);
         let labels = test.labels();
+        // One seed for every backend's pictures and per-class tables: the first seed at which
+        // the most backends succeeded. A backend that failed at that seed shows its first
+        // successful run instead, and says its seed.
+        let mut seeds: Vec<u64> = Vec::new();
+        for r in runs {
+            if !seeds.contains(&r.hyperparams.seed) {
+                seeds.push(r.hyperparams.seed);
+            }
+        }
+        let ok_at = |seed: u64| {
+            groups
+                .iter()
+                .filter(|g| {
+                    g.runs
+                        .iter()
+                        .any(|r| r.is_ok() && r.hyperparams.seed == seed)
+                })
+                .count()
+        };
+        let best = seeds
+            .iter()
+            .copied()
+            .fold(None::<(u64, usize)>, |best, seed| {
+                let n = ok_at(seed);
+                match best {
+                    Some((_, m)) if m >= n => best,
+                    _ => Some((seed, n)),
+                }
+            })
+            .map(|(seed, _)| seed);
         let featured = groups
             .iter()
             .map(|g| {
-                let run = g.runs.iter().copied().find(|r| r.is_ok())?;
+                let ok = || g.runs.iter().copied().filter(|r| r.is_ok());
+                let run = ok()
+                    .find(|r| Some(r.hyperparams.seed) == best)
+                    .or_else(|| ok().next())?;
                 let m = run.metrics.as_ref()?;
                 let confusion = confusion(labels, &m.test_predictions);
                 Some(Featured {
@@ -110,6 +144,28 @@ impl<'a> Analysis<'a> {
             .flatten()
             .map(|f| f.run.hyperparams.seed)
             .next()
+    }
+
+    /// Whether every featured run has the same seed.
+    pub fn featured_share_a_seed(&self) -> bool {
+        let seed = self.featured_seed();
+        self.featured
+            .iter()
+            .flatten()
+            .all(|f| Some(f.run.hyperparams.seed) == seed)
+    }
+
+    /// Each backend's notes ([`bench_core::Backend::notes`]), once, in report order.
+    pub fn notes(&self) -> Vec<&'a str> {
+        let mut notes: Vec<&'a str> = Vec::new();
+        for g in &self.groups {
+            for note in g.runs.iter().flat_map(|r| r.notes.iter()) {
+                if !notes.contains(&note.as_str()) {
+                    notes.push(note);
+                }
+            }
+        }
+        notes
     }
 }
 

@@ -12,8 +12,8 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::ReportError;
 use crate::stats::{BackendRuns, mean_curve};
+use crate::{DatasetLabels, ReportError};
 
 const FONT: &str = "sans-serif";
 
@@ -100,7 +100,7 @@ pub fn curves(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportError
     if iteration_curve {
         rows.push((
             HistoryUnit::Iteration,
-            "L-BFGS iterations (a backend without epochs)",
+            "iterations (a backend without epochs)",
         ));
     }
     let seeds = groups.iter().map(|g| g.runs.len()).max().unwrap_or(1);
@@ -113,7 +113,7 @@ pub fn curves(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportError
     if seeds > 1 {
         key.push(format!("mean over {seeds} seeds"));
     }
-    key.push("solid: train (averaged over each epoch as trained, dropout on)".to_string());
+    key.push("solid: train (averaged over each epoch's batches as trained)".to_string());
     key.push(if validated {
         "dashed: validation".to_string()
     } else {
@@ -207,7 +207,7 @@ fn curve_panel(
                 .validation_loss
                 .zip(p.validation_accuracy)
                 .map(|(l, a)| value(l, a));
-            let label = format!("{} after {} L-BFGS iterations", g.name, p.step);
+            let label = format!("{} after {} iterations", g.name, p.step);
             references.push((
                 i,
                 g.name,
@@ -456,32 +456,70 @@ pub fn accuracy(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportErr
     })
 }
 
-/// `confusion-<backend>.png`: counts of true (rows) against predicted (columns) digits, shaded by
-/// the share of each true digit.
+/// The width in pixels of `line` in `style`'s font (an estimate if the font cannot say).
+fn text_width(line: &str, size: u32, bold_face: bool) -> i32 {
+    register_fonts();
+    let font = (FONT, size).into_font();
+    let font = if bold_face {
+        font.style(FontStyle::Bold)
+    } else {
+        font
+    };
+    font.box_size(line).map_or(
+        line.chars().count() as i32 * size as i32 * 6 / 10,
+        |(w, _)| w as i32,
+    )
+}
+
+/// `confusion-<backend>.png`: counts of true (rows) against predicted (columns) classes, shaded
+/// by the share of each true class. Named classes label the rows, and the columns vertically.
 pub fn confusion(
     path: &Path,
     title: &str,
     matrix: &[[usize; N_CLASSES]; N_CLASSES],
+    labels: &DatasetLabels,
 ) -> Result<(), ReportError> {
-    let (cell, left, top) = (62i32, 110i32, 110i32);
-    let size = (left + cell * 10 + 40, top + cell * 10 + 40);
+    let cell = 62i32;
+    let names: Vec<String> = (0..N_CLASSES as u8).map(|c| labels.name(c)).collect();
+    let named = !labels.numeric();
+    let widest = names
+        .iter()
+        .map(|n| text_width(n, 18, true))
+        .max()
+        .unwrap_or(0);
+    // Room for the rotated axis title, then the row names; above, the column names stand up.
+    let (left, top) = if named {
+        (widest + 60, widest + 100)
+    } else {
+        (110, 110)
+    };
+    let width = (left + cell * 10 + 40).max(text_width(title, 24, true) + 40);
+    let size = (width, top + cell * 10 + 40);
+    let noun = &labels.class_noun;
     canvas(path, (size.0 as u32, size.1 as u32), |root| {
         root.draw_text(title, &bold(24), (20, 14))?;
-        root.draw_text("predicted digit", &text(20), (left + cell * 5 - 70, 52))?;
-        for d in 0..N_CLASSES as i32 {
-            root.draw_text(
-                &d.to_string(),
-                &bold(20),
-                (left + d * cell + cell / 2 - 6, top - 30),
-            )?;
-            root.draw_text(
-                &d.to_string(),
-                &bold(20),
-                (left - 30, top + d * cell + cell / 2 - 11),
-            )?;
+        let across = format!("predicted {noun}");
+        let across_w = text_width(&across, 20, false);
+        root.draw_text(&across, &text(20), (left + cell * 5 - across_w / 2, 52))?;
+        for (d, name) in names.iter().enumerate() {
+            let d = d as i32;
+            let centre = (left + d * cell + cell / 2, top + d * cell + cell / 2);
+            if named {
+                let up = bold(18)
+                    .transform(FontTransform::Rotate270)
+                    .pos(Pos::new(HPos::Left, VPos::Center));
+                root.draw_text(name, &up, (centre.0, top - 10))?;
+            } else {
+                let style = bold(20).pos(Pos::new(HPos::Center, VPos::Bottom));
+                root.draw_text(name, &style, (centre.0, top - 10))?;
+            }
+            let style = bold(if named { 18 } else { 20 }).pos(Pos::new(HPos::Right, VPos::Center));
+            root.draw_text(name, &style, (left - 12, centre.1))?;
         }
+        let down = format!("true {noun}");
+        let down_w = text_width(&down, 20, false);
         let label_style = text(20).transform(FontTransform::Rotate270);
-        root.draw_text("true digit", &label_style, (20, top + cell * 5 + 50))?;
+        root.draw_text(&down, &label_style, (14, top + cell * 5 + down_w / 2))?;
         for (t, row) in matrix.iter().enumerate() {
             let total = row.iter().sum::<usize>().max(1) as f64;
             for (p, &count) in row.iter().enumerate() {
@@ -516,9 +554,11 @@ pub fn confusion(
                 if count > 0 {
                     let label = count.to_string();
                     let fg = if t == p && shade > 0.6 { WHITE } else { RIGHT };
-                    let style = (FONT, 17).into_font().color(&fg);
-                    let w = 5 * label.len() as i32;
-                    root.draw_text(&label, &style, (x + cell / 2 - w, y + cell / 2 - 9))?;
+                    let style = (FONT, 17)
+                        .into_font()
+                        .color(&fg)
+                        .pos(Pos::new(HPos::Center, VPos::Center));
+                    root.draw_text(&label, &style, (x + cell / 2, y + cell / 2))?;
                 }
             }
         }
@@ -534,7 +574,12 @@ pub struct Tile {
     pub lines: Vec<(String, bool)>,
 }
 
-/// A grid of test images with captions; tiles with a mistake get a red frame.
+/// The widest a grid of images may be drawn: GitHub shows a report's images at most about 900 px
+/// wide, so a wider grid shrinks its captions below legibility.
+const GRID_MAX_WIDTH: i32 = 1300;
+
+/// A grid of test images with captions, at most `columns` tiles across (fewer when long captions
+/// widen the tiles); tiles with a mistake get a red frame.
 pub fn image_grid(
     path: &Path,
     title: &str,
@@ -544,16 +589,28 @@ pub fn image_grid(
 ) -> Result<(), ReportError> {
     let scale = 4i32;
     let image = SIDE as i32 * scale;
+    let font = 18u32;
     let lines = tiles.iter().map(|t| t.lines.len()).max().unwrap_or(0) as i32;
-    let (tile_w, tile_h) = (image + 80, image + 16 + 22 * lines);
-    let columns = columns.max(1);
+    let widest = tiles
+        .iter()
+        .flat_map(|t| &t.lines)
+        .map(|(line, wrong)| text_width(line, font, *wrong))
+        .max()
+        .unwrap_or(0);
+    let tile_w = (image + 80).max(widest + 20);
+    let (tile_h, line_h) = (image + 16 + 22 * lines, 22);
+    let columns = columns
+        .min(((GRID_MAX_WIDTH - 20) / tile_w).max(1) as usize)
+        .max(1);
     let rows = tiles.len().div_ceil(columns) as i32;
-    let size = (tile_w * columns as i32 + 20, 60 + tile_h * rows + 10);
+    let width = (tile_w * columns as i32 + 20).max(text_width(title, 24, true) + 30);
+    let size = (width, 60 + tile_h * rows + 10);
     canvas(path, (size.0 as u32, size.1 as u32), |root| {
         root.draw_text(title, &bold(24), (14, 16))?;
         for (k, tile) in tiles.iter().enumerate() {
             let (col, row) = ((k % columns) as i32, (k / columns) as i32);
-            let (x0, y0) = (10 + col * tile_w + 40, 60 + row * tile_h);
+            let left = 10 + col * tile_w;
+            let (x0, y0) = (left + (tile_w - image) / 2, 60 + row * tile_h);
             for (p, &v) in test.image(tile.index).iter().enumerate() {
                 let (r, c) = ((p / SIDE) as i32, (p % SIDE) as i32);
                 let g = 255 - v;
@@ -575,11 +632,13 @@ pub fn image_grid(
             ))?;
             for (i, (line, is_wrong)) in tile.lines.iter().enumerate() {
                 let style = if *is_wrong {
-                    bold(17).color(&WRONG)
+                    bold(font).color(&WRONG)
                 } else {
-                    text(17)
+                    text(font)
                 };
-                root.draw_text(line, &style, (x0 - 34, y0 + image + 8 + 22 * i as i32))?;
+                // The captions of a tile share a left edge, their block centred under the image.
+                let y = y0 + image + 8 + line_h * i as i32;
+                root.draw_text(line, &style, (left + ((tile_w - widest) / 2).max(6), y))?;
             }
         }
         Ok(())

@@ -16,9 +16,52 @@ use bench_core::RunRecord;
 use mnist_data::Dataset;
 use serde::{Deserialize, Serialize};
 
+/// What the data is called and what its classes are, as the report shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetLabels {
+    /// The dataset's name in titles, e.g. `Fashion-MNIST`.
+    pub title: String,
+    /// What one class is called: `digit` for MNIST, `class` otherwise.
+    pub class_noun: String,
+    /// The name of each label, 0 to 9.
+    pub class_names: Vec<String>,
+}
+
+impl Default for DatasetLabels {
+    /// MNIST's digits.
+    fn default() -> Self {
+        Self {
+            title: "MNIST".to_string(),
+            class_noun: "digit".to_string(),
+            class_names: (0..mnist_data::N_CLASSES).map(|d| d.to_string()).collect(),
+        }
+    }
+}
+
+impl DatasetLabels {
+    /// The name of `label` (the number itself if there is no name for it).
+    pub fn name(&self, label: u8) -> String {
+        self.class_names
+            .get(usize::from(label))
+            .cloned()
+            .unwrap_or_else(|| label.to_string())
+    }
+
+    /// Whether the names are the labels' own numbers (MNIST's digits, unnamed classes).
+    pub fn numeric(&self) -> bool {
+        self.class_names
+            .iter()
+            .enumerate()
+            .all(|(i, n)| *n == i.to_string())
+    }
+}
+
 /// How a report came to be: enough to reproduce it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {
+    /// The dataset and its class names.
+    #[serde(default)]
+    pub dataset: DatasetLabels,
     /// The command line, as typed.
     pub command: String,
     /// Seeds run, one run per backend per seed.
@@ -231,8 +274,9 @@ fn write_into(dir: &Path, report: &Report<'_>) -> Result<Vec<PathBuf>, ReportErr
     files.push(PathBuf::from("results.json"));
 
     let analysis = analysis::Analysis::new(report.runs, report.test);
-    let tables =
-        summary::Tables::build(report.runs, &analysis).map_err(|e| ReportError::polars(dir, e))?;
+    let labels = &report.provenance.dataset;
+    let tables = summary::Tables::build(report.runs, &analysis, labels)
+        .map_err(|e| ReportError::polars(dir, e))?;
     for (stem, frame) in tables.frames() {
         let mut frame = frame.clone();
         tables::write_csv_and_json(&mut frame, dir, stem)?;
@@ -265,7 +309,7 @@ fn write_into(dir: &Path, report: &Report<'_>) -> Result<Vec<PathBuf>, ReportErr
                     f.run.hyperparams.seed
                 );
                 let file = chart(format!("confusion-{name}.png"), &|p| {
-                    charts::confusion(p, &title, &f.confusion)
+                    charts::confusion(p, &title, &f.confusion, labels)
                 })?;
                 Ok(summary::BackendChart {
                     backend: name.clone(),
@@ -311,23 +355,31 @@ fn sample_grid(
     analysis: &analysis::Analysis<'_>,
     seed: u64,
 ) -> Result<(), ReportError> {
-    let labels = report.test.labels();
+    let truths = report.test.labels();
+    let names = &report.provenance.dataset;
     let tiles: Vec<charts::Tile> = analysis::sample_indices(report.test.len(), SAMPLES, seed)
         .into_iter()
         .map(|index| {
-            let truth = labels[index];
-            let mut lines = vec![(format!("true {truth}"), false)];
+            let truth = truths[index];
+            let mut lines = vec![(format!("true {}", names.name(truth)), false)];
             for f in analysis.featured.iter().flatten() {
                 if let Some(m) = &f.run.metrics {
                     let p = m.test_predictions[index];
-                    lines.push((format!("{}: {p}", f.run.backend), p != truth));
+                    let said = format!("{}: {}", f.run.backend, names.name(p));
+                    lines.push((said, p != truth));
                 }
             }
             charts::Tile { index, lines }
         })
         .collect();
+    let models = if analysis.featured_share_a_seed() {
+        format!("models of seed {seed}")
+    } else {
+        "each backend's featured model".to_string()
+    };
     let title = format!(
-        "Test images picked with seed {seed}: true digit and each backend's prediction (mistakes in red)"
+        "Random test images: true {} and the predictions of the {models} (mistakes in red)",
+        names.class_noun
     );
     charts::image_grid(path, &title, report.test, &tiles, 8)
 }
@@ -344,15 +396,22 @@ fn format_probability(p: f32) -> String {
 
 /// `misclassified-<backend>.png`: the most confidently wrong test images of one run.
 fn mistakes_grid(path: &Path, report: &Report<'_>, run: &RunRecord) -> Result<(), ReportError> {
-    let labels = report.test.labels();
-    let tiles: Vec<charts::Tile> = analysis::confident_mistakes(run, labels, MISTAKES)
+    let truths = report.test.labels();
+    let names = &report.provenance.dataset;
+    let tiles: Vec<charts::Tile> = analysis::confident_mistakes(run, truths, MISTAKES)
         .into_iter()
-        .map(|(index, predicted, p)| charts::Tile {
-            index,
-            lines: vec![
-                (format!("true {} → {predicted}", labels[index]), true),
-                (format_probability(p), false),
-            ],
+        .map(|(index, predicted, p)| {
+            let (truth, said) = (names.name(truths[index]), names.name(predicted));
+            let mut lines = if names.numeric() {
+                vec![(format!("true {truth} → {said}"), true)]
+            } else {
+                vec![
+                    (format!("true {truth}"), false),
+                    (format!("→ {said}"), true),
+                ]
+            };
+            lines.push((format_probability(p), false));
+            charts::Tile { index, lines }
         })
         .collect();
     let title = format!(

@@ -3,10 +3,12 @@
 use bench_core::{HistoryUnit, RunRecord};
 use polars::prelude::*;
 
-use crate::Report;
 use crate::analysis::{Analysis, PairTest};
 use crate::stats::{BackendRuns, mean_std};
-use crate::tables::{history_frame, markdown as markdown_table, runs_frame, status_text};
+use crate::tables::{
+    history_frame, markdown as markdown_table, runs_frame, status_text, steps, trained_for,
+};
+use crate::{DatasetLabels, Report};
 
 /// The tables of a report.
 #[derive(Debug, Clone)]
@@ -19,7 +21,7 @@ pub struct Tables {
     pub runs: DataFrame,
     /// One row per run and epoch.
     pub history: DataFrame,
-    /// Precision, recall and F1 per backend and digit (featured run).
+    /// Precision, recall and F1 per backend and class (featured run).
     pub classes: DataFrame,
     /// McNemar's test per pair of backends and seed.
     pub mcnemar: DataFrame,
@@ -27,14 +29,18 @@ pub struct Tables {
 
 impl Tables {
     /// Builds every table from the run records.
-    pub fn build(runs: &[RunRecord], analysis: &Analysis<'_>) -> PolarsResult<Self> {
+    pub fn build(
+        runs: &[RunRecord],
+        analysis: &Analysis<'_>,
+        labels: &DatasetLabels,
+    ) -> PolarsResult<Self> {
         let rows = summary_rows(&analysis.groups);
         Ok(Self {
             summary: summary_frame(&rows)?,
             rows,
             runs: runs_frame(runs)?,
             history: history_frame(runs)?,
-            classes: classes_frame(analysis)?,
+            classes: classes_frame(analysis, labels)?,
             mcnemar: mcnemar_frame(analysis)?,
         })
     }
@@ -51,7 +57,7 @@ impl Tables {
     }
 }
 
-fn classes_frame(analysis: &Analysis<'_>) -> PolarsResult<DataFrame> {
+fn classes_frame(analysis: &Analysis<'_>, labels: &DatasetLabels) -> PolarsResult<DataFrame> {
     let rows: Vec<(&str, u64, usize, &crate::stats::ClassScores)> = analysis
         .featured
         .iter()
@@ -60,7 +66,7 @@ fn classes_frame(analysis: &Analysis<'_>) -> PolarsResult<DataFrame> {
             f.scores
                 .iter()
                 .enumerate()
-                .map(move |(digit, s)| (f.run.backend.as_str(), f.run.hyperparams.seed, digit, s))
+                .map(move |(label, s)| (f.run.backend.as_str(), f.run.hyperparams.seed, label, s))
         })
         .collect();
     DataFrame::new_infer_height(vec![
@@ -70,8 +76,14 @@ fn classes_frame(analysis: &Analysis<'_>) -> PolarsResult<DataFrame> {
         ),
         Column::new("seed".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
         Column::new(
-            "digit".into(),
+            "label".into(),
             rows.iter().map(|r| r.2 as u64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "class".into(),
+            rows.iter()
+                .map(|r| labels.name(r.2 as u8))
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             "precision".into(),
@@ -147,8 +159,8 @@ pub struct SummaryRow {
     pub unit: HistoryUnit,
     /// Trainable parameters.
     pub params: Option<usize>,
-    /// History points of the first run (epochs or iteration budgets).
-    pub epochs: usize,
+    /// How far the first run trained: epochs, or L-BFGS iterations (see `unit`).
+    pub steps: usize,
     /// Runs (seeds).
     pub runs: usize,
     /// Successful runs.
@@ -191,7 +203,7 @@ pub fn summary_rows(groups: &[BackendRuns<'_>]) -> Vec<SummaryRow> {
                 model: mine[0].model.clone(),
                 unit: g.unit,
                 params: ok.first().map(|m| m.param_count),
-                epochs: mine[0].history.last().map_or(0, |h| h.step),
+                steps: steps(mine[0]),
                 runs: mine.len(),
                 runs_ok: ok.len(),
                 train_accuracy: mean(|m| Some(m.train_accuracy)).0,
@@ -224,10 +236,6 @@ fn summary_frame(rows: &[SummaryRow]) -> PolarsResult<DataFrame> {
             rows.iter().map(|r| r.model.clone()).collect::<Vec<_>>(),
         ),
         Column::new(
-            "history_unit".into(),
-            rows.iter().map(|r| r.unit.name()).collect::<Vec<_>>(),
-        ),
-        Column::new(
             "params".into(),
             rows.iter()
                 .map(|r| r.params.map(|p| p as u64))
@@ -235,7 +243,15 @@ fn summary_frame(rows: &[SummaryRow]) -> PolarsResult<DataFrame> {
         ),
         Column::new(
             "epochs".into(),
-            rows.iter().map(|r| r.epochs as u64).collect::<Vec<_>>(),
+            rows.iter()
+                .map(|r| trained_for(r.unit, r.steps).0)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "iterations".into(),
+            rows.iter()
+                .map(|r| trained_for(r.unit, r.steps).1)
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             "runs".into(),
@@ -274,9 +290,9 @@ pub fn display_frame(rows: &[SummaryRow]) -> PolarsResult<DataFrame> {
         ),
         Column::new(
             "epochs".into(),
-            texts(&|r| match r.unit {
-                HistoryUnit::Epoch => r.epochs.to_string(),
-                HistoryUnit::Iteration => format!("– ({} L-BFGS iterations)", r.epochs),
+            texts(&|r| match trained_for(r.unit, r.steps) {
+                (Some(epochs), _) => epochs.to_string(),
+                (None, iterations) => format!("– ({} iterations)", iterations.unwrap_or(0)),
             }),
         ),
         Column::new(
@@ -349,6 +365,15 @@ fn cell(v: &AnyValue<'_>) -> String {
     }
 }
 
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: &[&str]) -> String {
+    match items {
+        [] => "nothing".to_string(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 /// A p-value as people read it.
 pub fn format_p(p: f64) -> String {
     if p < 1e-4 {
@@ -383,8 +408,14 @@ pub fn markdown(
     let featured_seed = analysis
         .featured_seed()
         .map_or("–".to_string(), |s| s.to_string());
+    let labels = &p.dataset;
+    let names: Vec<&str> = analysis.groups.iter().map(|g| g.name).collect();
     let mut md = String::new();
-    md.push_str("# MNIST: three ways, compared\n\n");
+    md.push_str(&format!(
+        "# {}: {} compared\n\n",
+        labels.title,
+        join_and(&names)
+    ));
     md.push_str(&format!(
         "Split `{}`: {n_train} training, {n_val} validation and {n_test} test images, the same for every run; \
          seed{} {}. Test accuracy is measured once per run, after training.\n\n",
@@ -398,25 +429,14 @@ pub fn markdown(
         "Accuracies are means over the seeds that succeeded, ± the sample standard deviation when \
          there are several. Train and validation accuracy are measured on the final model. Train \
          time is wall-clock training, per-epoch validation included; predictions/s is test-set \
-         inference.",
+         inference.\n\n",
     );
-    for row in tables
-        .rows
-        .iter()
-        .filter(|r| r.unit == HistoryUnit::Iteration)
-    {
-        md.push_str(&format!(
-            " {}'s L-BFGS has no epochs (its history points are iteration budgets)",
-            row.backend
-        ));
-        md.push_str(if row.runs > 1 {
-            ", and starting from zero weights with no randomness it fits the same model for every \
-             seed: its ± 0.00 is real, not a missing value."
-        } else {
-            "."
-        });
+    for note in analysis.notes() {
+        md.push_str(&format!("- {note}\n"));
     }
-    md.push_str("\n\n");
+    if !analysis.notes().is_empty() {
+        md.push('\n');
+    }
 
     md.push_str("## Learning curves\n\n");
     md.push_str(&format!(
@@ -424,11 +444,17 @@ pub fn markdown(
         images.curves
     ));
     md.push_str(
-        "Training numbers are averaged over each epoch's batches as they were trained (dropout on \
-         for burn); validation numbers are measured after the epoch. A backend without epochs \
-         (linfa's L-BFGS) is drawn against iterations in its own row when it recorded several \
-         points, and as a dotted line at its final value when it recorded one.\n\n",
+        "Training numbers are averaged over each epoch's batches as they were trained; validation \
+         numbers are measured after the epoch.",
     );
+    if tables.rows.iter().any(|r| r.unit == HistoryUnit::Iteration) {
+        md.push_str(
+            " A backend without epochs is drawn against its iterations in its own row when it \
+             recorded several points, and as a dotted line at its final value when it recorded \
+             one.",
+        );
+    }
+    md.push_str("\n\n");
     md.push_str("## Test accuracy\n\n");
     md.push_str(&format!(
         "![Test accuracy per backend]({})\n\n",
@@ -482,28 +508,45 @@ pub fn markdown(
     }
     md.push('\n');
 
-    md.push_str(&format!(
-        "## Per-class precision, recall and F1 (seed {featured_seed})\n\n"
-    ));
+    let shared_seed = analysis.featured_share_a_seed();
+    if shared_seed {
+        md.push_str(&format!(
+            "## Per-class precision, recall and F1 (seed {featured_seed})\n\n"
+        ));
+    } else {
+        md.push_str(
+            "## Per-class precision, recall and F1\n\nEach backend's run at the first seed where \
+             most backends succeeded, or its first successful run (seed in each column).\n\n",
+        );
+    }
     let featured: Vec<&crate::analysis::Featured<'_>> =
         analysis.featured.iter().flatten().collect();
-    md.push_str("| digit |");
+    md.push_str(&format!("| {} |", labels.class_noun));
     for f in &featured {
-        md.push_str(&format!(" {} precision / recall / F1 |", f.run.backend));
+        let seed = if shared_seed {
+            String::new()
+        } else {
+            format!(" (seed {})", f.run.hyperparams.seed)
+        };
+        md.push_str(&format!(
+            " {}{seed} precision / recall / F1 |",
+            f.run.backend
+        ));
     }
-    md.push_str(" support |\n|---:|");
+    let align = if labels.numeric() { "---:" } else { ":---" };
+    md.push_str(&format!(" support |\n|{align}|"));
     md.push_str(&":---:|".repeat(featured.len()));
     md.push_str("---:|\n");
-    for digit in 0..mnist_data::N_CLASSES {
-        md.push_str(&format!("| {digit} |"));
+    for class in 0..mnist_data::N_CLASSES {
+        md.push_str(&format!("| {} |", labels.name(class as u8)));
         for f in &featured {
-            let s = &f.scores[digit];
+            let s = &f.scores[class];
             md.push_str(&format!(
                 " {:.3} / {:.3} / {:.3} |",
                 s.precision, s.recall, s.f1
             ));
         }
-        let support = featured.first().map_or(0, |f| f.scores[digit].support);
+        let support = featured.first().map_or(0, |f| f.scores[class].support);
         md.push_str(&format!(" {support} |\n"));
     }
     md.push('\n');
@@ -554,8 +597,15 @@ pub fn markdown(
         "`results.json` holds every run record (configuration, per-epoch history, test predictions). \
          Each table is also in CSV and JSON: `summary` (this table), `runs` (one row per run), \
          `history` (one row per run and epoch), `classes` (per-class scores), `mcnemar` (every \
-         test).\n\n",
+         test).",
     );
+    if tables.rows.iter().any(|r| r.unit == HistoryUnit::Iteration) {
+        md.push_str(
+            " In `summary` and `runs`, `epochs` counts epochs and `iterations` the iterations of \
+             a backend without epochs; each is empty where the other applies.",
+        );
+    }
+    md.push_str("\n\n");
 
     md.push_str("## Provenance\n\n");
     md.push_str(&format!("- Command: `{}`\n", p.command));

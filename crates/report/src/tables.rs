@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use bench_core::{RunRecord, RunStatus};
+use bench_core::{HistoryUnit, RunRecord, RunStatus};
 use polars::prelude::*;
 
 use crate::ReportError;
@@ -36,13 +36,13 @@ pub fn runs_frame(runs: &[RunRecord]) -> PolarsResult<DataFrame> {
         Column::new(
             "epochs".into(),
             runs.iter()
-                .map(|r| r.history.len() as u64)
+                .map(|r| trained_for(r.history_unit, steps(r)).0)
                 .collect::<Vec<_>>(),
         ),
         Column::new(
-            "history_unit".into(),
+            "iterations".into(),
             runs.iter()
-                .map(|r| r.history_unit.name())
+                .map(|r| trained_for(r.history_unit, steps(r)).1)
                 .collect::<Vec<_>>(),
         ),
         Column::new("train_accuracy".into(), metric(|m| Some(m.train_accuracy))),
@@ -64,6 +64,20 @@ pub fn runs_frame(runs: &[RunRecord]) -> PolarsResult<DataFrame> {
             runs.iter().map(status_text).collect::<Vec<_>>(),
         ),
     ])
+}
+
+/// How far a run trained: its last history point (an epoch, or an iteration budget).
+pub fn steps(r: &RunRecord) -> usize {
+    r.history.last().map_or(0, |h| h.step)
+}
+
+/// `steps` as `(epochs, iterations)`: the one that applies to the unit, the other empty. Every
+/// table calls a column "epochs" only when it counts epochs.
+pub fn trained_for(unit: HistoryUnit, steps: usize) -> (Option<u64>, Option<u64>) {
+    match unit {
+        HistoryUnit::Epoch => (Some(steps as u64), None),
+        HistoryUnit::Iteration => (None, Some(steps as u64)),
+    }
 }
 
 /// One row per run and epoch (or iteration budget): the learning curves.

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use bench_core::{EpochStats, HistoryUnit, Hyperparams, Metrics, RunRecord, RunStatus};
 use mnist_data::{Dataset, N_CLASSES, synth};
-use report::{Provenance, Report};
+use report::{DatasetLabels, Provenance, Report};
 
 /// A run whose predictions are right except on every `wrong_every`-th image (offset by seed).
 fn run(
@@ -79,6 +79,13 @@ fn run(
             test_predictions: predictions,
             test_probabilities: probabilities,
         }),
+        // As the real backends record them: a note of linfa's about L-BFGS, one of burn's
+        // about dropout.
+        notes: match backend {
+            "linfa" => vec!["linfa fits with L-BFGS, which has no epochs.".into()],
+            "burn" => vec!["burn's training accuracy is taken with dropout on.".into()],
+            _ => Vec::new(),
+        },
     }
 }
 
@@ -94,6 +101,7 @@ fn failed(backend: &str, seed: u64, test: &Dataset) -> RunRecord {
 
 fn provenance(seeds: Vec<u64>) -> Provenance {
     Provenance {
+        dataset: DatasetLabels::default(),
         command: "cargo xtask compare --seeds 2".into(),
         seeds,
         split: "standard".into(),
@@ -178,7 +186,10 @@ fn writes_every_file_with_the_documented_structure() {
 
     // Tables: documented columns, one row per backend / run / epoch / class / pair and seed.
     let (header, rows) = csv_header(&out.join("summary.csv"));
-    assert_eq!(header[..3], ["backend", "model", "history_unit"]);
+    assert_eq!(
+        header[..5],
+        ["backend", "model", "params", "epochs", "iterations"]
+    );
     assert!(header.contains(&"test_accuracy_std".to_string()));
     assert_eq!(rows, 3);
     assert_eq!(csv_header(&out.join("runs.csv")).1, 6);
@@ -202,7 +213,16 @@ fn writes_every_file_with_the_documented_structure() {
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary.as_array().unwrap().len(), 3);
     assert_eq!(summary[1]["backend"], "linfa");
-    assert_eq!(summary[1]["history_unit"], "iteration");
+    // "epochs" counts epochs only, in every table.
+    assert_eq!(summary[0]["epochs"], 4);
+    assert!(summary[0]["iterations"].is_null());
+    assert!(summary[1]["epochs"].is_null());
+    assert_eq!(summary[1]["iterations"], 100);
+    let runs_table: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("runs.json")).unwrap()).unwrap();
+    assert_eq!(runs_table[0]["epochs"], 4);
+    assert_eq!(runs_table[1]["iterations"], 100);
+    assert!(runs_table[1]["epochs"].is_null());
     let results: report::Results =
         serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
     assert_eq!(results.runs.len(), 6);
@@ -252,11 +272,18 @@ fn writes_every_file_with_the_documented_structure() {
             png_size(&out.join(format!("confusion-{b}.png"))),
             (770, 770)
         );
-        let size = png_size(&out.join(format!("misclassified-{b}.png")));
-        assert_eq!(size, (8 * 192 + 20, 60 + 2 * (112 + 16 + 44) + 10));
+        // Six tiles across keep the grid under 1300 px, legible at GitHub's width.
+        // (Up to 16 mistakes: one to three rows of tiles.)
+        let (w, h) = png_size(&out.join(format!("misclassified-{b}.png")));
+        assert_eq!(w, 6 * 192 + 20);
+        let rows = (h - 70) / (112 + 16 + 44);
+        assert!(
+            (1..=3).contains(&rows) && h == 70 + rows * (112 + 16 + 44),
+            "{h}"
+        );
     }
     let samples = png_size(&out.join("samples.png"));
-    assert_eq!(samples, (8 * 192 + 20, 60 + 3 * (112 + 16 + 4 * 22) + 10));
+    assert_eq!(samples, (6 * 192 + 20, 60 + 4 * (112 + 16 + 4 * 22) + 10));
 }
 
 #[test]
@@ -413,4 +440,125 @@ fn an_output_folder_is_replaced_only_if_this_tool_wrote_it() {
         .collect();
     names.sort();
     assert_eq!(names, ["empty", "file", "theirs"]);
+}
+
+/// A dataset with long class names, as Fashion-MNIST has.
+fn clothing() -> DatasetLabels {
+    DatasetLabels {
+        title: "Clothing-Test".into(),
+        class_noun: "class".into(),
+        class_names: [
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
+        ]
+        .map(String::from)
+        .to_vec(),
+    }
+}
+
+#[test]
+fn the_report_speaks_the_datasets_language_and_only_of_what_ran() {
+    let test = synth::separable(200, 5);
+    let runs = vec![
+        run("scratch", HistoryUnit::Epoch, 1, &test, 10),
+        run("other", HistoryUnit::Epoch, 1, &test, 12),
+    ];
+    let mut prov = provenance(vec![1]);
+    prov.dataset = clothing();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    let report = Report {
+        runs: &runs,
+        test: &test,
+        provenance: &prov,
+    };
+    report::write(&out, &report).unwrap();
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        md.starts_with("# Clothing-Test: scratch and other compared\n"),
+        "{md}"
+    );
+    // Class names label the per-class table; "digit" is MNIST's word only.
+    assert!(
+        md.contains("| class | scratch precision / recall / F1 |"),
+        "{md}"
+    );
+    assert!(md.contains("| Ankle boot |") && md.contains("| T-shirt/top |"));
+    assert!(!md.to_lowercase().contains("digit"), "{md}");
+    // Neither linfa nor burn ran: nothing about L-BFGS, iterations or dropout.
+    for absent in ["L-BFGS", "dropout", "without epochs"] {
+        assert!(!md.contains(absent), "{absent:?} in:\n{md}");
+    }
+    let classes = std::fs::read_to_string(out.join("classes.csv")).unwrap();
+    assert!(
+        classes.starts_with("backend,seed,label,class,"),
+        "{classes}"
+    );
+    assert!(classes.contains(",9,Ankle boot,"), "{classes}");
+    // The charts make room for the names: taller than MNIST's digits, and still decodable.
+    let (w, h) = png_size(&out.join("confusion-scratch.png"));
+    assert!(w > 770 && h > 770, "{w}x{h}");
+    assert!(png_size(&out.join("misclassified-other.png")).0 <= 1600);
+}
+
+#[test]
+fn a_backends_notes_appear_when_it_ran() {
+    let test = synth::separable(200, 5);
+    let runs = two_seeds(&test);
+    let prov = provenance(vec![42, 43]);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    let report = Report {
+        runs: &runs,
+        test: &test,
+        provenance: &prov,
+    };
+    report::write(&out, &report).unwrap();
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    // Once each, although each backend ran twice.
+    assert_eq!(md.matches("- linfa fits with L-BFGS").count(), 1, "{md}");
+    assert_eq!(md.matches("- burn's training accuracy").count(), 1, "{md}");
+    assert!(md.contains("| digit |"), "MNIST keeps its word: {md}");
+}
+
+#[test]
+fn every_backends_pictures_come_from_one_seed_when_they_can() {
+    let test = synth::separable(200, 5);
+    // scratch failed at seed 42: every backend is featured at seed 43, where all succeeded.
+    let runs = vec![
+        failed("scratch", 42, &test),
+        run("burn", HistoryUnit::Epoch, 42, &test, 25),
+        run("scratch", HistoryUnit::Epoch, 43, &test, 20),
+        run("burn", HistoryUnit::Epoch, 43, &test, 25),
+    ];
+    let prov = provenance(vec![42, 43]);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    let report = Report {
+        runs: &runs,
+        test: &test,
+        provenance: &prov,
+    };
+    report::write(&out, &report).unwrap();
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        md.contains("## Per-class precision, recall and F1 (seed 43)"),
+        "{md}"
+    );
+    let classes = std::fs::read_to_string(out.join("classes.csv")).unwrap();
+    let seeds: Vec<&str> = classes
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(seeds.len(), 20);
+    assert!(seeds.iter().all(|&s| s == "43"), "{classes}");
 }
