@@ -58,15 +58,22 @@ pub struct CompareArgs {
     #[arg(long, value_name = "DIR")]
     pub save_models: Option<PathBuf>,
     /// Folder to write the report into: a new or empty folder, or an earlier report (it holds a
-    /// .mnist-compare file), which is replaced atomically. Any other folder is refused before
-    /// anything trains.
-    #[arg(long, value_name = "DIR", default_value_os_t = default_out())]
-    pub out: PathBuf,
+    /// .mnist-compare file), which is replaced atomically (reports nested in it are kept). Any
+    /// other folder is refused before anything trains. Default: reports/ for mnist,
+    /// reports/<dataset>/ for another dataset, at the workspace root.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
-/// `reports/` at the workspace root, wherever the command is run from.
-pub fn default_out() -> PathBuf {
-    provenance::workspace_root().join("reports")
+/// `reports/` at the workspace root (wherever the command is run from) for MNIST, and
+/// `reports/<dataset>/` for another dataset, so that neither report overwrites the other.
+pub fn default_out(dataset: &mnist_data::DatasetSpec) -> PathBuf {
+    let reports = provenance::workspace_root().join("reports");
+    if dataset.name == mnist_data::MNIST.name {
+        reports
+    } else {
+        reports.join(dataset.name)
+    }
 }
 
 /// Runs the comparison; the exit code says whether every run succeeded.
@@ -82,7 +89,11 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         linfa_checkpoints: args.linfa_checkpoints.clone(),
     };
     let backends = registry::select(args.backends.as_deref(), &options)?;
-    args.data.check()?;
+    let dataset_spec = args.data.check()?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(dataset_spec));
     let overrides = Overrides {
         epochs: args.epochs,
         batch_size: args.batch_size,
@@ -111,7 +122,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     }
 
     // So is the output folder: a run must not train for minutes and then find it cannot write.
-    report::check_replaceable(&args.out).context("--out")?;
+    report::check_replaceable(&out).context("--out")?;
     if let Some(dir) = &args.save_models {
         std::fs::create_dir_all(dir).with_context(|| {
             format!("--save-models {}: cannot create the folder", dir.display())
@@ -173,8 +184,8 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         test: &split.test,
         provenance: &provenance,
     };
-    let files = report::write(&args.out, &report).context("writing the report")?;
-    println!("report written to {}:", args.out.display());
+    let files = report::write(&out, &report).context("writing the report")?;
+    println!("report written to {}:", out.display());
     for f in files {
         println!("  {}", f.display());
     }

@@ -237,20 +237,60 @@ pub fn replace_dir_atomically<T, E: From<ReportError>>(
     filled
 }
 
-/// Moves `staging` to `out`, keeping the old `out` aside until the new one is in place.
+/// Moves `staging` to `out`, keeping the old `out` aside until the new one is in place. Earlier
+/// outputs nested in `out` (folders holding [`MARKER`], e.g. `reports/fashion-mnist` inside
+/// `reports/`) that `staging` does not replace are carried over into the new folder.
 fn replace_dir(staging: &Path, out: &Path) -> Result<(), ReportError> {
     let old = staging.with_extension("old");
-    if out.exists() {
-        std::fs::rename(out, &old).map_err(|e| ReportError::io(out, e))?;
+    let nested = nested_outputs(out, staging)?;
+    move_children(&nested, out, staging)?;
+    if out.exists()
+        && let Err(e) = std::fs::rename(out, &old)
+    {
+        let _ = move_children(&nested, staging, out);
+        return Err(ReportError::io(out, e));
     }
     if let Err(e) = std::fs::rename(staging, out) {
         if old.exists() {
             let _ = std::fs::rename(&old, out);
         }
+        let _ = move_children(&nested, staging, out);
         return Err(ReportError::io(out, e));
     }
     if old.exists() {
         std::fs::remove_dir_all(&old).map_err(|e| ReportError::io(&old, e))?;
+    }
+    Ok(())
+}
+
+/// The folders in `out` that are outputs of this tool and have no namesake in `staging`.
+fn nested_outputs(out: &Path, staging: &Path) -> Result<Vec<std::ffi::OsString>, ReportError> {
+    let entries = match std::fs::read_dir(out) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(ReportError::io(out, e)),
+    };
+    let mut nested = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| ReportError::io(out, e))?;
+        let path = entry.path();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir && path.join(MARKER).is_file() && !staging.join(entry.file_name()).exists() {
+            nested.push(entry.file_name());
+        }
+    }
+    Ok(nested)
+}
+
+/// Renames each of `names` from `from` into `to`; on a failure, moves back those already moved.
+fn move_children(names: &[std::ffi::OsString], from: &Path, to: &Path) -> Result<(), ReportError> {
+    for (i, name) in names.iter().enumerate() {
+        if let Err(e) = std::fs::rename(from.join(name), to.join(name)) {
+            for done in &names[..i] {
+                let _ = std::fs::rename(to.join(done), from.join(done));
+            }
+            return Err(ReportError::io(&from.join(name), e));
+        }
     }
     Ok(())
 }

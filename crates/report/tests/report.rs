@@ -562,3 +562,37 @@ fn every_backends_pictures_come_from_one_seed_when_they_can() {
     assert_eq!(seeds.len(), 20);
     assert!(seeds.iter().all(|&s| s == "43"), "{classes}");
 }
+
+#[test]
+fn a_report_nested_in_another_survives_its_replacement() {
+    // reports/ holds the MNIST report and reports/fashion-mnist/ another: rewriting the first
+    // must not delete the second.
+    let test = synth::separable(100, 3);
+    let runs = vec![run("scratch", HistoryUnit::Epoch, 1, &test, 10)];
+    let prov = provenance(vec![1]);
+    let report = Report {
+        runs: &runs,
+        test: &test,
+        provenance: &prov,
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("reports");
+    let nested = out.join("fashion-mnist");
+    report::write(&out, &report).unwrap();
+    report::write(&nested, &report).unwrap();
+    let before = std::fs::read_to_string(nested.join("summary.md")).unwrap();
+    report::write(&out, &report).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(nested.join("summary.md")).unwrap(),
+        before
+    );
+    assert!(out.join("summary.md").is_file());
+    // A nested report is replaced in its turn without touching its parent.
+    report::write(&nested, &report).unwrap();
+    assert!(out.join("summary.md").is_file() && nested.join("summary.md").is_file());
+    let names: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, ["reports"]);
+}
