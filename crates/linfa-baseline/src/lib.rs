@@ -187,7 +187,8 @@ impl Backend for LinfaBackend {
         vec![format!(
             "{} fits with L-BFGS, which has no epochs: its curves count L-BFGS iterations. \
              Starting from zero weights with no randomness, it fits the same model for every \
-             seed: over several seeds, its ± 0.00 is real, not a missing value.",
+             seed, so its interval over seeds has zero width: that is real, not a missing value \
+             (it measures training randomness, of which it has none).",
             self.name()
         )]
     }

@@ -12,7 +12,7 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::stats::{BackendRuns, mean_curve};
+use crate::stats::{BackendRuns, accuracy_interval, mean_curve};
 use crate::{DatasetLabels, ReportError};
 
 const FONT: &str = "sans-serif";
@@ -361,21 +361,29 @@ fn unit_short(unit: HistoryUnit) -> &'static str {
     }
 }
 
-/// `accuracy.png`: test accuracy per backend, every seed as a dot, mean ± std as a bar.
+/// `accuracy.png`: test accuracy per backend, every seed as a dot, the mean as a line and its
+/// 95% interval as an error bar (Student-t over seeds; Wilson over the test images for one run).
 pub fn accuracy(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportError> {
-    let data: Vec<(usize, &str, Vec<f64>)> = groups
+    type Bar<'a> = (usize, &'a str, Vec<f64>, Option<(f64, f64)>);
+    let data: Vec<Bar<'_>> = groups
         .iter()
         .enumerate()
         .map(|(i, g)| {
-            (
-                i,
-                g.name,
-                g.ok().map(|m| 100.0 * m.test_accuracy).collect::<Vec<_>>(),
-            )
+            let ok: Vec<&bench_core::Metrics> = g.ok().collect();
+            let interval = accuracy_interval(&ok).map(|(c, _)| (100.0 * c.low, 100.0 * c.high));
+            let values = ok.iter().map(|m| 100.0 * m.test_accuracy).collect();
+            (i, g.name, values, interval)
         })
         .collect();
     canvas(path, (1000, 620), |root| {
-        let all: Vec<f64> = data.iter().flat_map(|d| d.2.iter().copied()).collect();
+        let all: Vec<f64> = data
+            .iter()
+            .flat_map(|d| {
+                d.2.iter()
+                    .copied()
+                    .chain(d.3.iter().flat_map(|c| [c.0, c.1]))
+            })
+            .collect();
         let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let (lo, hi) = if lo.is_finite() {
@@ -386,9 +394,9 @@ pub fn accuracy(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportErr
         let pad = ((hi - lo) * 0.15).max(0.2);
         let seeds = data.iter().map(|d| d.2.len()).max().unwrap_or(0);
         let caption = if seeds > 1 {
-            format!("Test accuracy: each seed (dot), mean (line) ± std (band) over {seeds} seeds")
+            format!("Test accuracy: each seed (dot), mean (line), 95% CI over {seeds} seeds (bar)")
         } else {
-            "Test accuracy (one seed)".to_string()
+            "Test accuracy (one seed), 95% Wilson CI over the test images (bar)".to_string()
         };
         let n = data.len().max(1);
         let mut chart = ChartBuilder::on(&root.margin(15, 25, 15, 15))
@@ -420,16 +428,28 @@ pub fn accuracy(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportErr
             .label_style(text(18))
             .light_line_style(RGBColor(235, 235, 235))
             .draw()?;
-        for (i, _, values) in &data {
+        for (i, _, values, interval) in &data {
             let c = colour(*i);
             let x = *i as f64;
-            let (mean, std) = crate::stats::mean_std(values);
-            let Some(mean) = mean else { continue };
-            let std = std.unwrap_or(0.0);
+            let Some(mean) = crate::stats::mean_std(values).0 else {
+                continue;
+            };
+            let (low, high) = interval.unwrap_or((mean, mean));
             chart.draw_series(std::iter::once(Rectangle::new(
-                [(x - 0.25, mean - std), (x + 0.25, mean + std)],
-                c.mix(0.25).filled(),
+                [(x - 0.25, low), (x + 0.25, high)],
+                c.mix(0.2).filled(),
             )))?;
+            // The error bar: a line from low to high with caps.
+            for segment in [
+                vec![(x, low), (x, high)],
+                vec![(x - 0.08, low), (x + 0.08, low)],
+                vec![(x - 0.08, high), (x + 0.08, high)],
+            ] {
+                chart.draw_series(std::iter::once(PathElement::new(
+                    segment,
+                    c.stroke_width(2),
+                )))?;
+            }
             chart.draw_series(std::iter::once(PathElement::new(
                 vec![(x - 0.3, mean), (x + 0.3, mean)],
                 c.stroke_width(4),
@@ -438,13 +458,11 @@ pub fn accuracy(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportErr
             chart.draw_series(values.iter().enumerate().map(|(k, &v)| {
                 Circle::new((x - 0.12 + 0.24 * k as f64 / spread, v), 6, c.filled())
             }))?;
-            let label = if values.len() > 1 {
-                format!("{mean:.2} ± {std:.2}%")
-            } else {
-                format!("{mean:.2}%")
+            let label = match interval {
+                Some((l, h)) => format!("{mean:.2}% ({l:.2}–{h:.2})"),
+                None => format!("{mean:.2}%"),
             };
-            let top = values.iter().copied().fold(mean + std, f64::max);
-            // Centred above the highest mark (about 9 px per character at this size).
+            let top = values.iter().copied().fold(high, f64::max);
             let style = bold(18).pos(Pos::new(HPos::Center, VPos::Bottom));
             chart.draw_series(std::iter::once(Text::new(
                 label,

@@ -1,8 +1,12 @@
 //! The statistics behind the report: grouping runs by backend, mean curves, confusion matrices,
-//! per-class precision/recall/F1, and McNemar's test between backends on the same test images.
+//! per-class precision/recall/F1, intervals (Wilson over test images, Student-t over seeds),
+//! McNemar's test between two models on the same test images, the paired t-test between two
+//! backends across seeds, and Holm's correction for testing several pairs. The distributions
+//! come from `statrs`.
 
 use bench_core::{HistoryUnit, Metrics, RunRecord};
 use mnist_data::N_CLASSES;
+use statrs::distribution::{Binomial, ChiSquared, ContinuousCDF, DiscreteCDF, Normal, StudentsT};
 
 /// Mean and sample standard deviation (`None` below two values).
 pub fn mean_std(values: &[f64]) -> (Option<f64>, Option<f64>) {
@@ -187,7 +191,8 @@ pub fn mcnemar(labels: &[u8], first: &[u8], second: &[u8]) -> McNemar {
         // Chi-squared with one degree of freedom and continuity correction.
         let diff = (b as f64 - c as f64).abs() - 1.0;
         let chi2 = diff.max(0.0).powi(2) / n as f64;
-        (erfc((chi2 / 2.0).sqrt()), false)
+        let p = ChiSquared::new(1.0).map_or(f64::NAN, |d| d.sf(chi2));
+        (p, false)
     };
     McNemar {
         only_first: b,
@@ -197,64 +202,273 @@ pub fn mcnemar(labels: &[u8], first: &[u8], second: &[u8]) -> McNemar {
     }
 }
 
-/// `2 * P(X <= k)` for X ~ Binomial(n, 1/2), capped at 1.
+/// `2 * P(X <= k)` for X ~ Binomial(n, 1/2), capped at 1: the two-sided exact test of a fair
+/// coin, for `k` at most `n / 2`.
 fn binomial_two_sided(k: usize, n: usize) -> f64 {
     if n == 0 {
         return 1.0;
     }
-    // Sum in log space to stay exact for any n used here.
-    let ln_half_n = n as f64 * 0.5f64.ln();
-    let mut ln_choose = 0.0f64; // ln C(n, 0)
-    let mut tail = 0.0;
-    for i in 0..=k {
-        if i > 0 {
-            ln_choose += ((n - i + 1) as f64).ln() - (i as f64).ln();
-        }
-        tail += (ln_choose + ln_half_n).exp();
-    }
+    let tail = Binomial::new(0.5, n as u64).map_or(f64::NAN, |d| d.cdf(k as u64));
     (2.0 * tail).min(1.0)
 }
 
-/// The complementary error function (W. J. Cody's rational approximations via the
-/// Numerical Recipes form; relative error below 1.2e-7).
-pub fn erfc(x: f64) -> f64 {
-    let z = x.abs();
-    let t = 1.0 / (1.0 + 0.5 * z);
-    let poly = -z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-    let r = t * poly.exp();
-    if x >= 0.0 { r } else { 2.0 - r }
+/// The confidence level of every interval in the report.
+pub const CONFIDENCE: f64 = 0.95;
+
+/// A confidence interval, `low` to `high`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Interval {
+    /// Lower bound.
+    pub low: f64,
+    /// Upper bound.
+    pub high: f64,
+}
+
+impl Interval {
+    /// The interval with its sign flipped (for the difference the other way round).
+    pub fn negated(self) -> Self {
+        Self {
+            low: -self.high,
+            high: -self.low,
+        }
+    }
+}
+
+/// The two-sided 95% quantile of the standard normal distribution (1.96).
+fn z_95() -> f64 {
+    Normal::standard().inverse_cdf(1.0 - (1.0 - CONFIDENCE) / 2.0)
+}
+
+/// The two-sided 95% quantile of Student's t with `df` degrees of freedom.
+fn t_95(df: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |d| d.inverse_cdf(1.0 - (1.0 - CONFIDENCE) / 2.0))
+}
+
+/// The Wilson score interval of a proportion, `successes` of `n` (one run's test accuracy over
+/// its test images); `None` for `n` = 0.
+pub fn wilson(successes: usize, n: usize) -> Option<Interval> {
+    if n == 0 {
+        return None;
+    }
+    let (n, p, z) = (n as f64, successes as f64 / n as f64, z_95());
+    let denominator = 1.0 + z * z / n;
+    let centre = (p + z * z / (2.0 * n)) / denominator;
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / denominator;
+    Some(Interval {
+        low: centre - half,
+        high: centre + half,
+    })
+}
+
+/// The Student-t interval of the mean of `values` (several seeds' test accuracies); `None`
+/// below two values.
+pub fn t_interval(values: &[f64]) -> Option<Interval> {
+    let (Some(mean), Some(sd)) = mean_std(values) else {
+        return None;
+    };
+    let half = t_95(values.len() as f64 - 1.0) * sd / (values.len() as f64).sqrt();
+    Some(Interval {
+        low: mean - half,
+        high: mean + half,
+    })
+}
+
+/// How an accuracy's interval was computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntervalMethod {
+    /// One run: Wilson score interval over its test images.
+    Wilson,
+    /// Several seeds: Student-t interval of the mean over seeds.
+    StudentT,
+}
+
+impl IntervalMethod {
+    /// As the tables name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Wilson => "wilson over test images",
+            Self::StudentT => "student-t over seeds",
+        }
+    }
+}
+
+/// The 95% interval of a backend's test accuracy from its successful runs: Wilson over the test
+/// images for one run, Student-t over seeds for several.
+pub fn accuracy_interval(runs: &[&Metrics]) -> Option<(Interval, IntervalMethod)> {
+    match runs {
+        [] => None,
+        [one] => {
+            let n = one.test_predictions.len();
+            let correct = (one.test_accuracy * n as f64).round() as usize;
+            wilson(correct, n).map(|i| (i, IntervalMethod::Wilson))
+        }
+        several => {
+            let values: Vec<f64> = several.iter().map(|m| m.test_accuracy).collect();
+            t_interval(&values).map(|i| (i, IntervalMethod::StudentT))
+        }
+    }
+}
+
+/// A paired t-test of two backends' test accuracies, paired by seed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairedT {
+    /// Seeds paired.
+    pub n: usize,
+    /// Mean of first minus second.
+    pub mean_difference: f64,
+    /// Its 95% interval.
+    pub interval: Interval,
+    /// Two-sided p-value (before any correction for multiple pairs).
+    pub p_value: f64,
+}
+
+/// The fewest seeds the report runs a test across seeds on.
+pub const MIN_SEEDS_FOR_PAIRED: usize = 3;
+
+/// The paired t-test of `first[i] - second[i]` (the same seed's runs); `None` below two pairs
+/// or for lengths that differ. Differences that are all equal give a zero-width interval, and
+/// p = 0 (or 1 if they are all zero).
+pub fn paired_t(first: &[f64], second: &[f64]) -> Option<PairedT> {
+    if first.len() != second.len() || first.len() < 2 {
+        return None;
+    }
+    let diffs: Vec<f64> = first.iter().zip(second).map(|(a, b)| a - b).collect();
+    let (Some(mean), Some(sd)) = mean_std(&diffs) else {
+        return None;
+    };
+    let n = diffs.len() as f64;
+    let se = sd / n.sqrt();
+    // Differences equal up to rounding: no spread for a t statistic to measure.
+    let (interval, p_value) = if se <= 1e-12 * mean.abs().max(1e-12) {
+        let p = if mean == 0.0 { 1.0 } else { 0.0 };
+        (
+            Interval {
+                low: mean,
+                high: mean,
+            },
+            p,
+        )
+    } else {
+        let t = mean / se;
+        let p = StudentsT::new(0.0, 1.0, n - 1.0).map_or(f64::NAN, |d| 2.0 * d.sf(t.abs()));
+        let half = t_95(n - 1.0) * se;
+        (
+            Interval {
+                low: mean - half,
+                high: mean + half,
+            },
+            p,
+        )
+    };
+    Some(PairedT {
+        n: diffs.len(),
+        mean_difference: mean,
+        interval,
+        p_value: p_value.min(1.0),
+    })
+}
+
+/// Holm's step-down adjustment of `p_values` (one family of tests), in their order: the
+/// smallest is multiplied by the number of tests, the next by one fewer, and so on, kept
+/// monotone and capped at 1.
+pub fn holm(p_values: &[f64]) -> Vec<f64> {
+    let m = p_values.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p_values[a].total_cmp(&p_values[b]));
+    let mut adjusted = vec![0.0; m];
+    let mut running = 0.0f64;
+    for (rank, &i) in order.iter().enumerate() {
+        running = running.max(((m - rank) as f64 * p_values[i]).min(1.0));
+        adjusted[i] = running;
+    }
+    adjusted
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn erfc_matches_known_values() {
-        for (x, want) in [
-            (0.0, 1.0),
-            (0.5, 0.479_500_122),
-            (1.0, 0.157_299_207),
-            (2.0, 0.004_677_735),
-            (-1.0, 1.842_700_793),
-        ] {
-            assert!((erfc(x) - want).abs() < 2e-7, "erfc({x}) = {}", erfc(x));
-        }
+    // Reference values from an independent implementation, computed once with SciPy 1.17.1 and
+    // statsmodels (the script's lines are quoted with each value).
+
+    fn close(got: f64, want: f64, tolerance: f64) {
+        assert!((got - want).abs() < tolerance, "got {got}, want {want}");
     }
 
     #[test]
-    fn exact_binomial_matches_hand_computed_tails() {
-        // n = 10, k = 1: 2 * (1 + 10) / 1024.
-        assert!((binomial_two_sided(1, 10) - 22.0 / 1024.0).abs() < 1e-12);
+    fn exact_binomial_matches_scipy() {
+        // scipy.stats.binomtest(3, 20, 0.5).pvalue
+        close(binomial_two_sided(3, 20), 0.0025768280029296875, 1e-12);
+        // scipy.stats.binomtest(2, 10, 0.5).pvalue
+        close(binomial_two_sided(2, 10), 0.109375, 1e-12);
         assert_eq!(binomial_two_sided(5, 10), 1.0);
         assert_eq!(binomial_two_sided(0, 0), 1.0);
+    }
+
+    #[test]
+    fn wilson_intervals_match_statsmodels() {
+        // statsmodels.stats.proportion.proportion_confint(9785, 10000, method="wilson")
+        let i = wilson(9785, 10000).unwrap();
+        close(i.low, 0.97546806028119, 1e-9);
+        close(i.high, 0.9811644532780726, 1e-9);
+        // proportion_confint(8437, 10000, method="wilson")
+        let i = wilson(8437, 10000).unwrap();
+        close(i.low, 0.8364507588427376, 1e-9);
+        close(i.high, 0.8506852806772592, 1e-9);
+        // proportion_confint(3, 20, method="wilson")
+        let i = wilson(3, 20).unwrap();
+        close(i.low, 0.052368745896216595, 1e-9);
+        close(i.high, 0.36041886474075696, 1e-9);
+        assert_eq!(wilson(0, 0), None);
+    }
+
+    const A: [f64; 5] = [0.9783, 0.9790, 0.9771, 0.9795, 0.9776];
+    const B: [f64; 5] = [0.9801, 0.9785, 0.9799, 0.9810, 0.9779];
+
+    #[test]
+    fn t_interval_matches_scipy() {
+        // scipy.stats.t.interval(0.95, 4, loc=mean(A), scale=scipy.stats.sem(A))
+        let i = t_interval(&A).unwrap();
+        close(i.low, 0.9770802586534514, 1e-9);
+        close(i.high, 0.9795197413465485, 1e-9);
+        assert_eq!(t_interval(&A[..1]), None);
+    }
+
+    #[test]
+    fn paired_t_matches_scipy_ttest_rel() {
+        // r = scipy.stats.ttest_rel(A, B): statistic -2.0375, r.pvalue, r.confidence_interval(0.95)
+        let t = paired_t(&A, &B).unwrap();
+        assert_eq!(t.n, 5);
+        close(t.p_value, 0.11125770577147728, 1e-9);
+        close(t.interval.low, -0.0027879428924554766, 1e-9);
+        close(t.interval.high, 0.00042794289245546993, 1e-9);
+        close(
+            t.mean_difference,
+            (A.iter().sum::<f64>() - B.iter().sum::<f64>()) / 5.0,
+            1e-12,
+        );
+        // The same model every seed on one side and a constant gap: no spread, p = 0.
+        let c = paired_t(&[0.9, 0.9, 0.9], &[0.8, 0.8, 0.8]).unwrap();
+        assert_eq!(
+            (c.p_value, c.interval.low, c.interval.high),
+            (0.0, c.mean_difference, c.mean_difference)
+        );
+        assert_eq!(paired_t(&A, &B[..4]), None);
+    }
+
+    #[test]
+    fn holm_matches_statsmodels() {
+        // statsmodels.stats.multitest.multipletests([0.01, 0.04, 0.03], method="holm")[1]
+        let got = holm(&[0.01, 0.04, 0.03]);
+        for (g, w) in got.iter().zip([0.03, 0.06, 0.06]) {
+            close(*g, w, 1e-12);
+        }
+        // multipletests([0.2, 0.001, 0.04], method="holm")[1]
+        let got = holm(&[0.2, 0.001, 0.04]);
+        for (g, w) in got.iter().zip([0.2, 0.003, 0.08]) {
+            close(*g, w, 1e-12);
+        }
+        assert!(holm(&[]).is_empty());
     }
 
     #[test]
@@ -268,13 +482,14 @@ mod tests {
         let t = mcnemar(&labels, &first, &second);
         assert_eq!((t.only_first, t.only_second, t.exact), (2, 8, true));
         assert!((t.p_value - 2.0 * (1.0 + 10.0 + 45.0) / 1024.0).abs() < 1e-12);
-        // Many discordant pairs: chi-squared, (|30 - 10| - 1)^2 / 40 = 9.025 -> p ~ 0.00266.
+        // Many discordant pairs: chi-squared, (|30 - 10| - 1)^2 / 40 = 9.025;
+        // scipy.stats.chi2.sf(9.025, 1) = 0.002663119259138558.
         let labels = [0u8; 100];
         let first: Vec<u8> = (0..100).map(|i| u8::from((30..40).contains(&i))).collect();
         let second: Vec<u8> = (0..100).map(|i| u8::from(i < 30)).collect();
         let t = mcnemar(&labels, &first, &second);
         assert_eq!((t.only_first, t.only_second, t.exact), (30, 10, false));
-        assert!((t.p_value - 0.002_663).abs() < 1e-5, "{}", t.p_value);
+        close(t.p_value, 0.002663119259138558, 1e-9);
     }
 
     #[test]

@@ -3,10 +3,11 @@
 use bench_core::{HistoryUnit, RunRecord};
 use polars::prelude::*;
 
-use crate::analysis::{Analysis, PairTest};
-use crate::stats::{BackendRuns, mean_std};
+use crate::analysis::{Analysis, PairTest, format_p};
+use crate::stats::{BackendRuns, Interval, IntervalMethod, accuracy_interval, mean_std};
 use crate::tables::{
-    history_frame, markdown as markdown_table, runs_frame, status_text, steps, trained_for,
+    history_frame, markdown as markdown_table, run_interval, runs_frame, status_text, steps,
+    trained_for,
 };
 use crate::{DatasetLabels, Report};
 
@@ -25,6 +26,8 @@ pub struct Tables {
     pub classes: DataFrame,
     /// McNemar's test per pair of backends and seed.
     pub mcnemar: DataFrame,
+    /// The paired t-test across seeds and the verdict, per pair of backends.
+    pub paired: DataFrame,
 }
 
 impl Tables {
@@ -42,17 +45,19 @@ impl Tables {
             history: history_frame(runs)?,
             classes: classes_frame(analysis, labels)?,
             mcnemar: mcnemar_frame(analysis)?,
+            paired: paired_frame(analysis)?,
         })
     }
 
     /// The tables written as CSV and JSON, by file stem.
-    pub fn frames(&self) -> [(&'static str, &DataFrame); 5] {
+    pub fn frames(&self) -> [(&'static str, &DataFrame); 6] {
         [
             ("summary", &self.summary),
             ("runs", &self.runs),
             ("history", &self.history),
             ("classes", &self.classes),
             ("mcnemar", &self.mcnemar),
+            ("paired", &self.paired),
         ]
     }
 }
@@ -102,10 +107,14 @@ fn classes_frame(analysis: &Analysis<'_>, labels: &DatasetLabels) -> PolarsResul
 }
 
 fn mcnemar_frame(analysis: &Analysis<'_>) -> PolarsResult<DataFrame> {
-    let rows: Vec<(&PairTest, u64, &crate::stats::McNemar)> = analysis
+    let rows: Vec<(&PairTest, u64, &crate::stats::McNemar, f64)> = analysis
         .pairs
         .iter()
-        .flat_map(|pair| pair.per_seed.iter().map(move |(seed, t)| (pair, *seed, t)))
+        .flat_map(|pair| {
+            pair.per_seed
+                .iter()
+                .map(move |t| (pair, t.seed, &t.test, t.p_holm))
+        })
         .collect();
     DataFrame::new_infer_height(vec![
         Column::new(
@@ -134,6 +143,10 @@ fn mcnemar_frame(analysis: &Analysis<'_>) -> PolarsResult<DataFrame> {
             rows.iter().map(|r| r.2.p_value).collect::<Vec<_>>(),
         ),
         Column::new(
+            "p_holm".into(),
+            rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        ),
+        Column::new(
             "test".into(),
             rows.iter()
                 .map(|r| {
@@ -144,6 +157,59 @@ fn mcnemar_frame(analysis: &Analysis<'_>) -> PolarsResult<DataFrame> {
                     }
                 })
                 .collect::<Vec<_>>(),
+        ),
+    ])
+}
+
+/// One row per pair: the test across seeds and the verdict.
+fn paired_frame(analysis: &Analysis<'_>) -> PolarsResult<DataFrame> {
+    let pairs = &analysis.pairs;
+    let across = |f: fn(&crate::stats::PairedT) -> f64| {
+        pairs
+            .iter()
+            .map(|p| p.across_seeds.as_ref().map(f))
+            .collect::<Vec<_>>()
+    };
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "first".into(),
+            pairs.iter().map(|p| p.first.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "second".into(),
+            pairs.iter().map(|p| p.second.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "seeds".into(),
+            pairs
+                .iter()
+                .map(|p| p.accuracies.len() as u64)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "mean_difference".into(),
+            pairs
+                .iter()
+                .map(|p| p.mean_difference_points().map(|d| d / 100.0))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("ci_low".into(), across(|t| t.interval.low)),
+        Column::new("ci_high".into(), across(|t| t.interval.high)),
+        Column::new("p_value".into(), across(|t| t.p_value)),
+        Column::new(
+            "p_holm".into(),
+            pairs.iter().map(|p| p.across_p_holm).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "seeds_differing_mcnemar".into(),
+            pairs
+                .iter()
+                .map(|p| p.significant() as u64)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "verdict".into(),
+            pairs.iter().map(PairTest::verdict).collect::<Vec<_>>(),
         ),
     ])
 }
@@ -173,6 +239,8 @@ pub struct SummaryRow {
     pub test_accuracy: Option<f64>,
     /// Sample standard deviation of the test accuracy (two or more runs).
     pub test_accuracy_std: Option<f64>,
+    /// The 95% interval of the test accuracy, and how it was computed.
+    pub test_accuracy_ci: Option<(Interval, IntervalMethod)>,
     /// Mean training seconds.
     pub training_seconds: Option<f64>,
     /// Mean test predictions per second.
@@ -210,6 +278,7 @@ pub fn summary_rows(groups: &[BackendRuns<'_>]) -> Vec<SummaryRow> {
                 validation_accuracy: mean(|m| m.validation_accuracy).0,
                 test_accuracy,
                 test_accuracy_std,
+                test_accuracy_ci: accuracy_interval(&ok),
                 training_seconds: mean(|m| Some(m.training_seconds)).0,
                 predictions_per_second: mean(|m| Some(m.predictions_per_second)).0,
                 status: match failed.first() {
@@ -265,6 +334,18 @@ fn summary_frame(rows: &[SummaryRow]) -> PolarsResult<DataFrame> {
         col("validation_accuracy", |r| r.validation_accuracy),
         col("test_accuracy", |r| r.test_accuracy),
         col("test_accuracy_std", |r| r.test_accuracy_std),
+        col("test_accuracy_ci_low", |r| {
+            r.test_accuracy_ci.map(|c| c.0.low)
+        }),
+        col("test_accuracy_ci_high", |r| {
+            r.test_accuracy_ci.map(|c| c.0.high)
+        }),
+        Column::new(
+            "test_accuracy_ci_method".into(),
+            rows.iter()
+                .map(|r| r.test_accuracy_ci.map(|c| c.1.name()))
+                .collect::<Vec<_>>(),
+        ),
         col("training_seconds", |r| r.training_seconds),
         col("predictions_per_second", |r| r.predictions_per_second),
         Column::new(
@@ -308,9 +389,14 @@ pub fn display_frame(rows: &[SummaryRow]) -> PolarsResult<DataFrame> {
         Column::new("train acc".into(), texts(&|r| percent(r.train_accuracy))),
         Column::new("val acc".into(), texts(&|r| percent(r.validation_accuracy))),
         Column::new(
-            "test acc".into(),
-            texts(&|r| match (r.test_accuracy, r.test_accuracy_std) {
-                (Some(m), Some(sd)) => format!("{:.2}% ± {:.2}", 100.0 * m, 100.0 * sd),
+            "test acc (95% CI)".into(),
+            texts(&|r| match (r.test_accuracy, r.test_accuracy_ci) {
+                (Some(m), Some((ci, _))) => format!(
+                    "{:.2}% ({:.2}–{:.2})",
+                    100.0 * m,
+                    100.0 * ci.low,
+                    100.0 * ci.high
+                ),
                 (m, _) => percent(m),
             }),
         ),
@@ -374,17 +460,6 @@ fn join_and(items: &[&str]) -> String {
     }
 }
 
-/// A p-value as people read it.
-pub fn format_p(p: f64) -> String {
-    if p < 1e-4 {
-        format!("{p:.0e}")
-    } else if p < 0.01 {
-        format!("{p:.4}")
-    } else {
-        format!("{p:.3}")
-    }
-}
-
 /// `summary.md`: the table first, then the images, the statistics and the provenance.
 pub fn markdown(
     report: &Report<'_>,
@@ -398,7 +473,7 @@ pub fn markdown(
         "seeds ok",
         "train acc",
         "val acc",
-        "test acc",
+        "test acc (95% CI)",
         "train time",
         "predictions/s",
     ];
@@ -426,8 +501,10 @@ pub fn markdown(
     md.push_str(&table);
     md.push('\n');
     md.push_str(
-        "Accuracies are means over the seeds that succeeded, ± the sample standard deviation when \
-         there are several. Train and validation accuracy are measured on the final model. Train \
+        "Accuracies are means over the seeds that succeeded. The test accuracy's 95% interval is \
+         Student's t over seeds when there are several (how much training randomness moves it, on \
+         these test images), and the Wilson interval over the test images for a single run (how \
+         much the choice of test images could move it). Train and validation accuracy are measured on the final model. Train \
          time is wall-clock training, per-epoch validation included; predictions/s is test-set \
          inference.\n\n",
     );
@@ -436,6 +513,21 @@ pub fn markdown(
     }
     if !analysis.notes().is_empty() {
         md.push('\n');
+    }
+
+    md.push_str("## Which differences are real?\n\n");
+    if analysis.pairs.is_empty() {
+        md.push_str("Only one backend ran: there is nothing to compare.\n\n");
+    }
+    for pair in &analysis.pairs {
+        md.push_str(&format!("- {}\n", pair.verdict()));
+    }
+    if !analysis.pairs.is_empty() {
+        md.push_str(
+            "\nEach sentence is generated from the tests below: McNemar's test on the test images \
+             of each seed, and a paired t-test across seeds, both corrected for the number of \
+             pairs (Holm).\n\n",
+        );
     }
 
     md.push_str("## Learning curves\n\n");
@@ -461,25 +553,27 @@ pub fn markdown(
         images.accuracy
     ));
 
-    md.push_str("## Are the differences real?\n\n");
+    md.push_str("## The tests behind the verdicts\n\n");
     md.push_str(
-        "McNemar's test compares two models on the same test images, counting the images only one \
-         of them gets right (exact binomial test when fewer than 25 images differ, chi-squared with \
-         continuity correction otherwise). **In plain words: a p-value below 0.05 means the gap \
-         between the two models is very unlikely to be luck on this test set; above 0.05, these \
-         test images cannot tell the two apart.**\n\n",
+        "Two questions, for each pair of backends. **On these test images** (McNemar's test, per \
+         seed): do the two trained models differ, counting the images only one of them gets \
+         right (exact binomial test when fewer than 25 images differ, chi-squared with \
+         continuity correction otherwise)? **Across training seeds** (paired t-test on test \
+         accuracy, paired by seed, with 3 seeds or more): do the two training procedures differ \
+         once their own randomness is counted? Each question's p-values are corrected for the \
+         number of pairs (Holm); a corrected p-value below 0.05 counts as a difference.\n\n",
     );
-    md.push_str("| pair | images only the first gets right | images only the second gets right | p-value per seed | significant (p < 0.05) |\n");
-    md.push_str("|:---|---:|---:|:---|:---|\n");
+    md.push_str("| pair | images only the first gets right | images only the second gets right | McNemar p per seed (Holm-adjusted) | seeds that differ | mean difference, first − second (95% CI) | paired t-test p (Holm-adjusted) |\n");
+    md.push_str("|:---|---:|---:|:---|:---|:---|:---|\n");
     for pair in &analysis.pairs {
         let n = pair.per_seed.len().max(1) as f64;
         let mean = |f: fn(&crate::stats::McNemar) -> usize| {
-            pair.per_seed.iter().map(|(_, t)| f(t)).sum::<usize>() as f64 / n
+            pair.per_seed.iter().map(|t| f(&t.test)).sum::<usize>() as f64 / n
         };
         let ps: Vec<String> = pair
             .per_seed
             .iter()
-            .map(|(seed, t)| format!("{} (seed {seed})", format_p(t.p_value)))
+            .map(|t| format!("{} (seed {})", format_p(t.p_holm), t.seed))
             .collect();
         let counts = |v: f64| {
             if pair.per_seed.len() > 1 {
@@ -488,8 +582,27 @@ pub fn markdown(
                 format!("{v:.0}")
             }
         };
+        let (difference, paired) = match (pair.across_seeds, pair.across_p_holm) {
+            (Some(t), Some(p)) => (
+                format!(
+                    "{:+.2} points ({:+.2} to {:+.2})",
+                    100.0 * t.mean_difference,
+                    100.0 * t.interval.low,
+                    100.0 * t.interval.high
+                ),
+                format_p(p),
+            ),
+            _ => (
+                pair.mean_difference_points()
+                    .map_or("–".into(), |d| format!("{d:+.2} points")),
+                format!(
+                    "needs --seeds {} or more",
+                    crate::stats::MIN_SEEDS_FOR_PAIRED
+                ),
+            ),
+        };
         md.push_str(&format!(
-            "| {} vs {} | {} | {} | {} | {} of {} seeds |\n",
+            "| {} vs {} | {} | {} | {} | {} of {} | {difference} | {paired} |\n",
             pair.first,
             pair.second,
             counts(mean(|t| t.only_first)),
@@ -504,7 +617,7 @@ pub fn markdown(
         ));
     }
     if analysis.pairs.is_empty() {
-        md.push_str("| – | – | – | only one backend ran | – |\n");
+        md.push_str("| – | – | – | only one backend ran | – | – | – |\n");
     }
     md.push('\n');
 
@@ -576,14 +689,22 @@ pub fn markdown(
 
     if p.seeds.len() > 1 || report.runs.iter().any(|r| !r.is_ok()) {
         md.push_str("## Every run\n\n");
-        md.push_str("| backend | seed | test acc | train acc | train time | status |\n|:---|---:|---:|---:|---:|:---|\n");
+        md.push_str("| backend | seed | test acc (95% Wilson CI) | train acc | train time | status |\n|:---|---:|---:|---:|---:|:---|\n");
         for r in report.runs {
             let m = r.metrics.as_ref();
             md.push_str(&format!(
                 "| {} | {} | {} | {} | {} | {} |\n",
                 r.backend,
                 r.hyperparams.seed,
-                percent(m.map(|m| m.test_accuracy)),
+                m.map_or("–".into(), |m| match run_interval(m) {
+                    Some(ci) => format!(
+                        "{:.2}% ({:.2}–{:.2})",
+                        100.0 * m.test_accuracy,
+                        100.0 * ci.low,
+                        100.0 * ci.high
+                    ),
+                    None => percent(Some(m.test_accuracy)),
+                }),
                 percent(m.map(|m| m.train_accuracy)),
                 m.map_or("–".into(), |m| format!("{:.1} s", m.training_seconds)),
                 status_text(r)
@@ -597,7 +718,8 @@ pub fn markdown(
         "`results.json` holds every run record (configuration, per-epoch history, test predictions). \
          Each table is also in CSV and JSON: `summary` (this table), `runs` (one row per run), \
          `history` (one row per run and epoch), `classes` (per-class scores), `mcnemar` (every \
-         test).",
+         McNemar test, raw and Holm-adjusted p), `paired` (per pair: the test across seeds and the \
+         verdict).",
     );
     if tables.rows.iter().any(|r| r.unit == HistoryUnit::Iteration) {
         md.push_str(

@@ -6,6 +6,7 @@ use bench_core::{HistoryUnit, RunRecord, RunStatus};
 use polars::prelude::*;
 
 use crate::ReportError;
+use crate::stats::{Interval, accuracy_interval};
 
 /// One row per run: the raw numbers, for CSV and JSON.
 pub fn runs_frame(runs: &[RunRecord]) -> PolarsResult<DataFrame> {
@@ -52,6 +53,14 @@ pub fn runs_frame(runs: &[RunRecord]) -> PolarsResult<DataFrame> {
         ),
         Column::new("test_accuracy".into(), metric(|m| Some(m.test_accuracy))),
         Column::new(
+            "test_accuracy_ci_low".into(),
+            metric(|m| run_interval(m).map(|c| c.low)),
+        ),
+        Column::new(
+            "test_accuracy_ci_high".into(),
+            metric(|m| run_interval(m).map(|c| c.high)),
+        ),
+        Column::new(
             "training_seconds".into(),
             metric(|m| Some(m.training_seconds)),
         ),
@@ -64,6 +73,11 @@ pub fn runs_frame(runs: &[RunRecord]) -> PolarsResult<DataFrame> {
             runs.iter().map(status_text).collect::<Vec<_>>(),
         ),
     ])
+}
+
+/// One run's 95% Wilson interval over its test images.
+pub fn run_interval(m: &bench_core::Metrics) -> Option<Interval> {
+    accuracy_interval(&[m]).map(|(c, _)| c)
 }
 
 /// How far a run trained: its last history point (an epoch, or an iteration budget).

@@ -167,6 +167,7 @@ fn writes_every_file_with_the_documented_structure() {
         "history.csv",
         "classes.csv",
         "mcnemar.csv",
+        "paired.csv",
         "curves.png",
         "accuracy.png",
         "samples.png",
@@ -205,6 +206,7 @@ fn writes_every_file_with_the_documented_structure() {
             "only_first_right",
             "only_second_right",
             "p_value",
+            "p_holm",
             "test"
         ]
     );
@@ -236,17 +238,21 @@ fn writes_every_file_with_the_documented_structure() {
             .unwrap_or_else(|| panic!("missing {needle:?} in summary.md:\n{md}"))
     };
     assert!(at("| backend | model |") < at("## Learning curves"));
-    assert!(at("![Loss and accuracy") < at("## Are the differences real?"));
-    assert!(at("## Are the differences real?") < at("## Per-class precision"));
+    // The verdicts come before the detail.
+    assert!(at("| backend | model |") < at("## Which differences are real?"));
+    assert!(at("## Which differences are real?") < at("## Learning curves"));
+    assert!(at("![Loss and accuracy") < at("## The tests behind the verdicts"));
+    assert!(at("## The tests behind the verdicts") < at("## Per-class precision"));
     assert!(at("## Per-class precision") < at("## Provenance"));
     assert!(at("| scratch |") < at("| linfa |"));
-    assert!(md.contains("± "), "no mean ± std for two seeds");
+    assert!(md.contains("test acc (95% CI)"), "no interval column");
     assert!(
         md.contains("| scratch vs linfa |")
             && md.contains("(seed 42)")
             && md.contains("of 2 seeds")
     );
-    assert!(md.contains("In plain words"));
+    // Two seeds: no test across seeds, and the report says what it needs.
+    assert!(md.contains("needs --seeds 3 or more"), "{md}");
     assert!(md.contains("- Git commit: `abc123`"));
     for b in ["scratch", "linfa", "burn"] {
         assert!(md.contains(&format!("![Confusion matrix of {b}](confusion-{b}.png)")));
@@ -595,4 +601,92 @@ fn a_report_nested_in_another_survives_its_replacement() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     assert_eq!(names, ["reports"]);
+}
+
+/// Five seeds of each backend, `wrong_every` setting each one's error rate.
+fn five_seeds(test: &Dataset, backends: &[(&str, usize)]) -> Vec<RunRecord> {
+    let mut runs = Vec::new();
+    for seed in 1..=5 {
+        for &(name, wrong_every) in backends {
+            runs.push(run(name, HistoryUnit::Epoch, seed, test, wrong_every));
+        }
+    }
+    runs
+}
+
+/// The report of `runs`: `summary.md`, `paired.csv` and `summary.csv`.
+fn summary_of(runs: &[RunRecord], test: &Dataset, seeds: Vec<u64>) -> (String, String, String) {
+    let prov = provenance(seeds);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    let report = Report {
+        runs,
+        test,
+        provenance: &prov,
+    };
+    report::write(&out, &report).unwrap();
+    (
+        std::fs::read_to_string(out.join("summary.md")).unwrap(),
+        std::fs::read_to_string(out.join("paired.csv")).unwrap(),
+        std::fs::read_to_string(out.join("summary.csv")).unwrap(),
+    )
+}
+
+#[test]
+fn verdicts_say_what_the_tests_show_and_no_more() {
+    let test = synth::separable(2000, 9);
+    // good errs on 2% of the images, bad on 20%, twin exactly as often as good but on other
+    // images: good and twin cannot be told apart across seeds.
+    let runs = five_seeds(&test, &[("good", 50), ("bad", 5), ("twin", 50)]);
+    let (md, paired, summary) = summary_of(&runs, &test, (1..=5).collect());
+    assert!(summary.contains("student-t over seeds"), "{summary}");
+    let verdicts: Vec<&str> = md
+        .lines()
+        .skip_while(|l| !l.starts_with("## Which differences are real?"))
+        .filter(|l| l.starts_with("- "))
+        .take(3)
+        .collect();
+    assert_eq!(verdicts.len(), 3, "{md}");
+    assert!(
+        verdicts[0].starts_with("- good is more accurate than bad by 18.00 points (95% CI ")
+            && verdicts[0]
+                .contains("the difference holds across 5 seeds (paired t-test, Holm-adjusted p = ")
+            && verdicts[0]
+                .contains("the test images tell them apart on every one of 5 seeds (McNemar)"),
+        "{}",
+        verdicts[0]
+    );
+    assert!(
+        verdicts[2].starts_with("- bad and twin")
+            || verdicts[2].starts_with("- twin is more accurate than bad"),
+        "{}",
+        verdicts[2]
+    );
+    assert!(
+        verdicts[1].starts_with(
+            "- good and twin cannot be told apart across seeds: good's mean is 0.00 points higher"
+        ),
+        "{}",
+        verdicts[1]
+    );
+    // The table across seeds, one row per pair.
+    assert!(
+        paired.starts_with("first,second,seeds,mean_difference,ci_low,ci_high,p_value,p_holm,"),
+        "{paired}"
+    );
+    assert_eq!(paired.lines().count(), 4);
+
+    // One seed: McNemar only, and the sentence says what a test across seeds needs.
+    let one: Vec<RunRecord> = runs
+        .into_iter()
+        .filter(|r| r.hyperparams.seed == 1)
+        .collect();
+    let (md, _, summary) = summary_of(&one, &test, vec![1]);
+    assert!(
+        md.contains("- good is more accurate than bad by 18.00 points on the test images: seed 1's test images tell them apart (McNemar); whether the training procedures differ beyond seed-to-seed noise needs --seeds 3 or more."),
+        "{md}"
+    );
+    // A single run's interval is Wilson's, over the test images.
+    assert!(summary.contains("wilson over test images"), "{summary}");
+    assert!(!summary.contains("student-t"), "{summary}");
 }
