@@ -1,45 +1,34 @@
 //! The one place that knows every backend. To add one: write a crate implementing
-//! `bench_core::Backend`, depend on it from xtask, and add one line to `all`.
+//! `bench_core::Backend` and a `bench_core::BackendFactory` that declares its settings, depend
+//! on it from xtask, and add one line to `factories`. Its settings then reach `--set` and
+//! `--help` with no other change here.
 
 use anyhow::{Result, bail};
-use bench_core::Backend;
-
-/// Backend-specific command-line settings.
-#[derive(Debug, Clone, Default)]
-pub struct BackendOptions {
-    /// Hidden layer widths of the scratch MLP (`None`: its default).
-    pub scratch_hidden: Option<Vec<usize>>,
-    /// Where burn runs.
-    pub burn_device: burn_mlp::BurnDevice,
-    /// Float type of the linfa backend.
-    pub linfa_precision: linfa_baseline::Precision,
-    /// linfa's extra history checkpoints.
-    pub linfa_checkpoints: Vec<usize>,
-}
+use bench_core::{Assignment, Backend, BackendFactory};
 
 /// Every registered backend, in report order.
-pub fn all(opts: &BackendOptions) -> Vec<Box<dyn Backend>> {
-    let mut scratch = scratch_mlp::ScratchBackend::default();
-    if let Some(hidden) = &opts.scratch_hidden {
-        scratch.hidden = hidden.clone();
-    }
+pub fn factories() -> Vec<Box<dyn BackendFactory>> {
     vec![
-        Box::new(scratch),
-        Box::new(linfa_baseline::LinfaBackend {
-            precision: opts.linfa_precision,
-            checkpoints: opts.linfa_checkpoints.clone(),
-            ..Default::default()
-        }),
-        Box::new(burn_mlp::BurnBackend {
-            device: opts.burn_device,
-            ..Default::default()
-        }),
+        Box::new(scratch_mlp::ScratchFactory),
+        Box::new(linfa_baseline::LinfaFactory),
+        Box::new(burn_mlp::BurnFactory),
     ]
 }
 
-/// The backends named in `selection` (comma-separated), or all of them.
-pub fn select(selection: Option<&str>, opts: &BackendOptions) -> Result<Vec<Box<dyn Backend>>> {
-    let available = all(opts);
+/// Every backend's settings, for `--help`.
+pub fn settings_help() -> String {
+    bench_core::settings::help(&factories())
+}
+
+/// Every registered backend, built with `settings` applied (each checked, before anything
+/// trains).
+pub fn all(settings: &[Assignment]) -> Result<Vec<Box<dyn Backend>>> {
+    Ok(bench_core::build_backends(&factories(), settings)?)
+}
+
+/// The backends named in `selection` (comma-separated), or all of them, built with `settings`.
+pub fn select(selection: Option<&str>, settings: &[Assignment]) -> Result<Vec<Box<dyn Backend>>> {
+    let available = all(settings)?;
     let Some(selection) = selection else {
         return Ok(available);
     };

@@ -836,3 +836,46 @@ fn bench_reference_with_a_missing_interpreter_says_what_to_install() {
         .unwrap_or_else(|| panic!("{stdout}"));
     assert!(line.contains(" s | — |"), "{line}");
 }
+
+#[test]
+fn a_bad_backend_setting_is_one_clear_error_before_anything_trains() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("reports");
+    for (set, expected) in [
+        (
+            "burn.device=gpu",
+            "--set burn.device: cannot use \"gpu\": unknown burn device \"gpu\"",
+        ),
+        (
+            "burn.colour=red",
+            "--set burn.colour: burn has no setting \"colour\"; its settings: device, hidden, dropout",
+        ),
+        (
+            "scratch.hidden=128,0",
+            "--set scratch.hidden: give one or more positive widths",
+        ),
+        (
+            "nosuch.x=1",
+            "--set nosuch.x: unknown backend \"nosuch\"; available: scratch, linfa, burn",
+        ),
+        (
+            "burndevice",
+            "--set burndevice: expected BACKEND.SETTING=VALUE",
+        ),
+    ] {
+        // A setting of a backend that is not selected is checked too.
+        assert_clean_failure(&["--set", set], &out, expected);
+    }
+    // The old flags are aliases of --set, with the same errors.
+    assert_clean_failure(
+        &["--hidden", "0"],
+        &out,
+        "--set scratch.hidden: give one or more positive widths",
+    );
+    let help = String::from_utf8(xtask(&["compare", "--help"]).stdout).unwrap();
+    assert!(
+        help.contains("burn.device (default ndarray)")
+            && help.contains("scratch.hidden (default 128)"),
+        "{help}"
+    );
+}

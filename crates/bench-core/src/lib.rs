@@ -1,6 +1,7 @@
 //! The contract between the comparison and its backends: validated hyperparameters, the
 //! [`Backend`] and [`FittedModel`] traits, the runner that turns a training run into a
-//! [`RunRecord`], and the conformance suite every backend crate runs.
+//! [`RunRecord`], the settings each backend declares ([`settings`]), and the conformance suite
+//! every backend crate runs.
 //!
 //! This crate knows nothing of any particular backend, of files or of reports.
 
@@ -8,6 +9,7 @@ pub mod backend;
 pub mod config;
 pub mod conformance;
 pub mod run;
+pub mod settings;
 
 pub use backend::{
     Backend, EpochStats, FittedModel, HistoryUnit, Observer, Quiet, TrainData, TrainError, argmax,
@@ -16,3 +18,4 @@ pub use backend::{
 pub use config::{ConfigError, Hyperparams, Overrides, ValidHyperparams};
 pub use mnist_data;
 pub use run::{Metrics, RunRecord, RunStatus, accuracy, prepare, run, run_keeping_model};
+pub use settings::{Assignment, BackendFactory, SettingSpec, Settings, build_backends};

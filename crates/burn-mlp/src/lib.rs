@@ -21,8 +21,8 @@ use std::str::FromStr;
 use std::sync::Mutex;
 
 use bench_core::{
-    Backend, ConfigError, FittedModel, Hyperparams, Observer, TrainData, TrainError,
-    ValidHyperparams,
+    Backend, BackendFactory, ConfigError, FittedModel, Hyperparams, Observer, SettingSpec,
+    Settings, TrainData, TrainError, ValidHyperparams,
 };
 use burn::module::Module;
 use burn::prelude::*;
@@ -126,6 +126,53 @@ impl Default for BurnBackend {
                 dropout: 0.2,
             },
         }
+    }
+}
+
+/// Builds [`BurnBackend`] from its settings (`--set burn.device=flex`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BurnFactory;
+
+const SETTINGS: &[SettingSpec] = &[
+    SettingSpec {
+        name: "device",
+        help: "ndarray or flex (CPU); cuda and wgpu with the matching cargo features",
+        default: "ndarray",
+    },
+    SettingSpec {
+        name: "hidden",
+        help: "hidden layer widths, comma-separated",
+        default: "128,64",
+    },
+    SettingSpec {
+        name: "dropout",
+        help: "dropout rate after each hidden layer, in [0, 1)",
+        default: "0.2",
+    },
+];
+
+impl BackendFactory for BurnFactory {
+    fn name(&self) -> &'static str {
+        "burn"
+    }
+
+    fn settings(&self) -> &'static [SettingSpec] {
+        SETTINGS
+    }
+
+    fn build(&self, s: &Settings) -> Result<Box<dyn Backend>, ConfigError> {
+        let hidden: Vec<usize> = s.list("hidden")?;
+        if hidden.is_empty() || hidden.contains(&0) {
+            return Err(s.invalid("hidden", "give one or more positive widths, e.g. 128,64"));
+        }
+        let dropout: f64 = s.parse("dropout")?;
+        if !(0.0..1.0).contains(&dropout) {
+            return Err(s.invalid("dropout", &format!("must be in [0, 1), got {dropout}")));
+        }
+        Ok(Box::new(BurnBackend {
+            device: s.parse("device")?,
+            shape: MlpShape { hidden, dropout },
+        }))
     }
 }
 

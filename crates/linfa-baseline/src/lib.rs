@@ -58,8 +58,8 @@ use std::str::FromStr;
 use std::time::Instant;
 
 use bench_core::{
-    Backend, ConfigError, EpochStats, FittedModel, HistoryUnit, Hyperparams, Observer, TrainData,
-    TrainError, ValidHyperparams, loss_and_accuracy,
+    Backend, BackendFactory, ConfigError, EpochStats, FittedModel, HistoryUnit, Hyperparams,
+    Observer, SettingSpec, Settings, TrainData, TrainError, ValidHyperparams, loss_and_accuracy,
 };
 use linfa::prelude::*;
 use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
@@ -134,6 +134,42 @@ impl LinfaBackend {
         budgets.dedup();
         budgets.push(total);
         budgets
+    }
+}
+
+/// Builds [`LinfaBackend`] from its settings (`--set linfa.precision=f64`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LinfaFactory;
+
+const SETTINGS: &[SettingSpec] = &[
+    SettingSpec {
+        name: "precision",
+        help: "float type of features and weights: f32 or f64",
+        default: "f32",
+    },
+    SettingSpec {
+        name: "checkpoints",
+        help: "extra L-BFGS iteration budgets recorded in the history, comma-separated (each \
+               restarts L-BFGS from the weights so far)",
+        default: "",
+    },
+];
+
+impl BackendFactory for LinfaFactory {
+    fn name(&self) -> &'static str {
+        "linfa"
+    }
+
+    fn settings(&self) -> &'static [SettingSpec] {
+        SETTINGS
+    }
+
+    fn build(&self, s: &Settings) -> Result<Box<dyn Backend>, ConfigError> {
+        Ok(Box::new(LinfaBackend {
+            precision: s.parse("precision")?,
+            checkpoints: s.list("checkpoints")?,
+            ..Default::default()
+        }))
     }
 }
 

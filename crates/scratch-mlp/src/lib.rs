@@ -18,8 +18,8 @@ pub mod training;
 use std::collections::BTreeMap;
 
 use bench_core::{
-    Backend, ConfigError, FittedModel, Hyperparams, Observer, TrainData, TrainError,
-    ValidHyperparams,
+    Backend, BackendFactory, ConfigError, FittedModel, Hyperparams, Observer, SettingSpec,
+    Settings, TrainData, TrainError, ValidHyperparams,
 };
 
 pub use model::{FittedMlp, Mlp};
@@ -55,6 +55,49 @@ impl ScratchBackend {
     fn layer_sizes(&self) -> String {
         let hidden: Vec<String> = self.hidden.iter().map(usize::to_string).collect();
         format!("784-{}-10", hidden.join("-"))
+    }
+}
+
+/// Builds [`ScratchBackend`] from its settings (`--set scratch.hidden=256,128`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScratchFactory;
+
+const SETTINGS: &[SettingSpec] = &[
+    SettingSpec {
+        name: "hidden",
+        help: "hidden layer widths, comma-separated",
+        default: "128",
+    },
+    SettingSpec {
+        name: "threads",
+        help: "worker threads; auto: one per core, at most 2",
+        default: "auto",
+    },
+];
+
+impl BackendFactory for ScratchFactory {
+    fn name(&self) -> &'static str {
+        "scratch"
+    }
+
+    fn settings(&self) -> &'static [SettingSpec] {
+        SETTINGS
+    }
+
+    fn build(&self, s: &Settings) -> Result<Box<dyn Backend>, ConfigError> {
+        let hidden: Vec<usize> = s.list("hidden")?;
+        if hidden.is_empty() || hidden.contains(&0) {
+            return Err(s.invalid("hidden", "give one or more positive widths, e.g. 256,128"));
+        }
+        let threads = if s.raw("threads").trim() == "auto" {
+            default_threads()
+        } else {
+            s.parse("threads")?
+        };
+        if threads == 0 {
+            return Err(s.invalid("threads", "must be at least 1 (or auto)"));
+        }
+        Ok(Box::new(ScratchBackend { hidden, threads }))
     }
 }
 

@@ -1,0 +1,308 @@
+//! Backend settings, declared next to each backend's code: a backend crate lists its settings
+//! (name, help, default) and builds itself from their values through a [`BackendFactory`]; the
+//! command line sets any of them with `--set BACKEND.SETTING=VALUE` and knows none of them.
+//!
+//! [`build_backends`] checks every assignment (a known backend, one of its settings, a value it
+//! accepts) and builds every backend before anything trains: a bad value is one error naming the
+//! setting.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use crate::backend::Backend;
+use crate::config::ConfigError;
+
+/// One setting a backend declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SettingSpec {
+    /// The name after the backend's, e.g. `device` in `burn.device`.
+    pub name: &'static str,
+    /// One line for `--help`.
+    pub help: &'static str,
+    /// The value used unless set, as it would be typed.
+    pub default: &'static str,
+}
+
+/// A backend as the registry knows it: its name, its settings, and how to build it.
+pub trait BackendFactory: Send + Sync {
+    /// The backend's name, as in [`Backend::name`].
+    fn name(&self) -> &'static str;
+
+    /// The settings it takes.
+    fn settings(&self) -> &'static [SettingSpec];
+
+    /// Builds the backend from every setting's value (the defaults filled in). A value it cannot
+    /// use is an error naming the setting ([`Settings::invalid`]).
+    fn build(&self, settings: &Settings) -> Result<Box<dyn Backend>, ConfigError>;
+}
+
+/// The values of one backend's settings, each declared setting present.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    backend: String,
+    values: BTreeMap<String, String>,
+}
+
+impl Settings {
+    /// `specs`' defaults for `backend`.
+    pub fn defaults(backend: &str, specs: &[SettingSpec]) -> Self {
+        Self {
+            backend: backend.to_string(),
+            values: specs
+                .iter()
+                .map(|s| (s.name.to_string(), s.default.to_string()))
+                .collect(),
+        }
+    }
+
+    /// The value of `name` as typed (empty for a setting that was never declared).
+    pub fn raw(&self, name: &str) -> &str {
+        self.values.get(name).map_or("", String::as_str)
+    }
+
+    /// The value of `name`, parsed.
+    pub fn parse<T: FromStr>(&self, name: &str) -> Result<T, ConfigError>
+    where
+        T::Err: fmt::Display,
+    {
+        let raw = self.raw(name);
+        raw.trim()
+            .parse()
+            .map_err(|e| self.invalid(name, &format!("cannot use {raw:?}: {e}")))
+    }
+
+    /// The value of `name` as a comma-separated list (empty for an empty value).
+    pub fn list<T: FromStr>(&self, name: &str) -> Result<Vec<T>, ConfigError>
+    where
+        T::Err: fmt::Display,
+    {
+        let raw = self.raw(name);
+        raw.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse()
+                    .map_err(|e| self.invalid(name, &format!("cannot use {s:?} in {raw:?}: {e}")))
+            })
+            .collect()
+    }
+
+    /// The error for a value of `name` that cannot be used, saying `reason`.
+    pub fn invalid(&self, name: &str, reason: &str) -> ConfigError {
+        ConfigError::Invalid(format!("--set {}.{name}: {reason}", self.backend))
+    }
+
+    fn set(&mut self, name: &str, value: &str) {
+        self.values.insert(name.to_string(), value.to_string());
+    }
+}
+
+/// One `BACKEND.SETTING=VALUE` from the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    /// The backend's name.
+    pub backend: String,
+    /// The setting's name.
+    pub setting: String,
+    /// The value, as typed.
+    pub value: String,
+}
+
+impl FromStr for Assignment {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wrong = || "expected BACKEND.SETTING=VALUE, e.g. burn.device=flex".to_string();
+        let (key, value) = s.split_once('=').ok_or_else(wrong)?;
+        let (backend, setting) = key.trim().split_once('.').ok_or_else(wrong)?;
+        if backend.is_empty() || setting.is_empty() {
+            return Err(wrong());
+        }
+        Ok(Self {
+            backend: backend.to_string(),
+            setting: setting.to_string(),
+            value: value.to_string(),
+        })
+    }
+}
+
+/// Builds every backend of `factories`, in their order, with `assignments` applied (a later
+/// assignment of the same setting wins). Each assignment must name a known backend and one of
+/// its settings; each backend checks its values as it is built. Nothing is built unless all are.
+pub fn build_backends(
+    factories: &[Box<dyn BackendFactory>],
+    assignments: &[Assignment],
+) -> Result<Vec<Box<dyn Backend>>, ConfigError> {
+    let mut settings: Vec<Settings> = factories
+        .iter()
+        .map(|f| Settings::defaults(f.name(), f.settings()))
+        .collect();
+    for a in assignments {
+        let Some(i) = factories.iter().position(|f| f.name() == a.backend) else {
+            let names: Vec<&str> = factories.iter().map(|f| f.name()).collect();
+            return Err(ConfigError::Invalid(format!(
+                "--set {}.{}: unknown backend {:?}; available: {}",
+                a.backend,
+                a.setting,
+                a.backend,
+                names.join(", ")
+            )));
+        };
+        let specs = factories[i].settings();
+        if !specs.iter().any(|s| s.name == a.setting) {
+            let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
+            return Err(ConfigError::Invalid(format!(
+                "--set {}.{}: {} has no setting {:?}; its settings: {}",
+                a.backend,
+                a.setting,
+                a.backend,
+                a.setting,
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            )));
+        }
+        settings[i].set(&a.setting, &a.value);
+    }
+    factories
+        .iter()
+        .zip(&settings)
+        .map(|(f, s)| f.build(s))
+        .collect()
+}
+
+/// Every backend's settings for `--help`: one line each, `backend.setting (default …): help`.
+pub fn help(factories: &[Box<dyn BackendFactory>]) -> String {
+    let mut out = String::from("Backend settings (--set BACKEND.SETTING=VALUE, repeatable):\n");
+    for f in factories {
+        for s in f.settings() {
+            let default = if s.default.is_empty() {
+                "none".to_string()
+            } else {
+                s.default.to_string()
+            };
+            out.push_str(&format!(
+                "  {}.{} (default {default}): {}\n",
+                f.name(),
+                s.name,
+                s.help
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::{FittedModel, Observer, TrainData, TrainError};
+    use crate::config::{Hyperparams, ValidHyperparams};
+
+    /// A backend whose one setting, `width`, must be a positive number.
+    struct Toy(usize);
+
+    impl Backend for Toy {
+        fn name(&self) -> &str {
+            "toy"
+        }
+        fn model(&self) -> String {
+            format!("toy {}", self.0)
+        }
+        fn defaults(&self) -> Hyperparams {
+            Hyperparams {
+                seed: 0,
+                epochs: 1,
+                batch_size: None,
+                learning_rate: None,
+            }
+        }
+        fn train(
+            &self,
+            _: &ValidHyperparams,
+            _: &TrainData<'_>,
+            _: &mut dyn Observer,
+        ) -> Result<Box<dyn FittedModel>, TrainError> {
+            Err(TrainError::Backend("not for training".into()))
+        }
+    }
+
+    struct ToyFactory;
+
+    impl BackendFactory for ToyFactory {
+        fn name(&self) -> &'static str {
+            "toy"
+        }
+        fn settings(&self) -> &'static [SettingSpec] {
+            &[SettingSpec {
+                name: "width",
+                help: "a positive number",
+                default: "3",
+            }]
+        }
+        fn build(&self, s: &Settings) -> Result<Box<dyn Backend>, ConfigError> {
+            let width: usize = s.parse("width")?;
+            if width == 0 {
+                return Err(s.invalid("width", "must be positive"));
+            }
+            Ok(Box::new(Toy(width)))
+        }
+    }
+
+    fn build(assignments: &[&str]) -> Result<Vec<String>, String> {
+        let factories: Vec<Box<dyn BackendFactory>> = vec![Box::new(ToyFactory)];
+        let parsed: Vec<Assignment> = assignments.iter().map(|a| a.parse().unwrap()).collect();
+        build_backends(&factories, &parsed)
+            .map(|b| b.iter().map(|b| b.model()).collect())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn defaults_apply_and_the_last_assignment_wins() {
+        assert_eq!(build(&[]), Ok(vec!["toy 3".to_string()]));
+        assert_eq!(
+            build(&["toy.width=5", "toy.width=7"]),
+            Ok(vec!["toy 7".to_string()])
+        );
+    }
+
+    #[test]
+    fn every_mistake_names_the_setting() {
+        let err = build(&["toy.width=0"]).unwrap_err();
+        assert_eq!(err, "--set toy.width: must be positive");
+        let err = build(&["toy.width=wide"]).unwrap_err();
+        assert!(
+            err.starts_with("--set toy.width: cannot use \"wide\""),
+            "{err}"
+        );
+        let err = build(&["toy.height=1"]).unwrap_err();
+        assert_eq!(
+            err,
+            "--set toy.height: toy has no setting \"height\"; its settings: width"
+        );
+        let err = build(&["other.width=1"]).unwrap_err();
+        assert_eq!(
+            err,
+            "--set other.width: unknown backend \"other\"; available: toy"
+        );
+    }
+
+    #[test]
+    fn assignments_parse_backend_setting_and_value() {
+        let a: Assignment = "scratch.hidden=256,128".parse().unwrap();
+        assert_eq!(
+            (a.backend.as_str(), a.setting.as_str(), a.value.as_str()),
+            ("scratch", "hidden", "256,128")
+        );
+        for bad in ["burn", "burn=1", ".x=1", "burn.=1"] {
+            assert!(bad.parse::<Assignment>().is_err(), "{bad}");
+        }
+        let help = help(&[Box::new(ToyFactory) as Box<dyn BackendFactory>]);
+        assert!(
+            help.contains("toy.width (default 3): a positive number"),
+            "{help}"
+        );
+    }
+}
