@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use mnist_data::Split;
-use mnist_data::idx::{encode_images, encode_labels};
 
 use crate::{DataArgs, SplitArgs};
 
@@ -61,15 +60,12 @@ pub fn run(args: &ExportArgs) -> Result<()> {
 
 /// Writes `split` into the existing folder `dir` under the names described at [`run`].
 pub fn write_split(dir: &Path, split: &Split) -> Result<()> {
-    mnist_data::synth::write_dir(dir, &split.train, &split.test, false)
-        .with_context(|| format!("cannot write the split into {}", dir.display()))?;
+    let cannot = || format!("cannot write the split into {}", dir.display());
+    mnist_data::write::write_dir(dir, &split.train, &split.test, false).with_context(cannot)?;
     if !split.validation.is_empty() {
         let [images, labels] = VALIDATION_FILES;
-        std::fs::write(dir.join(images), encode_images(split.validation.pixels()))
-            .and_then(|()| {
-                std::fs::write(dir.join(labels), encode_labels(split.validation.labels()))
-            })
-            .with_context(|| format!("cannot write the split into {}", dir.display()))?;
+        mnist_data::write::write_pair(dir, images, labels, &split.validation)
+            .with_context(cannot)?;
     }
     Ok(())
 }

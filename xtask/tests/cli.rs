@@ -24,7 +24,7 @@ fn xtask(args: &[&str]) -> Output {
 /// A fixture folder of valid (synthetic) IDX files.
 fn fixture_dir(root: &Path) -> PathBuf {
     let dir = root.join("idx");
-    synth::write_dir(
+    mnist_data::write::write_dir(
         &dir,
         &synth::separable(40, 1),
         &synth::separable(20, 2),
@@ -650,7 +650,7 @@ fn sigint_stops_promptly_and_keeps_the_previous_report() {
 /// A fixture large enough for the benchmarks' models to learn within an epoch or two.
 fn bench_fixture(root: &Path) -> PathBuf {
     let dir = root.join("idx");
-    synth::write_dir(
+    mnist_data::write::write_dir(
         &dir,
         &synth::separable(600, 1),
         &synth::separable(200, 2),

@@ -17,6 +17,22 @@ pub struct TrainData<'a> {
     pub validation: Option<&'a Dataset>,
 }
 
+impl TrainData<'_> {
+    /// The validation pass every backend makes after an epoch: the mean cross-entropy and the
+    /// accuracy of `predict`'s probabilities on the validation set, or `(None, None)` when none
+    /// was held out (and `predict` is not called).
+    pub fn validate(
+        &self,
+        predict: impl FnOnce(&Dataset) -> Result<Vec<f32>, TrainError>,
+    ) -> Result<(Option<f64>, Option<f64>), TrainError> {
+        let Some(v) = self.validation else {
+            return Ok((None, None));
+        };
+        let (loss, accuracy) = loss_and_accuracy(&predict(v)?, v.labels());
+        Ok((Some(loss), Some(accuracy)))
+    }
+}
+
 /// What one point of the training history counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -223,6 +239,42 @@ mod tests {
         assert!((loss - 0.5f64.ln().abs() / 2.0).abs() < 1e-6, "{loss}");
         let (loss, _) = loss_and_accuracy(&proba, &[3, 1]);
         assert!(loss.is_finite() && loss > 7.0);
+    }
+
+    #[test]
+    fn the_validation_pass_scores_the_validation_set_only_when_there_is_one() {
+        let train = mnist_data::synth::separable(4, 1);
+        let validation = mnist_data::synth::separable(2, 2);
+        let labels = validation.labels().to_vec();
+        // Certain of the right class for the first image, of a wrong one for the second.
+        let proba: Vec<f32> = labels
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &l)| {
+                let pick = if i == 0 { l } else { (l + 1) % 10 };
+                (0..10u8).map(move |c| if c == pick { 1.0 } else { 0.0 })
+            })
+            .collect();
+        let with = TrainData {
+            train: &train,
+            validation: Some(&validation),
+        };
+        let (loss, accuracy) = with.validate(|_| Ok(proba.clone())).unwrap();
+        assert_eq!(accuracy, Some(0.5));
+        assert!(loss.unwrap() > 1.0);
+        let without = TrainData {
+            train: &train,
+            validation: None,
+        };
+        let called = std::cell::Cell::new(false);
+        let none = without
+            .validate(|_| {
+                called.set(true);
+                Ok(Vec::new())
+            })
+            .unwrap();
+        assert_eq!(none, (None, None));
+        assert!(!called.get());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use bench_core::{EpochStats, Observer, TrainData, TrainError, loss_and_accuracy};
+use bench_core::{EpochStats, Observer, TrainData, TrainError};
 use burn::nn::loss::CrossEntropyLoss;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
@@ -76,13 +76,8 @@ pub fn train(
                 return Err(TrainError::Cancelled);
             }
         }
-        let (validation_loss, validation_accuracy) = match data.validation {
-            Some(v) => {
-                let (loss, acc) = loss_and_accuracy(&predict_proba(&model.valid(), v)?, v.labels());
-                (Some(loss), Some(acc))
-            }
-            None => (None, None),
-        };
+        let (validation_loss, validation_accuracy) =
+            data.validate(|v| predict_proba(&model.valid(), v))?;
         observer.epoch(&EpochStats {
             step: epoch,
             train_loss: loss_sum / n as f64,

@@ -477,13 +477,7 @@ fn fit<F: Float>(
         };
         let train_proba = model.proba_of(dataset.records().view());
         let (train_loss, train_accuracy) = loss_and_accuracy(&train_proba, data.train.labels());
-        let (validation_loss, validation_accuracy) = match data.validation {
-            Some(v) => {
-                let (l, a) = loss_and_accuracy(&model.predict_proba(v)?, v.labels());
-                (Some(l), Some(a))
-            }
-            None => (None, None),
-        };
+        let (validation_loss, validation_accuracy) = data.validate(|v| model.predict_proba(v))?;
         observer.epoch(&EpochStats {
             step: budget,
             train_loss,

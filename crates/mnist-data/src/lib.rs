@@ -14,6 +14,7 @@ pub mod source;
 pub mod spec;
 pub mod split;
 pub mod synth;
+pub mod write;
 
 pub use dataset::Dataset;
 pub use error::{DataError, IdxProblem};

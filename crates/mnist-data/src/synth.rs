@@ -1,11 +1,9 @@
 //! Small synthetic MNIST-shaped data for tests across the workspace: no test needs the real files.
 
-use std::path::Path;
-
 use crate::dataset::Dataset;
-use crate::idx::{IMAGE_PIXELS, N_CLASSES, SIDE, encode_images, encode_labels, gzip, sha256_hex};
+use crate::idx::{IMAGE_PIXELS, N_CLASSES, SIDE};
 use crate::rng::Rng;
-use crate::source::{Checksums, Part};
+use crate::source::Checksums;
 use crate::spec::{DatasetSpec, IDX_FILE_NAMES};
 
 /// `n` images whose class is visible as a bright 4x4 patch at a class-specific place on a noisy
@@ -31,33 +29,7 @@ pub fn separable(n: usize, seed: u64) -> Dataset {
     Dataset::new(pixels, labels).unwrap_or_default()
 }
 
-/// Writes `train` and `test` as the four canonically named IDX files in `dir` (gzipped or raw)
-/// and returns the checksums of their decoded bytes.
-pub fn write_dir(
-    dir: &Path,
-    train: &Dataset,
-    test: &Dataset,
-    gzipped: bool,
-) -> std::io::Result<Checksums> {
-    std::fs::create_dir_all(dir)?;
-    let decoded = [
-        encode_images(train.pixels()),
-        encode_labels(train.labels()),
-        encode_images(test.pixels()),
-        encode_labels(test.labels()),
-    ];
-    for (part, bytes) in Part::ALL.iter().zip(&decoded) {
-        let (name, body) = if gzipped {
-            (format!("{}.gz", part.canonical_name()), gzip(bytes))
-        } else {
-            (part.canonical_name().to_string(), bytes.clone())
-        };
-        std::fs::write(dir.join(name), body)?;
-    }
-    Ok(Checksums(decoded.each_ref().map(|b| sha256_hex(b))))
-}
-
-/// A dataset spec for files written by [`write_dir`] (checksums `sums`), so that tests exercise
+/// A dataset spec for files written by [`crate::write::write_dir`] (checksums `sums`), so that tests exercise
 /// finding, verifying and identifying datasets without the real files. Its strings are leaked:
 /// for tests, which make a handful.
 pub fn spec(name: &str, sums: &Checksums) -> &'static DatasetSpec {

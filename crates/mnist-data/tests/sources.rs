@@ -15,7 +15,7 @@ use mnist_data::spec::KNOWN;
 use mnist_data::{Checksums, DataError, FASHION_MNIST, MNIST, Origin, Part, Sources, synth};
 
 fn fixture(dir: &Path, gzipped: bool) -> Checksums {
-    synth::write_dir(
+    mnist_data::write::write_dir(
         dir,
         &synth::separable(30, 1),
         &synth::separable(10, 2),
@@ -256,7 +256,7 @@ fn downloads_into_the_cache_skipping_a_corrupt_mirror() {
     // The corrupt mirror serves valid IDX files with different contents: only the checksum
     // catches them.
     let other = tmp.path().join("other");
-    synth::write_dir(
+    mnist_data::write::write_dir(
         &other,
         &synth::separable(30, 8),
         &synth::separable(10, 9),
@@ -363,7 +363,7 @@ fn another_known_datasets_files_are_named_with_the_flag_to_use() {
 
 /// Valid IDX files with other contents than [`fixture`]'s.
 fn fixture_with_seed(dir: &Path, seed: u64) -> Checksums {
-    synth::write_dir(
+    mnist_data::write::write_dir(
         dir,
         &synth::separable(30, seed),
         &synth::separable(10, seed + 1),

@@ -57,16 +57,8 @@ pub fn train(
         if let Some(loss) = totals.diverged {
             return Err(TrainError::Diverged { step: epoch, loss });
         }
-        let (validation_loss, validation_accuracy) = match data.validation {
-            Some(v) => {
-                let (loss, acc) = bench_core::loss_and_accuracy(
-                    &mlp.predict_dataset(v, opts.threads),
-                    v.labels(),
-                );
-                (Some(loss), Some(acc))
-            }
-            None => (None, None),
-        };
+        let (validation_loss, validation_accuracy) =
+            data.validate(|v| Ok(mlp.predict_dataset(v, opts.threads)))?;
         observer.epoch(&EpochStats {
             step: epoch,
             train_loss: totals.loss / n,
