@@ -9,6 +9,7 @@ use bench_core::{Backend, Hyperparams, Quiet, TrainData};
 use clap::{Args, ValueEnum};
 use mnist_data::{Split, SplitKind, SplitSpec};
 
+use crate::registry::{self, SettingsArgs};
 use crate::{DataArgs, provenance, reference};
 
 /// What to measure.
@@ -25,7 +26,7 @@ pub enum Target {
 
 /// Flags of `bench`.
 #[derive(Debug, Args)]
-#[command(after_help = reference::after_help())]
+#[command(after_help = format!("{}\n{}", reference::after_help(), registry::settings_help()))]
 pub struct BenchArgs {
     /// The workload to time. With --reference: only the rows of this workload (default: all).
     #[arg(value_enum, required_unless_present = "reference")]
@@ -51,21 +52,21 @@ pub struct BenchArgs {
     /// Seed of the split and the model.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Worker threads for the scratch MLP (default: one per core, at most 2).
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Float type of the linfa backend.
-    #[arg(long, default_value = "f32", value_name = "TYPE")]
-    pub linfa_precision: linfa_baseline::Precision,
-    /// linfa's extra history checkpoints (iteration budgets), comma-separated, as in `compare`.
-    /// Default: one fit.
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
-    pub linfa_checkpoints: Vec<usize>,
-    /// Device of the burn backend.
-    #[arg(long, default_value = "ndarray", value_name = "DEVICE")]
-    pub burn_device: burn_mlp::BurnDevice,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
     #[command(flatten)]
     pub data: DataArgs,
+}
+
+impl Target {
+    /// The registered backend this workload times.
+    pub fn backend(self) -> &'static str {
+        match self {
+            Self::ScratchEpoch => "scratch",
+            Self::LinfaFit => "linfa",
+            Self::BurnEpoch => "burn",
+        }
+    }
 }
 
 /// Median of `values` (the mean of the middle two for an even count).
@@ -96,26 +97,24 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
     if args.runs == 0 {
         bail!("--runs must be at least 1");
     }
+    // Every setting is checked before the data is read.
+    let settings = args.settings.assignments()?;
+    let backend = registry::one(target.backend(), &settings)?;
+    let backend = backend.as_ref();
     let loaded = args.data.load()?;
     eprintln!("data: {}", loaded.describe());
     let mnist = loaded.mnist;
     match target {
         Target::LinfaFit => {
             let split = pooled_without_validation(&mnist, args.seed)?;
-            let backend = linfa_baseline::LinfaBackend {
-                precision: args.linfa_precision,
-                checkpoints: args.linfa_checkpoints.clone(),
-                ..Default::default()
-            };
             let before = linfa_baseline::product_counts();
-            let times = time_training(&backend, args, &split, None)?;
+            let times = time_training(backend, args, &split, None)?;
             print_result(
                 &format!(
-                    "linfa fit: {} images, {} L-BFGS iterations, {}, checkpoints {:?}",
+                    "linfa fit: {} images, {} L-BFGS iterations, {}",
                     split.train.len(),
                     backend.defaults().epochs,
-                    backend.precision,
-                    backend.checkpoints
+                    backend.model()
                 ),
                 &times,
             );
@@ -136,31 +135,25 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
                 validation_fraction: 0.2,
             };
             let split = Split::new(&mnist.train, &mnist.test, spec)?;
-            let backend = burn_mlp::BurnBackend {
-                device: args.burn_device,
-                ..Default::default()
-            };
-            let times = time_training(&backend, args, &split, Some(1))?;
+            let times = time_training(backend, args, &split, Some(1))?;
             print_result(
                 &format!(
-                    "burn epoch: {} images, batch 32, device {}, no validation pass",
+                    "burn epoch: {} images, batch 32, {}, no validation pass",
                     split.train.len(),
-                    backend.device
+                    backend.model()
                 ),
                 &times,
             );
         }
         Target::ScratchEpoch => {
             let split = pooled_without_validation(&mnist, args.seed)?;
-            let mut backend = scratch_mlp::ScratchBackend::default();
-            if let Some(t) = args.threads {
-                backend.threads = t;
-            }
-            let times = time_training(&backend, args, &split, Some(1))?;
-            let widths: Vec<usize> = std::iter::once(784)
-                .chain(backend.hidden.iter().copied())
-                .chain(std::iter::once(10))
-                .collect();
+            let times = time_training(backend, args, &split, Some(1))?;
+            // The layer widths as the backend records them, e.g. "784-128-10".
+            let recorded = backend.settings();
+            let widths: Vec<usize> = recorded
+                .get("layers")
+                .map(|l| l.split('-').filter_map(|w| w.parse().ok()).collect())
+                .unwrap_or_default();
             let weights: usize = widths.windows(2).map(|w| w[0] * w[1]).sum();
             // Forward pass plus weight gradients, 2 FLOP per multiply-add, counted densely as a
             // plain matrix-product implementation does them.
@@ -176,8 +169,8 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
                     "scratch epoch: {} images, batch {}, {} threads, layers {}",
                     split.train.len(),
                     backend.defaults().batch_size.unwrap_or(0),
-                    backend.threads,
-                    backend.settings()["layers"]
+                    recorded.get("threads").map_or("?", String::as_str),
+                    recorded.get("layers").map_or("?", String::as_str)
                 ),
                 &times,
             );

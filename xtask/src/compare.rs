@@ -5,12 +5,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use bench_core::{Assignment, Overrides, RunRecord, ValidHyperparams};
+use bench_core::{Overrides, RunRecord, ValidHyperparams};
 use clap::Args;
 use mnist_data::Split;
 
 use crate::progress::{RunProgress, interrupted};
-use crate::registry;
+use crate::registry::{self, SettingsArgs};
 use crate::{DataArgs, EXIT_INTERRUPTED, EXIT_RUNS_FAILED, SplitArgs, provenance};
 
 /// Flags of `compare`.
@@ -40,22 +40,8 @@ pub struct CompareArgs {
     /// Override the learning rate of the backends that have one.
     #[arg(long, value_name = "F")]
     pub lr: Option<f64>,
-    /// A backend's setting, as BACKEND.SETTING=VALUE (repeatable; e.g. burn.device=flex,
-    /// scratch.hidden=256,128): every backend's settings are listed below.
-    #[arg(long = "set", value_name = "BACKEND.SETTING=VALUE")]
-    pub set: Vec<String>,
-    /// Alias of --set scratch.hidden=LIST.
-    #[arg(long, value_name = "LIST")]
-    pub hidden: Option<String>,
-    /// Alias of --set burn.device=DEVICE.
-    #[arg(long, value_name = "DEVICE")]
-    pub burn_device: Option<String>,
-    /// Alias of --set linfa.precision=TYPE.
-    #[arg(long, value_name = "TYPE")]
-    pub linfa_precision: Option<String>,
-    /// Alias of --set linfa.checkpoints=LIST.
-    #[arg(long, value_name = "LIST")]
-    pub linfa_checkpoints: Option<String>,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
     /// Also save each trained model into this folder, for backends that can
     /// (`<backend>-seed<N>.bpk` for burn).
     #[arg(long, value_name = "DIR")]
@@ -66,33 +52,6 @@ pub struct CompareArgs {
     /// reports/<dataset>/ for another dataset, at the workspace root.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-}
-
-impl CompareArgs {
-    /// Every backend setting given: the aliases first, then `--set` in order (a later one wins).
-    pub fn settings(&self) -> Result<Vec<Assignment>> {
-        let alias = |backend: &str, setting: &str, value: &Option<String>| {
-            value.as_ref().map(|v| Assignment {
-                backend: backend.into(),
-                setting: setting.into(),
-                value: v.clone(),
-            })
-        };
-        [
-            alias("scratch", "hidden", &self.hidden),
-            alias("burn", "device", &self.burn_device),
-            alias("linfa", "precision", &self.linfa_precision),
-            alias("linfa", "checkpoints", &self.linfa_checkpoints),
-        ]
-        .into_iter()
-        .flatten()
-        .map(Ok)
-        .chain(self.set.iter().map(|s| {
-            s.parse::<Assignment>()
-                .map_err(|e| anyhow::anyhow!("--set {s}: {e}"))
-        }))
-        .collect()
-    }
 }
 
 /// `reports/` at the workspace root (wherever the command is run from) for MNIST, and
@@ -112,7 +71,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     let started_at = provenance::now_utc();
     // The code as it is when the run starts: editing the tree while it trains changes nothing.
     let git_commit = provenance::git_commit();
-    let backends = registry::select(args.backends.as_deref(), &args.settings()?)?;
+    let backends = registry::select(args.backends.as_deref(), &args.settings.assignments()?)?;
     let dataset_spec = args.data.check()?;
     let out = args
         .out

@@ -256,7 +256,7 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
     let out = args.out.clone().unwrap_or_else(default_out);
     report::check_replaceable(&out).context("--out")?;
 
-    let all = workloads(args.threads);
+    let all = workloads(args.settings.threads);
     let selected: Vec<usize> = (0..all.len())
         .filter(|&w| args.target.is_none_or(|t| all[w].target == t))
         .collect();

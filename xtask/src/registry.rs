@@ -5,6 +5,68 @@
 
 use anyhow::{Result, bail};
 use bench_core::{Assignment, Backend, BackendFactory};
+use clap::Args;
+
+/// Backend settings on the command line, shared by `compare` and `bench`: `--set`, and the
+/// older flags that are aliases of it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SettingsArgs {
+    /// A backend's setting, as BACKEND.SETTING=VALUE (repeatable; e.g. burn.device=flex,
+    /// scratch.hidden=256,128): every backend's settings are listed below.
+    #[arg(long = "set", value_name = "BACKEND.SETTING=VALUE")]
+    pub set: Vec<String>,
+    /// Alias of --set scratch.hidden=LIST.
+    #[arg(long, value_name = "LIST")]
+    pub hidden: Option<String>,
+    /// Alias of --set scratch.threads=N.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Alias of --set burn.device=DEVICE.
+    #[arg(long, value_name = "DEVICE")]
+    pub burn_device: Option<String>,
+    /// Alias of --set linfa.precision=TYPE.
+    #[arg(long, value_name = "TYPE")]
+    pub linfa_precision: Option<String>,
+    /// Alias of --set linfa.checkpoints=LIST.
+    #[arg(long, value_name = "LIST")]
+    pub linfa_checkpoints: Option<String>,
+}
+
+impl SettingsArgs {
+    /// Every backend setting given: the aliases first, then `--set` in order (a later one wins).
+    pub fn assignments(&self) -> Result<Vec<Assignment>> {
+        let alias = |backend: &str, setting: &str, value: Option<String>| {
+            value.map(|value| Assignment {
+                backend: backend.into(),
+                setting: setting.into(),
+                value,
+            })
+        };
+        [
+            alias("scratch", "hidden", self.hidden.clone()),
+            alias("scratch", "threads", self.threads.map(|t| t.to_string())),
+            alias("burn", "device", self.burn_device.clone()),
+            alias("linfa", "precision", self.linfa_precision.clone()),
+            alias("linfa", "checkpoints", self.linfa_checkpoints.clone()),
+        ]
+        .into_iter()
+        .flatten()
+        .map(Ok)
+        .chain(self.set.iter().map(|s| {
+            s.parse::<Assignment>()
+                .map_err(|e| anyhow::anyhow!("--set {s}: {e}"))
+        }))
+        .collect()
+    }
+}
+
+/// The one backend called `name`, built with `settings`.
+pub fn one(name: &str, settings: &[Assignment]) -> Result<Box<dyn Backend>> {
+    let mut picked = select(Some(name), settings)?;
+    picked
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("no backend called {name:?}"))
+}
 
 /// Every registered backend, in report order.
 pub fn factories() -> Vec<Box<dyn BackendFactory>> {
