@@ -17,7 +17,8 @@ use crate::{DataArgs, EXIT_INTERRUPTED, EXIT_RUNS_FAILED, SplitArgs, provenance}
 #[derive(Debug, Args)]
 #[command(after_help = registry::settings_help())]
 pub struct CompareArgs {
-    /// Backends to run, comma-separated (default: all registered).
+    /// Backends to run, comma-separated, or `all` (default: every registered backend except the
+    /// slow ones that run only when named).
     #[arg(long, value_name = "LIST")]
     pub backends: Option<String>,
     #[command(flatten)]

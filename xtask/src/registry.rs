@@ -82,41 +82,43 @@ pub fn settings_help() -> String {
     bench_core::settings::help(&factories())
 }
 
-/// Every registered backend, built with `settings` applied (each checked, before anything
-/// trains).
-pub fn all(settings: &[Assignment]) -> Result<Vec<Box<dyn Backend>>> {
-    Ok(bench_core::build_backends(&factories(), settings)?)
-}
-
-/// The backends named in `selection` (comma-separated), or all of them, built with `settings`.
+/// The backends named in `selection` (comma-separated; `all` for every one), or without a
+/// selection those that run by default, built with `settings`. Every backend is built, and so
+/// its settings checked, whichever are selected.
 pub fn select(selection: Option<&str>, settings: &[Assignment]) -> Result<Vec<Box<dyn Backend>>> {
-    let available = all(settings)?;
-    let Some(selection) = selection else {
-        return Ok(available);
+    let factories = factories();
+    let by_default: Vec<&str> = factories
+        .iter()
+        .filter(|f| f.in_default_run())
+        .map(|f| f.name())
+        .collect();
+    let available = bench_core::build_backends(&factories, settings)?;
+    let names: Vec<&str> = factories.iter().map(|f| f.name()).collect();
+    let wanted: Vec<&str> = match selection.map(str::trim) {
+        None => by_default,
+        Some("all") => names.clone(),
+        Some(list) => {
+            let mut wanted: Vec<&str> = Vec::new();
+            for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                let Some(&known) = names.iter().find(|&&n| n == name) else {
+                    bail!(
+                        "--backends: unknown backend {name:?}; available: {} (or all)",
+                        names.join(", ")
+                    );
+                };
+                if !wanted.contains(&known) {
+                    wanted.push(known);
+                }
+            }
+            if wanted.is_empty() {
+                bail!(
+                    "--backends: no backend named; available: {} (or all)",
+                    names.join(", ")
+                );
+            }
+            wanted
+        }
     };
-    let names: Vec<String> = available.iter().map(|b| b.name().to_string()).collect();
-    let mut wanted: Vec<&str> = Vec::new();
-    for name in selection
-        .split(',')
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-    {
-        if !names.iter().any(|n| n == name) {
-            bail!(
-                "--backends: unknown backend {name:?}; available: {}",
-                names.join(", ")
-            );
-        }
-        if !wanted.contains(&name) {
-            wanted.push(name);
-        }
-    }
-    if wanted.is_empty() {
-        bail!(
-            "--backends: no backend named; available: {}",
-            names.join(", ")
-        );
-    }
     Ok(available
         .into_iter()
         .filter(|b| wanted.contains(&b.name()))

@@ -35,6 +35,12 @@ pub trait BackendFactory: Send + Sync {
     /// Builds the backend from every setting's value (the defaults filled in). A value it cannot
     /// use is an error naming the setting ([`Settings::invalid`]).
     fn build(&self, settings: &Settings) -> Result<Box<dyn Backend>, ConfigError>;
+
+    /// Whether a comparison runs it when no backend is named (a slow backend says no, and runs
+    /// when named or with `--backends all`).
+    fn in_default_run(&self) -> bool {
+        true
+    }
 }
 
 /// The values of one backend's settings, each declared setting present.

@@ -180,6 +180,12 @@ impl BackendFactory for BurnFactory {
 /// process would draw from each other's stream; runs are serialised to stay reproducible.
 static TRAINING: Mutex<()> = Mutex::new(());
 
+/// Holds burn's training lock: every burn network in this process (this crate's MLP, the CNN of
+/// `burn-cnn`) trains one at a time.
+pub fn serial_training() -> std::sync::MutexGuard<'static, ()> {
+    TRAINING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 impl Backend for BurnBackend {
     fn name(&self) -> &str {
         "burn"
@@ -259,10 +265,15 @@ impl Backend for BurnBackend {
             batch_size,
             learning_rate,
             seed: hp.get().seed,
-            shape: self.shape.clone(),
         };
-        let _serial = TRAINING.lock().unwrap_or_else(|e| e.into_inner());
-        let model = training::train(&self.device.device(), data, &opts, observer)?;
+        let _serial = serial_training();
+        let model = training::train(
+            &self.device.device(),
+            data,
+            &opts,
+            |device| Mlp::new(&self.shape, device),
+            observer,
+        )?;
         Ok(Box::new(FittedBurn { model }))
     }
 }

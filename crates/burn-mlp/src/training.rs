@@ -1,5 +1,7 @@
 //! The training loop, written out by hand (as in burn's custom-training-loop example) so that
-//! every epoch's numbers reach the observer.
+//! every epoch's numbers reach the observer. It trains any [`Network`] (this crate's MLP, the
+//! CNN of `burn-cnn`), so that burn's devices, seeding, subnormal flushing and evaluation are
+//! handled once.
 
 use std::time::Instant;
 
@@ -10,10 +12,22 @@ use burn::prelude::*;
 use mnist_data::{Dataset, N_CLASSES, Rng};
 
 use crate::data;
-use crate::model::{Mlp, MlpShape};
+use crate::model::Mlp;
 
 /// Rows per forward pass when evaluating.
 const EVAL_ROWS: usize = 1000;
+
+/// A burn network that turns a batch of flattened images into logits, `[n, 784] -> [n, 10]`.
+pub trait Network: Module + Clone + std::fmt::Debug + Send + 'static {
+    /// Logits for a batch; dropout is active only on an autodiff device (training).
+    fn forward(&self, images: Tensor<2>) -> Tensor<2>;
+}
+
+impl Network for Mlp {
+    fn forward(&self, images: Tensor<2>) -> Tensor<2> {
+        Mlp::forward(self, images)
+    }
+}
 
 /// What the loop needs to know.
 #[derive(Debug, Clone)]
@@ -26,23 +40,23 @@ pub struct AdamOptions {
     pub learning_rate: f64,
     /// Seed of initialisation, shuffles and dropout.
     pub seed: u64,
-    /// The network.
-    pub shape: MlpShape,
 }
 
-/// Trains a fresh network on `device` (a non-autodiff device; gradients are added here) and
-/// returns the evaluation copy of the result (dropout off, no autodiff).
-pub fn train(
+/// Trains a fresh network, made by `build` on `device` (a non-autodiff device; gradients are
+/// added here, and it is seeded first), and returns the evaluation copy of the result (dropout
+/// off, no autodiff).
+pub fn train<N: Network>(
     device: &Device,
     data: &TrainData<'_>,
     opts: &AdamOptions,
+    build: impl FnOnce(&Device) -> N,
     observer: &mut dyn Observer,
-) -> Result<Mlp, TrainError> {
+) -> Result<N, TrainError> {
     // Subnormals flushed to zero on this thread while it trains (see `denormals`).
     let _flush = crate::denormals::FlushDenormals::on();
     let device = device.clone().autodiff();
     device.seed(opts.seed);
-    let mut model = Mlp::new(&opts.shape, &device);
+    let mut model = build(&device);
     // Keras' Adam defaults, which the notebook used: epsilon 1e-7 (burn's default is 1e-5).
     let mut optim = AdamConfig::new().with_epsilon(1e-7).init();
     let loss_fn = CrossEntropyLoss::new(None, &device);
@@ -109,7 +123,7 @@ fn count_correct(
 }
 
 /// Class probabilities of every image in `data` (`n x 10`), dropout off.
-pub fn predict_proba(model: &Mlp, data: &Dataset) -> Result<Vec<f32>, TrainError> {
+pub fn predict_proba<N: Network>(model: &N, data: &Dataset) -> Result<Vec<f32>, TrainError> {
     let device = model.devices().into_iter().next().unwrap_or_default();
     let mut out = Vec::with_capacity(data.len() * N_CLASSES);
     for start in (0..data.len()).step_by(EVAL_ROWS) {

@@ -1,0 +1,253 @@
+//! A small convolutional network in burn, the fourth backend (`cnn`): conv 3x3 (32) → ReLU →
+//! max-pool 2 → conv 3x3 (64) → ReLU → max-pool 2 → dense 128 → ReLU → dropout 0.25 → dense 10,
+//! Adam (lr 1e-3), batches of 64, on images kept as 1x28x28: the shape of burn's and PyTorch's
+//! own MNIST examples, to show how far a convolutional network goes beside the three MLP-class
+//! models.
+//!
+//! It shares burn's device handling with `burn-mlp` rather than copying it: the device choice
+//! ([`BurnDevice`]), the training loop (seeding, subnormal flushing, per-epoch validation) and
+//! evaluation come from `burn_mlp::training`, and burn trainings in one process run one at a
+//! time ([`burn_mlp::serial_training`]). It is slower than the MLPs, so a comparison runs it
+//! only when it is named (or with `--backends all`).
+
+pub mod model;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use bench_core::{
+    Backend, BackendFactory, ConfigError, FittedModel, Hyperparams, Observer, SettingSpec,
+    Settings, TrainData, TrainError, ValidHyperparams,
+};
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn_mlp::BurnDevice;
+use burn_mlp::training;
+use mnist_data::Dataset;
+
+pub use model::Cnn;
+
+/// The CNN backend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CnnBackend {
+    /// Where to run.
+    pub device: BurnDevice,
+    /// Dropout before the last layer.
+    pub dropout: f64,
+}
+
+impl Default for CnnBackend {
+    fn default() -> Self {
+        Self {
+            device: BurnDevice::default(),
+            dropout: 0.25,
+        }
+    }
+}
+
+/// Builds [`CnnBackend`] from its settings (`--set cnn.device=flex`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CnnFactory;
+
+const SETTINGS: &[SettingSpec] = &[
+    SettingSpec {
+        name: "device",
+        help: "ndarray or flex (CPU); cuda and wgpu with the matching cargo features",
+        default: "ndarray",
+    },
+    SettingSpec {
+        name: "dropout",
+        help: "dropout rate before the last layer, in [0, 1)",
+        default: "0.25",
+    },
+];
+
+impl BackendFactory for CnnFactory {
+    fn name(&self) -> &'static str {
+        "cnn"
+    }
+
+    fn settings(&self) -> &'static [SettingSpec] {
+        SETTINGS
+    }
+
+    fn build(&self, s: &Settings) -> Result<Box<dyn Backend>, ConfigError> {
+        let dropout: f64 = s.parse("dropout")?;
+        if !(0.0..1.0).contains(&dropout) {
+            return Err(s.invalid("dropout", &format!("must be in [0, 1), got {dropout}")));
+        }
+        Ok(Box::new(CnnBackend {
+            device: s.parse("device")?,
+            dropout,
+        }))
+    }
+
+    fn in_default_run(&self) -> bool {
+        false
+    }
+}
+
+impl Backend for CnnBackend {
+    fn name(&self) -> &str {
+        "cnn"
+    }
+
+    fn model(&self) -> String {
+        format!(
+            "CNN conv3x3(32)-pool-conv3x3(64)-pool-128-10, ReLU, dropout {}; Adam (burn, {})",
+            self.dropout, self.device
+        )
+    }
+
+    fn defaults(&self) -> Hyperparams {
+        Hyperparams {
+            seed: 0,
+            epochs: 3,
+            batch_size: Some(64),
+            learning_rate: Some(1e-3),
+        }
+    }
+
+    fn check(&self, hp: Hyperparams) -> Result<ValidHyperparams, ConfigError> {
+        let valid = hp.check()?;
+        valid.minibatch(self.name())?;
+        Ok(valid)
+    }
+
+    fn settings(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            ("device".to_string(), self.device.to_string()),
+            ("dropout".to_string(), self.dropout.to_string()),
+            (
+                "optimizer".to_string(),
+                "Adam(beta1 0.9, beta2 0.999, eps 1e-7)".to_string(),
+            ),
+        ])
+    }
+
+    fn notes(&self) -> Vec<String> {
+        vec![format!(
+            "{}'s training curves are averaged over each epoch's batches with dropout on (rate \
+             {}); its train accuracy in the table is measured on the final model, without \
+             dropout.",
+            self.name(),
+            self.dropout
+        )]
+    }
+
+    fn train(
+        &self,
+        hp: &ValidHyperparams,
+        data: &TrainData<'_>,
+        observer: &mut dyn Observer,
+    ) -> Result<Box<dyn FittedModel>, TrainError> {
+        let (batch_size, learning_rate) = hp.minibatch(self.name())?;
+        let opts = training::AdamOptions {
+            epochs: hp.get().epochs,
+            batch_size,
+            learning_rate,
+            seed: hp.get().seed,
+        };
+        let _serial = burn_mlp::serial_training();
+        let model = training::train(
+            &self.device.device(),
+            data,
+            &opts,
+            |device| Cnn::new(self.dropout, device),
+            observer,
+        )?;
+        Ok(Box::new(FittedCnn { model }))
+    }
+}
+
+/// A trained CNN, on its (non-autodiff) device.
+#[derive(Debug)]
+pub struct FittedCnn {
+    model: Cnn,
+}
+
+impl FittedCnn {
+    /// Reads weights saved by [`FittedModel::save`] into a network on `device`.
+    pub fn load(path: &Path, device: BurnDevice) -> Result<Self, TrainError> {
+        let fail =
+            |e: &dyn std::fmt::Debug| TrainError::Backend(format!("{}: {e:?}", path.display()));
+        let record = ModuleRecord::load(path).map_err(|e| fail(&e))?;
+        let model = Cnn::new(0.0, &device.device())
+            .try_load_record(record)
+            .map_err(|e| fail(&e))?;
+        Ok(Self { model })
+    }
+}
+
+impl FittedModel for FittedCnn {
+    fn predict_proba(&self, images: &Dataset) -> Result<Vec<f32>, TrainError> {
+        training::predict_proba(&self.model, images)
+    }
+
+    fn param_count(&self) -> usize {
+        self.model.num_params()
+    }
+
+    fn save(&self, path: &Path) -> Result<(), TrainError> {
+        self.model
+            .clone()
+            .into_record()
+            .save(path)
+            .map_err(|e| TrainError::Backend(format!("{}: {e:?}", path.display())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quick() -> Hyperparams {
+        Hyperparams {
+            epochs: 3,
+            learning_rate: Some(3e-3),
+            ..CnnBackend::default().defaults()
+        }
+    }
+
+    bench_core::conformance_suite!(CnnBackend::default(), quick());
+
+    #[test]
+    fn a_saved_model_reloads_with_identical_predictions() {
+        let backend = CnnBackend::default();
+        let split = bench_core::conformance::synthetic_split(3);
+        let hp = bench_core::prepare(&backend, quick()).unwrap();
+        let data = TrainData {
+            train: &split.train,
+            validation: None,
+        };
+        let model = backend.train(&hp, &data, &mut bench_core::Quiet).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("cnn.bpk");
+        model.save(&path).unwrap();
+        let loaded = FittedCnn::load(&path, backend.device).unwrap();
+        assert_eq!(
+            loaded.predict_proba(&split.test).unwrap(),
+            model.predict_proba(&split.test).unwrap()
+        );
+        assert_eq!(loaded.param_count(), model.param_count());
+        std::fs::write(&path, b"not a model").unwrap();
+        let err = FittedCnn::load(&path, backend.device).unwrap_err();
+        assert!(err.to_string().contains("cnn.bpk"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_setting_names_itself() {
+        let mut settings = Settings::defaults("cnn", SETTINGS);
+        assert!(CnnFactory.build(&settings).is_ok());
+        let factories: Vec<Box<dyn BackendFactory>> = vec![Box::new(CnnFactory)];
+        let err = bench_core::build_backends(&factories, &["cnn.dropout=1".parse().unwrap()])
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("--set cnn.dropout: must be in [0, 1), got 1")
+        );
+        settings = Settings::defaults("cnn", SETTINGS);
+        assert_eq!(settings.raw("device"), "ndarray");
+    }
+}
