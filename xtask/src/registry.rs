@@ -74,6 +74,7 @@ pub fn factories() -> Vec<Box<dyn BackendFactory>> {
         Box::new(scratch_mlp::ScratchFactory),
         Box::new(linfa_baseline::LinfaFactory),
         Box::new(burn_mlp::BurnFactory),
+        Box::new(burn_cnn::CnnFactory),
     ]
 }
 
