@@ -22,6 +22,8 @@ pub enum Target {
     /// One burn epoch on the standard split with 20% held out, as the notebook's Keras run
     /// (48k images, batch 32, no per-epoch validation).
     BurnEpoch,
+    /// One epoch of the cnn backend on the same 48k images (batch 64, no per-epoch validation).
+    CnnEpoch,
 }
 
 /// Flags of `bench`.
@@ -65,6 +67,7 @@ impl Target {
             Self::ScratchEpoch => "scratch",
             Self::LinfaFit => "linfa",
             Self::BurnEpoch => "burn",
+            Self::CnnEpoch => "cnn",
         }
     }
 }
@@ -91,7 +94,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
     }
     let Some(target) = args.target else {
         bail!(
-            "name a workload to time (scratch-epoch, linfa-fit, burn-epoch), or pass --reference"
+            "name a workload to time (scratch-epoch, linfa-fit, burn-epoch, cnn-epoch), or pass --reference"
         );
     };
     if args.runs == 0 {
@@ -128,7 +131,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
                 );
             }
         }
-        Target::BurnEpoch => {
+        Target::BurnEpoch | Target::CnnEpoch => {
             let spec = SplitSpec {
                 kind: SplitKind::Standard,
                 seed: args.seed,
@@ -138,8 +141,10 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
             let times = time_training(backend, args, &split, Some(1))?;
             print_result(
                 &format!(
-                    "burn epoch: {} images, batch 32, {}, no validation pass",
+                    "{} epoch: {} images, batch {}, {}, no validation pass",
+                    backend.name(),
                     split.train.len(),
+                    backend.defaults().batch_size.unwrap_or(0),
                     backend.model()
                 ),
                 &times,

@@ -268,6 +268,12 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
             selected.contains(&w).then_some((w, t, note))
         })
         .collect();
+    if rows.is_empty() {
+        bail!(
+            "bench --reference: no side-by-side rows for this workload yet (for the cnn, run \
+             xtask/reference/torch_cnn.py on a `cargo xtask split` folder)"
+        );
+    }
     let mut twins_used: Vec<usize> = rows.iter().map(|r| r.1).collect();
     twins_used.sort_unstable();
     twins_used.dedup();
@@ -454,7 +460,7 @@ pub fn default_out() -> PathBuf {
 fn unit(target: Target) -> &'static str {
     match target {
         Target::LinfaFit => "fit",
-        Target::ScratchEpoch | Target::BurnEpoch => "epoch",
+        Target::ScratchEpoch | Target::BurnEpoch | Target::CnnEpoch => "epoch",
     }
 }
 
