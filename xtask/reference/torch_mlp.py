@@ -39,15 +39,17 @@ def network() -> nn.Module:
     return net
 
 
-def main() -> None:
-    args = parse_args(__doc__, epochs=20)
-    torch.manual_seed(args.seed)
+def run(twin: str, net: nn.Module, batch: int, doc: str, epochs: int) -> None:
+    """Trains `net` with Adam (1e-3) on batches of `batch`, reshuffled every epoch, and prints
+    the twin's JSON line: the loop every PyTorch twin shares. The caller seeds torch before it
+    builds `net`, so that initial weights, shuffles and dropout all follow the seed."""
+    args = parse_args(doc, epochs=epochs)
     dtype = getattr(torch, args.dtype)
     x_train, y_train = load(args.data, "train", args.dtype)
     x_test, y_test = load(args.data, "t10k", args.dtype)
     x_train, y_train = torch.from_numpy(x_train), torch.from_numpy(y_train)
     x_test, y_test = torch.from_numpy(x_test), torch.from_numpy(y_test)
-    net = network().to(dtype)
+    net = net.to(dtype)
     optimiser = torch.optim.Adam(net.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
 
@@ -56,8 +58,8 @@ def main() -> None:
         start = time.perf_counter()
         net.train()
         order = torch.randperm(len(x_train))
-        for lo in range(0, len(order), BATCH):
-            idx = order[lo : lo + BATCH]
+        for lo in range(0, len(order), batch):
+            idx = order[lo : lo + batch]
             optimiser.zero_grad()
             loss = loss_fn(net(x_train[idx]), y_train[idx])
             loss.backward()
@@ -68,7 +70,7 @@ def main() -> None:
     with torch.no_grad():
         accuracy = (net(x_test).argmax(dim=1) == y_test).double().mean().item()
     emit(
-        "torch-mlp",
+        twin,
         args,
         seconds,
         "epoch",
@@ -78,6 +80,12 @@ def main() -> None:
         {"torch": torch.__version__},
         threads=torch.get_num_threads(),
     )
+
+
+def main() -> None:
+    # Seeded before the network is built, so that its initial weights follow the seed.
+    torch.manual_seed(parse_args(__doc__, epochs=20).seed)
+    run("torch-mlp", network(), BATCH, __doc__, epochs=20)
 
 
 if __name__ == "__main__":

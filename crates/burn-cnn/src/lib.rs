@@ -76,13 +76,9 @@ impl BackendFactory for CnnFactory {
     }
 
     fn build(&self, s: &Settings) -> Result<Box<dyn Backend>, ConfigError> {
-        let dropout: f64 = s.parse("dropout")?;
-        if !(0.0..1.0).contains(&dropout) {
-            return Err(s.invalid("dropout", &format!("must be in [0, 1), got {dropout}")));
-        }
         Ok(Box::new(CnnBackend {
             device: s.parse("device")?,
-            dropout,
+            dropout: burn_mlp::dropout_setting(s)?,
         }))
     }
 

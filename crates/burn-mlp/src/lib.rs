@@ -165,15 +165,21 @@ impl BackendFactory for BurnFactory {
         if hidden.is_empty() || hidden.contains(&0) {
             return Err(s.invalid("hidden", "give one or more positive widths, e.g. 128,64"));
         }
-        let dropout: f64 = s.parse("dropout")?;
-        if !(0.0..1.0).contains(&dropout) {
-            return Err(s.invalid("dropout", &format!("must be in [0, 1), got {dropout}")));
-        }
+        let dropout = dropout_setting(s)?;
         Ok(Box::new(BurnBackend {
             device: s.parse("device")?,
             shape: MlpShape { hidden, dropout },
         }))
     }
+}
+
+/// The `dropout` setting of a burn network: a rate in [0, 1).
+pub fn dropout_setting(s: &Settings) -> Result<f64, ConfigError> {
+    let dropout: f64 = s.parse("dropout")?;
+    if !(0.0..1.0).contains(&dropout) {
+        return Err(s.invalid("dropout", &format!("must be in [0, 1), got {dropout}")));
+    }
+    Ok(dropout)
 }
 
 /// burn seeds its random state per backend, possibly globally, so two trainings at once in one

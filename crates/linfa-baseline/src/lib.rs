@@ -223,8 +223,8 @@ impl Backend for LinfaBackend {
         vec![format!(
             "{} fits with L-BFGS, which has no epochs: its curves count L-BFGS iterations. \
              Starting from zero weights with no randomness, it fits the same model for every \
-             seed, so its interval over seeds has zero width: that is real, not a missing value \
-             (it measures training randomness, of which it has none).",
+             seed: run over several seeds, its interval over seeds has zero width, and that is \
+             real, not a missing value (it measures training randomness, of which it has none).",
             self.name()
         )]
     }

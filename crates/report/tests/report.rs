@@ -448,25 +448,15 @@ fn an_output_folder_is_replaced_only_if_this_tool_wrote_it() {
     assert_eq!(names, ["empty", "file", "theirs"]);
 }
 
-/// A dataset with long class names, as Fashion-MNIST has.
+/// A dataset with long class names: Fashion-MNIST's.
 fn clothing() -> DatasetLabels {
     DatasetLabels {
         title: "Clothing-Test".into(),
         class_noun: "class".into(),
-        class_names: [
-            "T-shirt/top",
-            "Trouser",
-            "Pullover",
-            "Dress",
-            "Coat",
-            "Sandal",
-            "Shirt",
-            "Sneaker",
-            "Bag",
-            "Ankle boot",
-        ]
-        .map(String::from)
-        .to_vec(),
+        class_names: mnist_data::FASHION_MNIST
+            .class_names
+            .map(String::from)
+            .to_vec(),
     }
 }
 
