@@ -86,7 +86,7 @@ struct Twin {
 }
 
 /// (workload, twin, note) triples: the rows of the table.
-const ROWS: [(&str, &str, &str); 9] = [
+const ROWS: [(&str, &str, &str); 10] = [
     ("scratch", "NumPy f32", "same precision"),
     ("scratch", "NumPy f64", "the notebook's float64"),
     ("linfa f32", "scikit-learn f32", "same precision"),
@@ -96,6 +96,7 @@ const ROWS: [(&str, &str, &str); 9] = [
     ("burn flex", "PyTorch", ""),
     ("burn ndarray", "Keras", "the notebook's framework"),
     ("burn flex", "Keras", "the notebook's framework"),
+    ("cnn flex", "PyTorch CNN", "same network"),
 ];
 
 fn workloads(threads: Option<usize>) -> Vec<Workload> {
@@ -142,10 +143,17 @@ fn workloads(threads: Option<usize>) -> Vec<Workload> {
             split: SplitChoice::Standard80,
             backend: Box::new(burn(burn_mlp::BurnDevice::Flex)),
         },
+        // The cnn on its default device only: on ndarray one epoch takes minutes (see README).
+        Workload {
+            label: "cnn flex",
+            target: Target::CnnEpoch,
+            split: SplitChoice::Standard80,
+            backend: Box::new(burn_cnn::CnnBackend::default()),
+        },
     ]
 }
 
-const TWINS: [Twin; 6] = [
+const TWINS: [Twin; 7] = [
     Twin {
         label: "NumPy f32",
         script: "numpy_mlp.py",
@@ -193,6 +201,14 @@ const TWINS: [Twin; 6] = [
         split: SplitChoice::Standard80,
         epochs: Some(20),
         after: "burn flex",
+    },
+    Twin {
+        label: "PyTorch CNN",
+        script: "torch_cnn.py",
+        dtype: "float32",
+        split: SplitChoice::Standard80,
+        epochs: Some(10),
+        after: "cnn flex",
     },
 ];
 
@@ -268,12 +284,6 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
             selected.contains(&w).then_some((w, t, note))
         })
         .collect();
-    if rows.is_empty() {
-        bail!(
-            "bench --reference: no side-by-side rows for this workload yet (for the cnn, run \
-             xtask/reference/torch_cnn.py on a `cargo xtask split` folder)"
-        );
-    }
     let mut twins_used: Vec<usize> = rows.iter().map(|r| r.1).collect();
     twins_used.sort_unstable();
     twins_used.dedup();
@@ -383,7 +393,7 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
     let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     let about_splits = format!(
         "Data: {data_origin}. scratch, linfa and their twins: split pooled-80-20 (seed {seed}), \
-         {} train / {} test images; burn and its twins: split standard with 20% of the training \
+         {} train / {} test images; burn, the cnn and their twins: split standard with 20% of the training \
          file held out and unused (as the notebook's Keras `validation_split=0.2`), {} train / {} \
          test images.",
         splits[0].train.len(),
@@ -774,6 +784,10 @@ mod tests {
             assert!(ROWS.iter().any(|r| r.0 == twin.after && r.1 == twin.label));
             let after = all.iter().find(|w| w.label == twin.after);
             assert_eq!(after.map(|w| w.split), Some(twin.split), "{}", twin.label);
+            // By default it trains as long as the backend it is compared with.
+            if let (Some(after), Some(epochs)) = (after, twin.epochs) {
+                assert_eq!(after.backend.defaults().epochs, epochs, "{}", twin.label);
+            }
         }
     }
 
