@@ -84,8 +84,8 @@ pub fn settings_help() -> String {
 }
 
 /// The backends named in `selection` (comma-separated; `all` for every one), or without a
-/// selection those that run by default, built with `settings`. Every backend is built, and so
-/// its settings checked, whichever are selected.
+/// selection those that run by default, built with `settings`. Every setting given is checked,
+/// by building its backend, whichever backends are selected.
 pub fn select(selection: Option<&str>, settings: &[Assignment]) -> Result<Vec<Box<dyn Backend>>> {
     let factories = factories();
     let by_default: Vec<&str> = factories
@@ -93,7 +93,6 @@ pub fn select(selection: Option<&str>, settings: &[Assignment]) -> Result<Vec<Bo
         .filter(|f| f.in_default_run())
         .map(|f| f.name())
         .collect();
-    let available = bench_core::build_backends(&factories, settings)?;
     let names: Vec<&str> = factories.iter().map(|f| f.name()).collect();
     let wanted: Vec<&str> = match selection.map(str::trim) {
         None => by_default,
@@ -120,8 +119,5 @@ pub fn select(selection: Option<&str>, settings: &[Assignment]) -> Result<Vec<Bo
             wanted
         }
     };
-    Ok(available
-        .into_iter()
-        .filter(|b| wanted.contains(&b.name()))
-        .collect())
+    Ok(bench_core::build_backends(&factories, settings, &wanted)?)
 }

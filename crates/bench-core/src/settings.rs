@@ -3,8 +3,8 @@
 //! command line sets any of them with `--set BACKEND.SETTING=VALUE` and knows none of them.
 //!
 //! [`build_backends`] checks every assignment (a known backend, one of its settings, a value it
-//! accepts) and builds every backend before anything trains: a bad value is one error naming the
-//! setting.
+//! accepts) and builds every backend that will run or was given a setting, before anything
+//! trains: a bad value is one error naming the setting, even for a backend left out of the run.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -133,12 +133,16 @@ impl FromStr for Assignment {
     }
 }
 
-/// Builds every backend of `factories`, in their order, with `assignments` applied (a later
-/// assignment of the same setting wins). Each assignment must name a known backend and one of
-/// its settings; each backend checks its values as it is built. Nothing is built unless all are.
+/// Builds the backends of `factories` named in `selected`, in the factories' order, with
+/// `assignments` applied (a later assignment of the same setting wins). Each assignment must name
+/// a known backend and one of its settings, and every backend given a setting is built too, so
+/// that its values are checked whether or not it runs; a backend that is neither selected nor
+/// set is not built (its defaults may need a cargo feature this build lacks). Nothing is
+/// returned unless every build succeeds.
 pub fn build_backends(
     factories: &[Box<dyn BackendFactory>],
     assignments: &[Assignment],
+    selected: &[&str],
 ) -> Result<Vec<Box<dyn Backend>>, ConfigError> {
     let mut settings: Vec<Settings> = factories
         .iter()
@@ -173,11 +177,17 @@ pub fn build_backends(
         }
         settings[i].set(&a.setting, &a.value);
     }
-    factories
-        .iter()
-        .zip(&settings)
-        .map(|(f, s)| f.build(s))
-        .collect()
+    let mut built = Vec::new();
+    for (f, s) in factories.iter().zip(&settings) {
+        let is_selected = selected.contains(&f.name());
+        if is_selected || assignments.iter().any(|a| a.backend == f.name()) {
+            let backend = f.build(s)?;
+            if is_selected {
+                built.push(backend);
+            }
+        }
+    }
+    Ok(built)
 }
 
 /// Every backend's settings for `--help`: one line each, `backend.setting (default …): help`.
@@ -260,9 +270,22 @@ mod tests {
     fn build(assignments: &[&str]) -> Result<Vec<String>, String> {
         let factories: Vec<Box<dyn BackendFactory>> = vec![Box::new(ToyFactory)];
         let parsed: Vec<Assignment> = assignments.iter().map(|a| a.parse().unwrap()).collect();
-        build_backends(&factories, &parsed)
+        build_backends(&factories, &parsed, &["toy"])
             .map(|b| b.iter().map(|b| b.model()).collect())
             .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_backend_left_out_is_built_only_to_check_what_was_set_on_it() {
+        let factories: Vec<Box<dyn BackendFactory>> = vec![Box::new(ToyFactory)];
+        let built = |a: &[&str]| {
+            let parsed: Vec<Assignment> = a.iter().map(|a| a.parse().unwrap()).collect();
+            build_backends(&factories, &parsed, &[]).map(|b| b.len())
+        };
+        assert_eq!(built(&[]).ok(), Some(0));
+        assert_eq!(built(&["toy.width=2"]).ok(), Some(0));
+        let err = built(&["toy.width=0"]).err().map(|e| e.to_string());
+        assert_eq!(err.as_deref(), Some("--set toy.width: must be positive"));
     }
 
     #[test]

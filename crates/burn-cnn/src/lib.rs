@@ -9,6 +9,12 @@
 //! evaluation come from `burn_mlp::training`, and burn trainings in one process run one at a
 //! time ([`burn_mlp::serial_training`]). It is slower than the MLPs, so a comparison runs it
 //! only when it is named (or with `--backends all`).
+//!
+//! Its default device is Flex, which comes with the `flex` cargo feature (off in the default
+//! build, whose cold compile it would lengthen by a quarter): without it, the command line
+//! says to rebuild with the feature or to pick `--set cnn.device=ndarray` (about 15 times
+//! slower). Its training tests need the feature too (`cargo test -p burn-cnn --features flex`,
+//! as CI runs them): on ndarray they would take minutes.
 
 pub mod model;
 
@@ -37,12 +43,13 @@ pub struct CnnBackend {
 }
 
 impl Default for CnnBackend {
-    /// On Flex: burn-ndarray computes a convolution's input gradient with a direct
-    /// `conv_transpose2d` loop that indexes a dynamic-rank array per element, about 90% of its
-    /// epoch (perf), which makes an epoch about 15 times slower than on Flex.
+    /// On Flex when it is compiled in (else ndarray): burn-ndarray computes a convolution's
+    /// input gradient with a direct `conv_transpose2d` loop that indexes a dynamic-rank array
+    /// per element, about 90% of its epoch (perf), which makes an epoch about 15 times slower
+    /// than on Flex.
     fn default() -> Self {
         Self {
-            device: BurnDevice::Flex,
+            device: BurnDevice::fastest_cpu(),
             dropout: 0.25,
         }
     }
@@ -55,8 +62,8 @@ pub struct CnnFactory;
 const SETTINGS: &[SettingSpec] = &[
     SettingSpec {
         name: "device",
-        help: "flex or ndarray (CPU; ndarray's convolution gradients are about 15x slower); cuda \
-               and wgpu with the matching cargo features",
+        help: "flex (CPU; needs the flex cargo feature) or ndarray (CPU, always built, about 15x \
+               slower on convolutions); cuda and wgpu with the cargo features of those names",
         default: "flex",
     },
     SettingSpec {
@@ -203,6 +210,7 @@ impl FittedModel for FittedCnn {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "flex")]
     fn quick() -> Hyperparams {
         Hyperparams {
             epochs: 3,
@@ -211,8 +219,11 @@ mod tests {
         }
     }
 
+    // On ndarray these would take minutes; CI runs them with the `flex` feature.
+    #[cfg(feature = "flex")]
     bench_core::conformance_suite!(CnnBackend::default(), quick());
 
+    #[cfg(feature = "flex")]
     #[test]
     fn a_saved_model_reloads_with_identical_predictions() {
         let backend = CnnBackend::default();
@@ -240,9 +251,23 @@ mod tests {
     #[test]
     fn a_bad_setting_names_itself() {
         let mut settings = Settings::defaults("cnn", SETTINGS);
-        assert!(CnnFactory.build(&settings).is_ok());
+        // The default device needs the flex feature, and says so when it is missing.
+        let built = CnnFactory.build(&settings).err().map(|e| e.to_string());
+        if cfg!(feature = "flex") {
+            assert_eq!(built, None);
+        } else {
+            let e = built.unwrap_or_default();
+            assert!(
+                e.starts_with(
+                    "--set cnn.device: cannot use \"flex\": the flex device is not compiled into \
+                     this build; rebuild with the `flex` cargo feature"
+                ),
+                "{e}"
+            );
+        }
         let factories: Vec<Box<dyn BackendFactory>> = vec![Box::new(CnnFactory)];
-        let err = bench_core::build_backends(&factories, &["cnn.dropout=1".parse().unwrap()])
+        let set = ["cnn.device=ndarray", "cnn.dropout=1"].map(|a| a.parse().unwrap());
+        let err = bench_core::build_backends(&factories, &set, &[])
             .err()
             .map(|e| e.to_string());
         assert_eq!(

@@ -2,9 +2,12 @@
 //! Dense 10, softmax cross-entropy, Adam (lr 1e-3), batches of 32, 20 epochs, reshuffled every
 //! epoch with the run's seed; validation and test run with dropout off.
 //!
-//! The burn device is chosen at run time ([`BurnDevice`]): the `burn-ndarray` CPU backend by
-//! default (the one the project was specified with), or Flex, burn's newer pure-Rust CPU
-//! backend. GPU devices sit behind the `cuda` and `wgpu` cargo features, compiled out by default.
+//! The burn device is chosen at run time ([`BurnDevice`]) among those compiled in: the
+//! `burn-ndarray` CPU backend, always, and the default (the one the project was specified with);
+//! Flex, burn's newer pure-Rust CPU backend, behind the `flex` cargo feature; GPU devices behind
+//! the `cuda` and `wgpu` features. Each extra device adds minutes to a cold build (Flex: about a
+//! quarter of it), so the default build has ndarray alone; naming a device that is not compiled
+//! in is an error naming the feature that brings it.
 //!
 //! Layout, as in burn's examples: [`model`] (the network), [`data`] (batches to tensors),
 //! [`training`] (the loop).
@@ -37,7 +40,8 @@ pub enum BurnDevice {
     /// The `burn-ndarray` CPU backend (deprecated upstream in favour of Flex, still the default here).
     #[default]
     Ndarray,
-    /// Flex, burn's pure-Rust CPU backend.
+    /// Flex, burn's pure-Rust CPU backend (`flex` feature).
+    #[cfg(feature = "flex")]
     Flex,
     /// The first CUDA GPU (`cuda` feature).
     #[cfg(feature = "cuda")]
@@ -47,11 +51,29 @@ pub enum BurnDevice {
     Wgpu,
 }
 
+/// Every device this crate knows, with the cargo feature that compiles it in (`None`: always).
+pub const KNOWN_DEVICES: [(&str, Option<&str>); 4] = [
+    ("ndarray", None),
+    ("flex", Some("flex")),
+    ("cuda", Some("cuda")),
+    ("wgpu", Some("wgpu")),
+];
+
 impl BurnDevice {
+    /// The fastest CPU device compiled in: Flex with the `flex` feature, else ndarray.
+    pub fn fastest_cpu() -> BurnDevice {
+        #[cfg(feature = "flex")]
+        let fastest = Self::Flex;
+        #[cfg(not(feature = "flex"))]
+        let fastest = Self::Ndarray;
+        fastest
+    }
+
     /// Every device compiled in.
     pub fn all() -> Vec<BurnDevice> {
         vec![
             Self::Ndarray,
+            #[cfg(feature = "flex")]
             Self::Flex,
             #[cfg(feature = "cuda")]
             Self::Cuda,
@@ -64,6 +86,7 @@ impl BurnDevice {
     pub fn name(self) -> &'static str {
         match self {
             Self::Ndarray => "ndarray",
+            #[cfg(feature = "flex")]
             Self::Flex => "flex",
             #[cfg(feature = "cuda")]
             Self::Cuda => "cuda",
@@ -78,6 +101,7 @@ impl BurnDevice {
             // Deprecated upstream, but it is the backend this project was specified with.
             #[allow(deprecated)]
             Self::Ndarray => Device::ndarray(),
+            #[cfg(feature = "flex")]
             Self::Flex => Device::flex(),
             #[cfg(feature = "cuda")]
             Self::Cuda => Device::cuda(0),
@@ -98,13 +122,22 @@ impl FromStr for BurnDevice {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let all = Self::all();
-        all.iter().copied().find(|d| d.name() == s).ok_or_else(|| {
-            let names: Vec<&str> = all.iter().map(|d| d.name()).collect();
-            format!(
-                "unknown burn device {s:?}; available: {} (GPU devices need the cuda or wgpu cargo feature)",
-                names.join(", ")
-            )
-        })
+        if let Some(d) = all.iter().copied().find(|d| d.name() == s) {
+            return Ok(d);
+        }
+        let names: Vec<&str> = all.iter().map(|d| d.name()).collect();
+        let names = names.join(", ");
+        match KNOWN_DEVICES.iter().find(|(name, _)| *name == s) {
+            Some((_, Some(feature))) => Err(format!(
+                "the {s} device is not compiled into this build; rebuild with the `{feature}` \
+                 cargo feature (e.g. `cargo run --release -p xtask --features {feature} -- ...`); \
+                 compiled in: {names}"
+            )),
+            _ => Err(format!(
+                "unknown burn device {s:?}; compiled in: {names} (flex, cuda and wgpu come with \
+                 the cargo features of those names)"
+            )),
+        }
     }
 }
 
@@ -136,7 +169,8 @@ pub struct BurnFactory;
 const SETTINGS: &[SettingSpec] = &[
     SettingSpec {
         name: "device",
-        help: "ndarray or flex (CPU); cuda and wgpu with the matching cargo features",
+        help: "ndarray (CPU); flex (faster CPU), cuda and wgpu with the cargo features of those \
+               names",
         default: "ndarray",
     },
     SettingSpec {
@@ -339,6 +373,7 @@ mod tests {
 
     bench_core::conformance_suite!(BurnBackend::default(), quick());
 
+    #[cfg(feature = "flex")]
     mod flex {
         use super::*;
         bench_core::conformance_suite!(
@@ -381,6 +416,20 @@ mod tests {
             assert_eq!(d.name().parse::<BurnDevice>().unwrap(), d);
         }
         let err = "tpu".parse::<BurnDevice>().unwrap_err();
-        assert!(err.contains("ndarray, flex"), "{err}");
+        assert!(
+            err.starts_with("unknown burn device \"tpu\"; compiled in: ndarray"),
+            "{err}"
+        );
+        // A known device left out of this build names the feature that brings it.
+        for (name, feature) in KNOWN_DEVICES {
+            match (name.parse::<BurnDevice>(), feature) {
+                (Ok(d), _) => assert_eq!(d.name(), name),
+                (Err(e), Some(feature)) => assert!(
+                    e.contains(&format!("rebuild with the `{feature}` cargo feature")),
+                    "{e}"
+                ),
+                (Err(e), None) => panic!("{name} is always compiled in: {e}"),
+            }
+        }
     }
 }
