@@ -837,6 +837,28 @@ fn bench_reference_with_a_missing_interpreter_says_what_to_install() {
     assert!(line.contains(" s | — |"), "{line}");
 }
 
+/// In a build without Flex, naming it (for burn, or through the cnn's default device) is one
+/// error naming the cargo feature that brings it, before anything trains.
+#[cfg(not(feature = "flex"))]
+#[test]
+fn a_device_not_compiled_in_is_named_with_its_cargo_feature() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("reports");
+    let missing = "cannot use \"flex\": the flex device is not compiled into this build; rebuild \
+                   with the `flex` cargo feature";
+    // Set on a backend that is not selected (the helper runs scratch alone): checked all the same.
+    assert_clean_failure(
+        &["--burn-device", "flex"],
+        &out,
+        &format!("--set burn.device: {missing}"),
+    );
+    assert_clean_failure(
+        &["--backends", "cnn"],
+        &out,
+        &format!("--set cnn.device: {missing}"),
+    );
+}
+
 #[test]
 fn a_bad_backend_setting_is_one_clear_error_before_anything_trains() {
     let tmp = tempfile::tempdir().unwrap();
