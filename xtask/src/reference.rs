@@ -14,12 +14,12 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use bench_core::{Backend, EpochStats, Hyperparams, Observer, TrainData};
+use bench_core::{Assignment, Backend, EpochStats, Hyperparams, Observer, TrainData};
 use mnist_data::{Split, SplitKind, SplitSpec};
 use serde_json::{Value, json};
 
 use crate::bench::{BenchArgs, Target, median};
-use crate::provenance;
+use crate::{provenance, registry};
 
 /// What to install for every twin.
 pub const PIP_INSTALL: &str = "pip install numpy scikit-learn torch tensorflow-cpu threadpoolctl";
@@ -99,60 +99,64 @@ const ROWS: [(&str, &str, &str); 10] = [
     ("cnn flex", "PyTorch CNN", "same network"),
 ];
 
-fn workloads(threads: Option<usize>) -> Vec<Workload> {
-    let mut scratch = scratch_mlp::ScratchBackend::default();
-    if let Some(t) = threads {
-        scratch.threads = t;
-    }
-    let linfa = |precision| linfa_baseline::LinfaBackend {
-        precision,
-        ..Default::default()
-    };
-    let burn = |device| burn_mlp::BurnBackend {
-        device,
-        ..Default::default()
-    };
-    vec![
-        Workload {
-            label: "scratch",
-            target: Target::ScratchEpoch,
-            split: SplitChoice::Pooled,
-            backend: Box::new(scratch),
-        },
-        Workload {
-            label: "linfa f32",
-            target: Target::LinfaFit,
-            split: SplitChoice::Pooled,
-            backend: Box::new(linfa(linfa_baseline::Precision::F32)),
-        },
-        Workload {
-            label: "linfa f64",
-            target: Target::LinfaFit,
-            split: SplitChoice::Pooled,
-            backend: Box::new(linfa(linfa_baseline::Precision::F64)),
-        },
-        Workload {
-            label: "burn ndarray",
-            target: Target::BurnEpoch,
-            split: SplitChoice::Standard80,
-            backend: Box::new(burn(burn_mlp::BurnDevice::Ndarray)),
-        },
+/// Every workload, each built through the registry from the command line's `settings` with the
+/// workload's own setting on top (so `--set scratch.threads=1` reaches the table as it reaches
+/// `bench`).
+fn workloads(settings: &[Assignment]) -> Result<Vec<Workload>> {
+    use SplitChoice::{Pooled, Standard80};
+    let table: Vec<(&'static str, Target, SplitChoice, Option<&str>)> = vec![
+        ("scratch", Target::ScratchEpoch, Pooled, None),
+        (
+            "linfa f32",
+            Target::LinfaFit,
+            Pooled,
+            Some("linfa.precision=f32"),
+        ),
+        (
+            "linfa f64",
+            Target::LinfaFit,
+            Pooled,
+            Some("linfa.precision=f64"),
+        ),
+        (
+            "burn ndarray",
+            Target::BurnEpoch,
+            Standard80,
+            Some("burn.device=ndarray"),
+        ),
         #[cfg(feature = "flex")]
-        Workload {
-            label: "burn flex",
-            target: Target::BurnEpoch,
-            split: SplitChoice::Standard80,
-            backend: Box::new(burn(burn_mlp::BurnDevice::Flex)),
-        },
-        // The cnn on its default device only: on ndarray one epoch takes minutes (see README).
+        (
+            "burn flex",
+            Target::BurnEpoch,
+            Standard80,
+            Some("burn.device=flex"),
+        ),
+        // The cnn on Flex only: on ndarray one epoch takes minutes (see README).
         #[cfg(feature = "flex")]
-        Workload {
-            label: "cnn flex",
-            target: Target::CnnEpoch,
-            split: SplitChoice::Standard80,
-            backend: Box::new(burn_cnn::CnnBackend::default()),
-        },
-    ]
+        (
+            "cnn flex",
+            Target::CnnEpoch,
+            Standard80,
+            Some("cnn.device=flex"),
+        ),
+    ];
+    table
+        .into_iter()
+        .map(|(label, target, split, own)| {
+            let mut assigned = settings.to_vec();
+            assigned.extend(
+                own.map(str::parse::<Assignment>)
+                    .transpose()
+                    .map_err(anyhow::Error::msg)?,
+            );
+            Ok(Workload {
+                label,
+                target,
+                split,
+                backend: registry::one(target.backend(), &assigned)?,
+            })
+        })
+        .collect()
 }
 
 const TWINS: [Twin; 7] = [
@@ -274,7 +278,7 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
     let out = args.out.clone().unwrap_or_else(default_out);
     report::check_replaceable(&out).context("--out")?;
 
-    let all = workloads(args.settings.threads);
+    let all = workloads(&args.settings.assignments()?)?;
     let selected: Vec<usize> = (0..all.len())
         .filter(|&w| args.target.is_none_or(|t| all[w].target == t))
         .collect();
@@ -766,7 +770,7 @@ mod tests {
 
     #[test]
     fn every_row_and_twin_names_a_known_workload() {
-        let all = workloads(None);
+        let all = workloads(&[]).unwrap();
         // The Flex workloads exist with the `flex` feature alone.
         let known = |label: &str| {
             all.iter().any(|w| w.label == label)

@@ -94,6 +94,15 @@ impl Settings {
             .collect()
     }
 
+    /// The value of `name` as layer widths: one or more positive numbers, comma-separated.
+    pub fn widths(&self, name: &str) -> Result<Vec<usize>, ConfigError> {
+        let widths: Vec<usize> = self.list(name)?;
+        if widths.is_empty() || widths.contains(&0) {
+            return Err(self.invalid(name, "give one or more positive widths, e.g. 256,128"));
+        }
+        Ok(widths)
+    }
+
     /// The error for a value of `name` that cannot be used, saying `reason`.
     pub fn invalid(&self, name: &str, reason: &str) -> ConfigError {
         ConfigError::Invalid(format!("--set {}.{name}: {reason}", self.backend))
@@ -316,6 +325,26 @@ mod tests {
             err,
             "--set other.width: unknown backend \"other\"; available: toy"
         );
+    }
+
+    #[test]
+    fn widths_are_one_or_more_positive_numbers() {
+        let spec = [SettingSpec {
+            name: "hidden",
+            help: "",
+            default: "128, 64",
+        }];
+        let mut s = Settings::defaults("net", &spec);
+        assert_eq!(s.widths("hidden").ok(), Some(vec![128, 64]));
+        for bad in ["", "128,0", "wide"] {
+            s.set("hidden", bad);
+            let err = s.widths("hidden").err().map(|e| e.to_string());
+            assert!(
+                err.as_deref()
+                    .is_some_and(|e| e.starts_with("--set net.hidden: ")),
+                "{bad:?}: {err:?}"
+            );
+        }
     }
 
     #[test]

@@ -195,10 +195,7 @@ impl BackendFactory for BurnFactory {
     }
 
     fn build(&self, s: &Settings) -> Result<Box<dyn Backend>, ConfigError> {
-        let hidden: Vec<usize> = s.list("hidden")?;
-        if hidden.is_empty() || hidden.contains(&0) {
-            return Err(s.invalid("hidden", "give one or more positive widths, e.g. 128,64"));
-        }
+        let hidden = s.widths("hidden")?;
         let dropout = dropout_setting(s)?;
         Ok(Box::new(BurnBackend {
             device: s.parse("device")?,

@@ -85,10 +85,7 @@ impl BackendFactory for ScratchFactory {
     }
 
     fn build(&self, s: &Settings) -> Result<Box<dyn Backend>, ConfigError> {
-        let hidden: Vec<usize> = s.list("hidden")?;
-        if hidden.is_empty() || hidden.contains(&0) {
-            return Err(s.invalid("hidden", "give one or more positive widths, e.g. 256,128"));
-        }
+        let hidden = s.widths("hidden")?;
         let threads = if s.raw("threads").trim() == "auto" {
             default_threads()
         } else {
