@@ -1,8 +1,12 @@
-//! Records, at build time, the versions of the main dependencies (from Cargo.lock) and the
-//! compiler flags, so that reports can say what produced them.
+//! Records, at build time, what a report or benchmark must say about the binary that wrote it:
+//! the versions of the main dependencies (from Cargo.lock), the compiler that built it, the
+//! cargo features it was built with and the compiler flags. A lockfile that cannot be read, or
+//! that lacks one of the crates, fails the build: provenance is never silently empty.
 
 use std::fmt::Write;
+use std::process::Command;
 
+/// The crates whose versions every report names.
 const CRATES: [&str; 7] = [
     "burn",
     "linfa",
@@ -13,11 +17,15 @@ const CRATES: [&str; 7] = [
     "flate2",
 ];
 
+/// xtask's optional features, as `CARGO_FEATURE_*` names them.
+const FEATURES: [&str; 4] = ["blis", "flex", "cuda", "wgpu"];
+
 fn main() {
     let lock_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock");
     println!("cargo::rerun-if-changed={lock_path}");
     println!("cargo::rerun-if-env-changed=CARGO_ENCODED_RUSTFLAGS");
-    let lock = std::fs::read_to_string(lock_path).unwrap_or_default();
+    let lock = std::fs::read_to_string(lock_path)
+        .unwrap_or_else(|e| panic!("cannot read {lock_path} for the reports' versions: {e}"));
     let mut versions = String::new();
     let mut name = "";
     for line in lock.lines() {
@@ -29,7 +37,38 @@ fn main() {
             let _ = write!(versions, "{name} {};", v.trim_matches('"'));
         }
     }
+    for krate in CRATES {
+        assert!(
+            versions
+                .split(';')
+                .any(|e| e.split(' ').next() == Some(krate)),
+            "{lock_path} names no version of {krate}: the reports could not say which they used"
+        );
+    }
     println!("cargo::rustc-env=MNIST_COMPARE_VERSIONS={versions}");
+
+    // The compiler cargo builds this crate with, not whichever `rustc` is on the PATH later.
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
+    let out = Command::new(&rustc)
+        .arg("--version")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `{rustc} --version`: {e}"));
+    let version = String::from_utf8_lossy(&out.stdout);
+    let version = version
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_else(|| panic!("`{rustc} --version` printed no version: {version:?}"));
+    println!("cargo::rustc-env=MNIST_COMPARE_RUSTC={version}");
+
+    let features: Vec<&str> = FEATURES
+        .into_iter()
+        .filter(|f| std::env::var_os(format!("CARGO_FEATURE_{}", f.to_uppercase())).is_some())
+        .collect();
+    println!(
+        "cargo::rustc-env=MNIST_COMPARE_FEATURES={}",
+        features.join(",")
+    );
+
     let flags = std::env::var("CARGO_ENCODED_RUSTFLAGS")
         .unwrap_or_default()
         .replace('\x1f', " ");

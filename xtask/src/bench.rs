@@ -258,8 +258,9 @@ fn print_result(what: &str, times: &[f64]) {
             .join(", ")
     );
     println!(
-        "machine: {}; build: {}",
+        "machine: {}; build: {}; versions: {}",
         provenance::cpu(),
-        provenance::build()
+        provenance::build(),
+        provenance::versions_line()
     );
 }

@@ -150,7 +150,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
 
     let provenance = report::Provenance {
         dataset,
-        command: command_line(),
+        command: provenance::command_line(),
         seeds,
         split: spec.kind.to_string(),
         validation_fraction: spec.validation_fraction,
@@ -158,6 +158,10 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         data: data_origin,
         git_commit,
         versions: provenance::versions(),
+        features: provenance::features()
+            .iter()
+            .map(|f| f.to_string())
+            .collect(),
         cpu: provenance::cpu(),
         build: provenance::build(),
         started: started_at,
@@ -223,10 +227,4 @@ fn report_interrupted(done: &[RunRecord]) {
             eprintln!("{}", one_line(r));
         }
     }
-}
-
-/// The command as the user would type it again.
-fn command_line() -> String {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    format!("cargo xtask {}", args.join(" "))
 }

@@ -40,7 +40,8 @@ pub fn data(origin: &Origin, dataset: &str, verified: bool) -> String {
     format!("{dataset}, {place} ({checks} checksums)")
 }
 
-/// Versions of the main crates, from the lockfile at build time.
+/// Versions of the compiler that built this binary and of the main crates, from the lockfile at
+/// build time.
 pub fn versions() -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = env!("MNIST_COMPARE_VERSIONS")
         .split(';')
@@ -49,18 +50,71 @@ pub fn versions() -> Vec<(String, String)> {
         .collect();
     out.sort();
     out.dedup();
-    out.insert(0, ("rustc".into(), rustc_version()));
+    out.insert(0, ("rustc".into(), env!("MNIST_COMPARE_RUSTC").to_string()));
     out
 }
 
-fn rustc_version() -> String {
-    Command::new("rustc")
-        .arg("--version")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.split_whitespace().nth(1).map(str::to_string))
-        .unwrap_or_else(|| "unknown".into())
+/// [`versions`] as one line: `rustc 1.95.0, burn 0.22.1, ...`.
+pub fn versions_line() -> String {
+    let versions: Vec<String> = versions().iter().map(|(n, v)| format!("{n} {v}")).collect();
+    versions.join(", ")
+}
+
+/// The cargo features of xtask this binary was built with (`blis`, `flex`, `cuda`, `wgpu`).
+pub fn features() -> Vec<&'static str> {
+    features_of(env!("MNIST_COMPARE_FEATURES"))
+}
+
+fn features_of(list: &'static str) -> Vec<&'static str> {
+    list.split(',').filter(|f| !f.is_empty()).collect()
+}
+
+/// The cargo command that builds and runs this binary as it was built: the `xtask` alias for
+/// the default features, `xtask-flex` with Flex, else `cargo run` with the features spelled out.
+fn cargo_invocation(features: &[&str]) -> String {
+    let blis = features.contains(&"blis");
+    let extra: Vec<&str> = features.iter().copied().filter(|f| *f != "blis").collect();
+    match (blis, extra.as_slice()) {
+        (true, []) => "cargo xtask".to_string(),
+        (true, ["flex"]) => "cargo xtask-flex".to_string(),
+        _ => {
+            let mut cmd = "cargo run --release -p xtask".to_string();
+            if !blis {
+                cmd.push_str(" --no-default-features");
+            }
+            if !extra.is_empty() {
+                cmd.push_str(&format!(" --features {}", extra.join(",")));
+            }
+            cmd.push_str(" --");
+            cmd
+        }
+    }
+}
+
+/// `arg` as a POSIX shell reads it back unchanged: as it is when it has no special character,
+/// else in single quotes.
+fn shell_quote(arg: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=,:@%+".contains(c);
+    if !arg.is_empty() && arg.chars().all(plain) {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}
+
+/// The command as a user can type it again: the cargo invocation that builds this binary with
+/// its features, then the arguments, shell-quoted.
+pub fn command_line() -> String {
+    command_for(&features(), std::env::args().skip(1))
+}
+
+fn command_for(features: &[&str], args: impl Iterator<Item = String>) -> String {
+    let mut cmd = cargo_invocation(features);
+    for arg in args {
+        cmd.push(' ');
+        cmd.push_str(&shell_quote(&arg));
+    }
+    cmd
 }
 
 /// CPU model and logical core count.
@@ -78,16 +132,22 @@ pub fn cpu() -> String {
     format!("{model}, {cores} cores")
 }
 
-/// Build profile, compiler flags and the library behind linfa's matrix products (cargo feature
-/// `blis`).
+/// Build profile, cargo features, compiler flags and the library behind linfa's matrix products
+/// (cargo feature `blis`).
 pub fn build() -> String {
     let flags = env!("MNIST_COMPARE_RUSTFLAGS").trim();
     let profile = env!("MNIST_COMPARE_PROFILE");
     let products = linfa_baseline::MATRIX_PRODUCTS;
-    if flags.is_empty() {
-        format!("{profile}, linfa products by {products}")
+    let features = features();
+    let features = if features.is_empty() {
+        "no optional features".to_string()
     } else {
-        format!("{profile}, RUSTFLAGS `{flags}`, linfa products by {products}")
+        format!("features {}", features.join(", "))
+    };
+    if flags.is_empty() {
+        format!("{profile}, {features}, linfa products by {products}")
+    } else {
+        format!("{profile}, {features}, RUSTFLAGS `{flags}`, linfa products by {products}")
     }
 }
 
@@ -146,6 +206,71 @@ pub fn now_utc() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_recorded_command_rebuilds_the_same_features() {
+        let args = |a: &[&str]| {
+            a.iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .into_iter()
+        };
+        assert_eq!(
+            command_for(&["blis"], args(&["compare", "--seeds", "5"])),
+            "cargo xtask compare --seeds 5"
+        );
+        assert_eq!(
+            command_for(&["blis", "flex"], args(&["compare", "--backends", "cnn"])),
+            "cargo xtask-flex compare --backends cnn"
+        );
+        assert_eq!(
+            command_for(&["blis", "flex", "wgpu"], args(&["compare"])),
+            "cargo run --release -p xtask --features flex,wgpu -- compare"
+        );
+        assert_eq!(
+            command_for(&[], args(&["compare"])),
+            "cargo run --release -p xtask --no-default-features -- compare"
+        );
+        // Arguments a shell would split or expand are quoted so that they read back unchanged.
+        assert_eq!(
+            command_for(
+                &["blis"],
+                args(&[
+                    "compare",
+                    "--out",
+                    "my reports",
+                    "--set",
+                    "burn.hidden=256,128",
+                    "it's",
+                    ""
+                ])
+            ),
+            r"cargo xtask compare --out 'my reports' --set burn.hidden=256,128 'it'\''s' ''"
+        );
+    }
+
+    #[test]
+    fn this_binary_names_its_features_and_versions() {
+        let features = features();
+        assert_eq!(features.contains(&"blis"), cfg!(feature = "blis"));
+        assert_eq!(features.contains(&"flex"), cfg!(feature = "flex"));
+        let names: Vec<String> = versions().into_iter().map(|(n, _)| n).collect();
+        for krate in [
+            "rustc",
+            "burn",
+            "linfa",
+            "linfa-logistic",
+            "ndarray",
+            "polars",
+            "plotters",
+        ] {
+            assert!(
+                names.iter().any(|n| n == krate),
+                "{krate} missing: {names:?}"
+            );
+        }
+        assert_eq!(features_of(""), Vec::<&str>::new());
+    }
 
     #[test]
     fn data_sources_are_named_without_the_machines_paths() {

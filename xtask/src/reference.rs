@@ -396,7 +396,8 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
         }
     }
 
-    let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+    let command = provenance::command_line();
+    let versions = provenance::versions_line();
     let about_splits = format!(
         "Data: {data_origin}. scratch, linfa and their twins: split pooled-80-20 (seed {seed}), \
          {} train / {} test images; burn, the cnn and their twins: split standard with 20% of the training \
@@ -414,8 +415,8 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
         &rust,
         &python_sides,
         &format!(
-            "`cargo xtask {command}`: {rounds} alternated rounds, model seeds {} to {}. \
-             Machine: {machine}; build: {build}; commit {commit}; {date}.",
+            "`{command}`: {rounds} alternated rounds, model seeds {} to {}. \
+             Machine: {machine}; build: {build}; versions: {versions}; commit {commit}; {date}.",
             args.seed,
             args.seed + rounds as u64 - 1
         ),
@@ -423,7 +424,8 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
     );
     println!("{markdown}");
     let record = json!({
-        "command": format!("cargo xtask {command}"),
+        "command": command,
+        "versions": versions,
         "machine": machine,
         "build": build,
         "commit": commit,

@@ -289,6 +289,41 @@ fn synthetic_data_with_skip_checksum_trains_and_reports() {
         "{summary}"
     );
     assert!(!summary.contains("digit"), "{summary}");
+    // Provenance: the versions of the compiler and the main crates, the build's features, and
+    // a command that can be typed again as it is (the temporary folders quoted where needed).
+    let versions = summary
+        .lines()
+        .find(|l| l.starts_with("- Versions: rustc "))
+        .unwrap_or_else(|| panic!("no versions line: {summary}"));
+    for krate in [
+        "burn",
+        "linfa",
+        "linfa-logistic",
+        "ndarray",
+        "polars",
+        "plotters",
+    ] {
+        assert!(versions.contains(&format!(" {krate} 0.")), "{versions}");
+    }
+    let features = summary
+        .lines()
+        .find(|l| l.starts_with("- Cargo features: "))
+        .unwrap_or_else(|| panic!("no features line: {summary}"));
+    assert_eq!(
+        features.contains("blis"),
+        cfg!(feature = "blis"),
+        "{features}"
+    );
+    let expected = if cfg!(feature = "flex") {
+        "- Command: `cargo xtask-flex compare --data-dir "
+    } else {
+        "- Command: `cargo xtask compare --data-dir "
+    };
+    assert!(summary.contains(expected), "{summary}");
+    assert!(
+        summary.contains("--class-names 'zero, one,two,three,four,five,six,seven,eight,nine'"),
+        "{summary}"
+    );
 }
 
 #[test]

@@ -5,6 +5,9 @@ use bench_core::{
     Backend, EpochStats, FittedModel, Hyperparams, Observer, Quiet, RunStatus, TrainData,
     TrainError, ValidHyperparams, conformance::synthetic_split, prepare, run,
 };
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use bench_core::run::MIN_USEFUL_ACCURACY;
 use mnist_data::{Dataset, N_CLASSES};
 
 /// How a fake backend behaves.
@@ -22,19 +25,24 @@ enum Behaviour {
     NanProbabilities,
     /// Always predicts class 0.
     Constant,
+    /// Predicts the true label for the first two datasets it sees (the training and validation
+    /// sets, which the runner scores first) and class 0 afterwards (the test set).
+    ChanceOnTest,
 }
 
 struct Fake(Behaviour);
 
-struct FakeModel(Behaviour);
+struct FakeModel(Behaviour, AtomicUsize);
 
 impl FittedModel for FakeModel {
     fn predict_proba(&self, images: &Dataset) -> Result<Vec<f32>, TrainError> {
+        let calls = self.1.fetch_add(1, Ordering::Relaxed);
         let mut proba = vec![0.0f32; images.len() * N_CLASSES];
         for (i, row) in proba.chunks_exact_mut(N_CLASSES).enumerate() {
             match self.0 {
                 Behaviour::NanProbabilities => row.fill(f32::NAN),
                 Behaviour::Constant => row[0] = 1.0,
+                Behaviour::ChanceOnTest if calls >= 2 => row[0] = 1.0,
                 _ => row[usize::from(images.labels()[i])] = 1.0,
             }
         }
@@ -87,7 +95,7 @@ impl Backend for Fake {
             validation_accuracy: None,
             seconds: 0.0,
         });
-        Ok(Box::new(FakeModel(self.0)))
+        Ok(Box::new(FakeModel(self.0, AtomicUsize::new(0))))
     }
 }
 
@@ -105,7 +113,10 @@ fn every_failure_becomes_a_failed_record_and_the_next_run_goes_on() {
             "diverged: the training loss reached NaN in epoch 1",
         ),
         (Behaviour::NanProbabilities, "non-finite probabilities"),
-        (Behaviour::Constant, "model is at chance level"),
+        (
+            Behaviour::Constant,
+            "model is at chance level: training accuracy",
+        ),
     ];
     for (behaviour, expected) in cases {
         let backend = Fake(behaviour);
@@ -124,4 +135,18 @@ fn every_failure_becomes_a_failed_record_and_the_next_run_goes_on() {
         assert_eq!(record.status, RunStatus::Ok);
         assert_eq!(record.metrics.unwrap().test_accuracy, 1.0);
     }
+}
+
+#[test]
+fn the_test_set_decides_no_run_out_a_model_poor_only_on_it_is_reported() {
+    // The chance-level check reads the training set: a model that fits its training images and
+    // fails on the test images is a successful run whose poor test accuracy the report shows.
+    let split = synthetic_split(1);
+    let backend = Fake(Behaviour::ChanceOnTest);
+    let hp = prepare(&backend, backend.defaults()).unwrap();
+    let record = run(&backend, &hp, &split, &mut Quiet);
+    assert_eq!(record.status, RunStatus::Ok);
+    let m = record.metrics.unwrap();
+    assert_eq!(m.train_accuracy, 1.0);
+    assert!(m.test_accuracy < MIN_USEFUL_ACCURACY, "{}", m.test_accuracy);
 }

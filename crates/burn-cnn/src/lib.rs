@@ -40,6 +40,8 @@ pub struct CnnBackend {
     pub device: BurnDevice,
     /// Dropout before the last layer.
     pub dropout: f64,
+    /// Early stopping on the validation loss (off by default).
+    pub patience: Option<usize>,
 }
 
 impl Default for CnnBackend {
@@ -51,6 +53,7 @@ impl Default for CnnBackend {
         Self {
             device: BurnDevice::fastest_cpu(),
             dropout: 0.25,
+            patience: None,
         }
     }
 }
@@ -71,6 +74,7 @@ const SETTINGS: &[SettingSpec] = &[
         help: "dropout rate before the last layer, in [0, 1)",
         default: "0.25",
     },
+    burn_mlp::PATIENCE,
 ];
 
 impl BackendFactory for CnnFactory {
@@ -86,6 +90,7 @@ impl BackendFactory for CnnFactory {
         Ok(Box::new(CnnBackend {
             device: s.parse("device")?,
             dropout: burn_mlp::dropout_setting(s)?,
+            patience: burn_mlp::patience_setting(s)?,
         }))
     }
 
@@ -128,6 +133,10 @@ impl Backend for CnnBackend {
             ("device".to_string(), self.device.to_string()),
             ("dropout".to_string(), self.dropout.to_string()),
             (
+                "patience".to_string(),
+                burn_mlp::patience_value(self.patience),
+            ),
+            (
                 "optimizer".to_string(),
                 "Adam(beta1 0.9, beta2 0.999, eps 1e-7)".to_string(),
             ),
@@ -135,13 +144,17 @@ impl Backend for CnnBackend {
     }
 
     fn notes(&self) -> Vec<String> {
-        vec![format!(
+        let mut notes: Vec<String> = burn_mlp::patience_note(self.name(), self.patience)
+            .into_iter()
+            .collect();
+        notes.push(format!(
             "{}'s training curves are averaged over each epoch's batches with dropout on (rate \
              {}); its train accuracy in the table is measured on the final model, without \
              dropout.",
             self.name(),
             self.dropout
-        )]
+        ));
+        notes
     }
 
     fn train(
@@ -156,6 +169,7 @@ impl Backend for CnnBackend {
             batch_size,
             learning_rate,
             seed: hp.get().seed,
+            patience: self.patience,
         };
         let _serial = burn_mlp::serial_training();
         let model = training::train(

@@ -148,6 +148,8 @@ pub struct BurnBackend {
     pub device: BurnDevice,
     /// The network.
     pub shape: MlpShape,
+    /// Early stopping on the validation loss (off by default, as in the notebook's recipe).
+    pub patience: Option<usize>,
 }
 
 impl Default for BurnBackend {
@@ -158,6 +160,7 @@ impl Default for BurnBackend {
                 hidden: vec![128, 64],
                 dropout: 0.2,
             },
+            patience: None,
         }
     }
 }
@@ -183,7 +186,44 @@ const SETTINGS: &[SettingSpec] = &[
         help: "dropout rate after each hidden layer, in [0, 1)",
         default: "0.2",
     },
+    PATIENCE,
 ];
+
+/// The `patience` setting of a burn network: early stopping on the validation loss.
+pub const PATIENCE: SettingSpec = SettingSpec {
+    name: "patience",
+    help: "early stopping: stop after this many epochs without a lower validation loss and keep \
+           the best epoch's weights (needs a validation set), or off",
+    default: "off",
+};
+
+/// The value of [`PATIENCE`]: `None` for `off`, else a count of epochs, at least 1.
+pub fn patience_setting(s: &Settings) -> Result<Option<usize>, ConfigError> {
+    if s.raw("patience").trim() == "off" {
+        return Ok(None);
+    }
+    let epochs: usize = s.parse("patience")?;
+    if epochs == 0 {
+        return Err(s.invalid("patience", "must be at least 1 epoch, or off"));
+    }
+    Ok(Some(epochs))
+}
+
+/// How a run's settings record [`PATIENCE`]: `off` or the count.
+pub fn patience_value(patience: Option<usize>) -> String {
+    patience.map_or("off".to_string(), |p| p.to_string())
+}
+
+/// The sentence a report needs about a backend that stops early ([`Backend::notes`]).
+pub fn patience_note(backend: &str, patience: Option<usize>) -> Option<String> {
+    patience.map(|p| {
+        format!(
+            "{backend} stops early once its validation loss has not improved for {p} epochs and \
+             keeps the weights of its best epoch: its epochs column is the most it may train, its \
+             history shows the epochs it trained."
+        )
+    })
+}
 
 impl BackendFactory for BurnFactory {
     fn name(&self) -> &'static str {
@@ -200,6 +240,7 @@ impl BackendFactory for BurnFactory {
         Ok(Box::new(BurnBackend {
             device: s.parse("device")?,
             shape: MlpShape { hidden, dropout },
+            patience: patience_setting(s)?,
         }))
     }
 }
@@ -269,6 +310,7 @@ impl Backend for BurnBackend {
         BTreeMap::from([
             ("device".to_string(), self.device.to_string()),
             ("dropout".to_string(), self.shape.dropout.to_string()),
+            ("patience".to_string(), patience_value(self.patience)),
             (
                 "optimizer".to_string(),
                 "Adam(beta1 0.9, beta2 0.999, eps 1e-7)".to_string(),
@@ -277,17 +319,19 @@ impl Backend for BurnBackend {
     }
 
     fn notes(&self) -> Vec<String> {
+        let mut notes: Vec<String> = patience_note(self.name(), self.patience)
+            .into_iter()
+            .collect();
         if self.shape.dropout > 0.0 {
-            vec![format!(
+            notes.push(format!(
                 "{}'s training curves are averaged over each epoch's batches with dropout on \
                  (rate {}), as Keras reports them; its train accuracy in the table is measured \
                  on the final model, without dropout.",
                 self.name(),
                 self.shape.dropout
-            )]
-        } else {
-            Vec::new()
+            ));
         }
+        notes
     }
 
     fn train(
@@ -302,6 +346,7 @@ impl Backend for BurnBackend {
             batch_size,
             learning_rate,
             seed: hp.get().seed,
+            patience: self.patience,
         };
         let _serial = serial_training();
         let model = training::train(
@@ -405,6 +450,88 @@ mod tests {
         std::fs::write(&path, b"not a model").unwrap();
         let err = FittedBurn::load(&path, &backend.shape, backend.device).unwrap_err();
         assert!(err.to_string().contains("burn.bpk"), "{err}");
+    }
+
+    fn built_with(assignment: &str) -> Result<Vec<Box<dyn Backend>>, ConfigError> {
+        let factories: Vec<Box<dyn BackendFactory>> = vec![Box::new(BurnFactory)];
+        bench_core::build_backends(&factories, &[assignment.parse().unwrap()], &["burn"])
+    }
+
+    #[test]
+    fn patience_is_off_by_default_a_count_or_an_error_naming_the_setting() {
+        assert_eq!(BurnBackend::default().patience, None);
+        let built = built_with("burn.patience=3").unwrap();
+        assert_eq!(built[0].settings()["patience"], "3");
+        assert!(
+            built[0].notes()[0].contains("3 epochs"),
+            "{:?}",
+            built[0].notes()
+        );
+        assert_eq!(
+            built_with("burn.patience=off").unwrap()[0].settings()["patience"],
+            "off"
+        );
+        for bad in ["burn.patience=0", "burn.patience=soon"] {
+            let err = built_with(bad).err().unwrap().to_string();
+            assert!(err.starts_with("--set burn.patience:"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn early_stopping_keeps_the_epoch_with_the_lowest_validation_loss() {
+        let backend = BurnBackend {
+            patience: Some(2),
+            ..BurnBackend::default()
+        };
+        let split = bench_core::conformance::synthetic_split(5);
+        // A large step makes the validation loss move about, so that the best epoch is often
+        // not the last; what must hold either way is below.
+        let hp = Hyperparams {
+            epochs: 10,
+            learning_rate: Some(0.05),
+            ..quick()
+        };
+        let hp = bench_core::prepare(&backend, hp).unwrap();
+        let (record, model) =
+            bench_core::run_keeping_model(&backend, &hp, &split, &mut bench_core::Quiet);
+        assert!(record.is_ok(), "{:?}", record.status);
+        let losses: Vec<f64> = record
+            .history
+            .iter()
+            .map(|h| h.validation_loss.unwrap())
+            .collect();
+        let best = losses.iter().copied().fold(f64::INFINITY, f64::min);
+        let at = losses.iter().position(|&l| l == best).unwrap();
+        // It stops two epochs after its best one, or at the last epoch.
+        assert!(losses.len() == 10 || losses.len() == at + 3, "{losses:?}");
+        let proba = model.unwrap().predict_proba(&split.validation).unwrap();
+        let (kept, _) = bench_core::loss_and_accuracy(&proba, split.validation.labels());
+        assert!(
+            (kept - best).abs() < 1e-9,
+            "kept {kept}, best {best} of {losses:?}"
+        );
+    }
+
+    #[test]
+    fn early_stopping_without_a_validation_set_is_an_error_naming_the_flag() {
+        let backend = BurnBackend {
+            patience: Some(2),
+            ..BurnBackend::default()
+        };
+        let split = bench_core::conformance::synthetic_split(3);
+        let hp = bench_core::prepare(&backend, quick()).unwrap();
+        let data = TrainData {
+            train: &split.train,
+            validation: None,
+        };
+        let err = match backend.train(&hp, &data, &mut bench_core::Quiet) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("early stopping trained without a validation set"),
+        };
+        assert!(
+            err.contains("--val-fraction") && err.contains("patience"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -40,6 +40,17 @@ pub struct AdamOptions {
     pub learning_rate: f64,
     /// Seed of initialisation, shuffles and dropout.
     pub seed: u64,
+    /// Early stopping: stop once the validation loss has not improved for this many epochs,
+    /// and keep the weights of the epoch with the lowest validation loss. `None`: train every
+    /// epoch and keep the last weights.
+    pub patience: Option<usize>,
+}
+
+/// The best epoch so far, for early stopping.
+struct Best<N> {
+    loss: f64,
+    model: N,
+    epochs_since: usize,
 }
 
 /// Trains a fresh network, made by `build` on `device` (a non-autodiff device; gradients are
@@ -53,6 +64,13 @@ pub fn train<N: Network>(
     observer: &mut dyn Observer,
 ) -> Result<N, TrainError> {
     // Subnormals flushed to zero on this thread while it trains (see `denormals`).
+    if opts.patience.is_some() && data.validation.is_none() {
+        return Err(TrainError::Backend(
+            "early stopping (the patience setting) watches the validation loss, and no \
+             validation set was held out: give --val-fraction above 0, or leave patience off"
+                .to_string(),
+        ));
+    }
     let _flush = crate::denormals::FlushDenormals::on();
     let device = device.clone().autodiff();
     device.seed(opts.seed);
@@ -63,6 +81,7 @@ pub fn train<N: Network>(
     let mut rng = Rng::derive(opts.seed, "burn-shuffle");
     let n = data.train.len();
     let n_batches = n.div_ceil(opts.batch_size);
+    let mut best: Option<Best<N>> = None;
 
     for epoch in 1..=opts.epochs {
         let started = Instant::now();
@@ -100,8 +119,28 @@ pub fn train<N: Network>(
             validation_accuracy,
             seconds: started.elapsed().as_secs_f64(),
         });
+        if let (Some(patience), Some(loss)) = (opts.patience, validation_loss) {
+            match &mut best {
+                Some(b) if loss >= b.loss => {
+                    b.epochs_since += 1;
+                    if b.epochs_since >= patience {
+                        break;
+                    }
+                }
+                _ => {
+                    best = Some(Best {
+                        loss,
+                        model: model.valid(),
+                        epochs_since: 0,
+                    })
+                }
+            }
+        }
     }
-    Ok(model.valid())
+    Ok(match best {
+        Some(b) => b.model,
+        None => model.valid(),
+    })
 }
 
 fn to_vec(data: &TensorData) -> Result<Vec<f32>, TrainError> {

@@ -5,8 +5,8 @@ use bench_core::RunRecord;
 use mnist_data::{Dataset, N_CLASSES, Rng};
 
 use crate::stats::{
-    BackendRuns, ClassScores, MIN_SEEDS_FOR_PAIRED, McNemar, PairedT, by_backend, class_scores,
-    confusion, holm, mcnemar, mean_std, paired_t,
+    AcrossSeeds, BackendRuns, ClassScores, MIN_SEEDS_ACROSS, McNemar, by_backend, class_scores,
+    confusion, holm, mcnemar, welch_t,
 };
 
 /// McNemar's test of one seed's two models, with its p-value corrected for the number of pairs.
@@ -20,8 +20,9 @@ pub struct SeedTest {
     pub p_holm: f64,
 }
 
-/// Two backends compared twice: on the test images (McNemar, per seed) and across seeds
-/// (paired t-test on test accuracy), each corrected for the number of pairs (Holm).
+/// Two backends compared twice: on the test images (McNemar, per seed, corrected across the
+/// pairs tested at that seed) and across seeds (Welch's t-test on test accuracy, corrected
+/// across pairs), each with Holm's correction.
 #[derive(Debug, Clone)]
 pub struct PairTest {
     /// The first backend.
@@ -30,111 +31,24 @@ pub struct PairTest {
     pub second: String,
     /// McNemar's test at each seed both ran successfully.
     pub per_seed: Vec<SeedTest>,
-    /// `(seed, first's accuracy, second's accuracy)` at each of those seeds.
-    pub accuracies: Vec<(u64, f64, f64)>,
-    /// The paired t-test across seeds, with [`MIN_SEEDS_FOR_PAIRED`] seeds or more.
-    pub across_seeds: Option<PairedT>,
-    /// Its p-value after Holm's correction across the pairs.
+    /// The first backend's test accuracy on each of its successful runs.
+    pub first_accuracies: Vec<f64>,
+    /// The second backend's test accuracy on each of its successful runs.
+    pub second_accuracies: Vec<f64>,
+    /// Welch's test across seeds (or a fixed difference), with [`MIN_SEEDS_ACROSS`] successful
+    /// runs or more on each side.
+    pub across_seeds: Option<AcrossSeeds>,
+    /// Welch's p-value after Holm's correction across the pairs with a Welch test.
     pub across_p_holm: Option<f64>,
+    /// The level of the interval shown with the Welch test: 1 − [`ALPHA`]/m for m Welch tests
+    /// (Bonferroni), so that it holds family-wise as the corrected p-value does.
+    pub family_level: f64,
+    /// How many pairs have a Welch test (the m of [`Self::family_level`]).
+    pub family_size: usize,
 }
 
 /// The significance level of every test in the report.
 pub const ALPHA: f64 = 0.05;
-
-impl PairTest {
-    /// Seeds where the test images tell the two models apart (Holm-corrected p < 0.05).
-    pub fn significant(&self) -> usize {
-        self.per_seed.iter().filter(|t| t.p_holm < ALPHA).count()
-    }
-
-    /// Mean test accuracy of first minus second over the paired seeds, in points.
-    pub fn mean_difference_points(&self) -> Option<f64> {
-        let diffs: Vec<f64> = self.accuracies.iter().map(|(_, a, b)| a - b).collect();
-        mean_std(&diffs).0.map(|d| 100.0 * d)
-    }
-
-    /// One plain sentence saying what the tests show, and no more.
-    pub fn verdict(&self) -> String {
-        let (a, b) = (self.first.as_str(), self.second.as_str());
-        let n = self.per_seed.len();
-        let Some(diff) = self.mean_difference_points() else {
-            return format!("{a} and {b}: no seed where both succeeded, so no comparison.");
-        };
-        let (better, worse) = if diff >= 0.0 { (a, b) } else { (b, a) };
-        let k = self.significant();
-        let images = if n == 1 {
-            format!(
-                "seed {}'s test images {} (McNemar)",
-                self.per_seed[0].seed,
-                if k == 1 {
-                    "tell them apart"
-                } else {
-                    "cannot tell them apart"
-                }
-            )
-        } else if k == n {
-            format!("the test images tell them apart on every one of {n} seeds (McNemar)")
-        } else {
-            format!("the test images tell them apart on {k} of {n} seeds (McNemar)")
-        };
-        match (self.across_seeds, self.across_p_holm) {
-            (Some(t), Some(p)) => {
-                let ci = if diff >= 0.0 {
-                    t.interval
-                } else {
-                    t.interval.negated()
-                };
-                let ci = format!("95% CI {:.2} to {:.2}", 100.0 * ci.low, 100.0 * ci.high);
-                if p < ALPHA {
-                    format!(
-                        "{better} is more accurate than {worse} by {:.2} points ({ci}); the \
-                         difference holds across {n} seeds (paired t-test, Holm-adjusted p = {}), \
-                         and {images}.",
-                        diff.abs(),
-                        format_p(p)
-                    )
-                } else {
-                    format!(
-                        "{a} and {b} cannot be told apart across seeds: {better}'s mean is {:.2} \
-                         points higher ({ci}; paired t-test over {n} seeds, Holm-adjusted p = {}); \
-                         {images}.",
-                        diff.abs(),
-                        format_p(p)
-                    )
-                }
-            }
-            _ => {
-                let lead = if k > 0 {
-                    format!(
-                        "{better} is more accurate than {worse} by {:.2} points on the test images",
-                        diff.abs()
-                    )
-                } else {
-                    format!(
-                        "{a} and {b} cannot be told apart on the test images ({better} {:.2} \
-                         points higher)",
-                        diff.abs()
-                    )
-                };
-                format!(
-                    "{lead}: {images}; whether the training procedures differ beyond seed-to-seed \
-                     noise needs --seeds {MIN_SEEDS_FOR_PAIRED} or more."
-                )
-            }
-        }
-    }
-}
-
-/// A p-value as people read it.
-pub fn format_p(p: f64) -> String {
-    if p < 1e-4 {
-        format!("{p:.0e}")
-    } else if p < 0.01 {
-        format!("{p:.4}")
-    } else {
-        format!("{p:.3}")
-    }
-}
 
 /// One backend's single-run pictures and per-class scores: its run at the report's featured seed
 /// (or, if that run failed, its first successful one).
@@ -210,11 +124,16 @@ impl<'a> Analysis<'a> {
                 })
             })
             .collect();
+        let accuracies = |g: &BackendRuns<'_>| -> Vec<f64> {
+            g.ok()
+                .filter(|m| m.test_predictions.len() == labels.len())
+                .map(|m| m.test_accuracy)
+                .collect()
+        };
         let mut pairs = Vec::new();
         for (i, a) in groups.iter().enumerate() {
             for b in &groups[i + 1..] {
                 let mut per_seed = Vec::new();
-                let mut accuracies = Vec::new();
                 for ra in &a.runs {
                     let seed = ra.hyperparams.seed;
                     let Some(rb) = b.runs.iter().find(|r| r.hyperparams.seed == seed) else {
@@ -228,27 +147,28 @@ impl<'a> Analysis<'a> {
                     {
                         continue;
                     }
-                    accuracies.push((seed, ma.test_accuracy, mb.test_accuracy));
                     per_seed.push(SeedTest {
                         seed,
                         test: mcnemar(labels, &ma.test_predictions, &mb.test_predictions),
                         p_holm: f64::NAN,
                     });
                 }
-                let across_seeds = (accuracies.len() >= MIN_SEEDS_FOR_PAIRED)
-                    .then(|| {
-                        let first: Vec<f64> = accuracies.iter().map(|x| x.1).collect();
-                        let second: Vec<f64> = accuracies.iter().map(|x| x.2).collect();
-                        paired_t(&first, &second)
-                    })
+                let (first_accuracies, second_accuracies) = (accuracies(a), accuracies(b));
+                let enough =
+                    first_accuracies.len().min(second_accuracies.len()) >= MIN_SEEDS_ACROSS;
+                let across_seeds = enough
+                    .then(|| welch_t(&first_accuracies, &second_accuracies))
                     .flatten();
                 pairs.push(PairTest {
                     first: a.name.to_string(),
                     second: b.name.to_string(),
                     per_seed,
-                    accuracies,
+                    first_accuracies,
+                    second_accuracies,
                     across_seeds,
                     across_p_holm: None,
+                    family_level: 1.0 - ALPHA,
+                    family_size: 1,
                 });
             }
         }
@@ -293,7 +213,7 @@ impl<'a> Analysis<'a> {
 }
 
 /// Holm's correction: at each seed over the pairs tested there, and across seeds over the pairs
-/// with a paired test.
+/// with a Welch test, whose intervals are then widened to the Bonferroni level 1 − α/m.
 fn correct_for_multiple_pairs(pairs: &mut [PairTest]) {
     let mut seeds: Vec<u64> = pairs
         .iter()
@@ -320,15 +240,22 @@ fn correct_for_multiple_pairs(pairs: &mut [PairTest]) {
             pairs[i].per_seed[j].p_holm = p;
         }
     }
-    let tested: Vec<usize> = (0..pairs.len())
-        .filter(|&i| pairs[i].across_seeds.is_some())
-        .collect();
-    let raw: Vec<f64> = tested
+    let welch: Vec<(usize, f64)> = pairs
         .iter()
-        .filter_map(|&i| pairs[i].across_seeds.map(|t| t.p_value))
+        .enumerate()
+        .filter_map(|(i, p)| match p.across_seeds {
+            Some(AcrossSeeds::Welch(t)) => Some((i, t.p_value)),
+            _ => None,
+        })
         .collect();
-    for (&i, p) in tested.iter().zip(holm(&raw)) {
+    let raw: Vec<f64> = welch.iter().map(|&(_, p)| p).collect();
+    let m = welch.len().max(1);
+    for (&(i, _), p) in welch.iter().zip(holm(&raw)) {
         pairs[i].across_p_holm = Some(p);
+    }
+    for pair in pairs.iter_mut() {
+        pair.family_size = m;
+        pair.family_level = 1.0 - ALPHA / m as f64;
     }
 }
 

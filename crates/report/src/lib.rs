@@ -9,6 +9,7 @@ pub mod charts;
 pub mod stats;
 pub mod summary;
 pub mod tables;
+pub mod verdict;
 
 use std::path::{Path, PathBuf};
 
@@ -62,7 +63,7 @@ pub struct Provenance {
     /// The dataset and its class names.
     #[serde(default)]
     pub dataset: DatasetLabels,
-    /// The command line, as typed.
+    /// The command line, as a user can type it again (cargo alias or features included).
     pub command: String,
     /// Seeds run, one run per backend per seed.
     pub seeds: Vec<u64>,
@@ -76,8 +77,11 @@ pub struct Provenance {
     pub data: String,
     /// Git commit of the code, with `-dirty` if the tree had changes.
     pub git_commit: String,
-    /// Versions of the main crates.
+    /// Versions of the compiler that built the binary and of the main crates.
     pub versions: Vec<(String, String)>,
+    /// The cargo features the binary was built with.
+    #[serde(default)]
+    pub features: Vec<String>,
     /// CPU model and core count.
     pub cpu: String,
     /// Build profile and target CPU.

@@ -1,6 +1,6 @@
 //! The statistics behind the report: grouping runs by backend, mean curves, confusion matrices,
 //! per-class precision/recall/F1, intervals (Wilson over test images, Student-t over seeds),
-//! McNemar's test between two models on the same test images, the paired t-test between two
+//! McNemar's test between two models on the same test images, Welch's t-test between two
 //! backends across seeds, and Holm's correction for testing several pairs. The distributions
 //! come from `statrs`.
 
@@ -239,9 +239,9 @@ fn z_95() -> f64 {
     Normal::standard().inverse_cdf(1.0 - (1.0 - CONFIDENCE) / 2.0)
 }
 
-/// The two-sided 95% quantile of Student's t with `df` degrees of freedom.
-fn t_95(df: f64) -> f64 {
-    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |d| d.inverse_cdf(1.0 - (1.0 - CONFIDENCE) / 2.0))
+/// The two-sided quantile of Student's t with `df` degrees of freedom for an interval at `level`.
+fn t_quantile(df: f64, level: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |d| d.inverse_cdf(1.0 - (1.0 - level) / 2.0))
 }
 
 /// The Wilson score interval of a proportion, `successes` of `n` (one run's test accuracy over
@@ -266,7 +266,8 @@ pub fn t_interval(values: &[f64]) -> Option<Interval> {
     let (Some(mean), Some(sd)) = mean_std(values) else {
         return None;
     };
-    let half = t_95(values.len() as f64 - 1.0) * sd / (values.len() as f64).sqrt();
+    let half =
+        t_quantile(values.len() as f64 - 1.0, CONFIDENCE) * sd / (values.len() as f64).sqrt();
     Some(Interval {
         low: mean - half,
         high: mean + half,
@@ -309,63 +310,89 @@ pub fn accuracy_interval(runs: &[&Metrics]) -> Option<(Interval, IntervalMethod)
     }
 }
 
-/// A paired t-test of two backends' test accuracies, paired by seed.
+/// Welch's unequal-variance t-test of two backends' test accuracies over their seeds. The runs
+/// of two backends share no randomness (each derives its own streams from a seed), so they are
+/// two independent samples, not pairs.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PairedT {
-    /// Seeds paired.
-    pub n: usize,
-    /// Mean of first minus second.
+pub struct WelchT {
+    /// Runs on each side.
+    pub n: (usize, usize),
+    /// Mean of first minus mean of second.
     pub mean_difference: f64,
-    /// Its 95% interval.
-    pub interval: Interval,
+    /// Welch–Satterthwaite degrees of freedom.
+    pub df: f64,
+    /// Standard error of the difference.
+    pub std_error: f64,
     /// Two-sided p-value (before any correction for multiple pairs).
     pub p_value: f64,
 }
 
-/// The fewest seeds the report runs a test across seeds on.
-pub const MIN_SEEDS_FOR_PAIRED: usize = 3;
+impl WelchT {
+    /// The interval of the mean difference at `level` (e.g. 0.95), from Student's t with the
+    /// Welch–Satterthwaite degrees of freedom.
+    pub fn interval(&self, level: f64) -> Interval {
+        let half = t_quantile(self.df, level) * self.std_error;
+        Interval {
+            low: self.mean_difference - half,
+            high: self.mean_difference + half,
+        }
+    }
+}
 
-/// The paired t-test of `first[i] - second[i]` (the same seed's runs); `None` below two pairs
-/// or for lengths that differ. Differences that are all equal give a zero-width interval, and
-/// p = 0 (or 1 if they are all zero).
-pub fn paired_t(first: &[f64], second: &[f64]) -> Option<PairedT> {
-    if first.len() != second.len() || first.len() < 2 {
+/// What a comparison across seeds can say.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AcrossSeeds {
+    /// Welch's test, when at least one side varies from seed to seed.
+    Welch(WelchT),
+    /// Neither side varies across seeds (two deterministic backends): the difference, first
+    /// minus second, is the same for every seed, and no t-test applies.
+    Fixed {
+        /// First minus second.
+        difference: f64,
+    },
+}
+
+/// The fewest successful runs on each side for a test across seeds.
+pub const MIN_SEEDS_ACROSS: usize = 3;
+
+/// Standard deviations at or below this share of the mean are rounding, not spread.
+const NO_SPREAD: f64 = 1e-12;
+
+/// Welch's t-test of `first` against `second` (each backend's test accuracies over its seeds);
+/// `None` when either side has fewer than two values or a value is not finite.
+pub fn welch_t(first: &[f64], second: &[f64]) -> Option<AcrossSeeds> {
+    if first.len() < 2 || second.len() < 2 || first.iter().chain(second).any(|v| !v.is_finite()) {
         return None;
     }
-    let diffs: Vec<f64> = first.iter().zip(second).map(|(a, b)| a - b).collect();
-    let (Some(mean), Some(sd)) = mean_std(&diffs) else {
-        return None;
+    let moments = |v: &[f64]| {
+        let (Some(mean), Some(sd)) = mean_std(v) else {
+            return None;
+        };
+        let sd = if sd <= NO_SPREAD * mean.abs().max(1.0) {
+            0.0
+        } else {
+            sd
+        };
+        Some((mean, sd * sd / v.len() as f64, v.len() as f64))
     };
-    let n = diffs.len() as f64;
-    let se = sd / n.sqrt();
-    // Differences equal up to rounding: no spread for a t statistic to measure.
-    let (interval, p_value) = if se <= 1e-12 * mean.abs().max(1e-12) {
-        let p = if mean == 0.0 { 1.0 } else { 0.0 };
-        (
-            Interval {
-                low: mean,
-                high: mean,
-            },
-            p,
-        )
-    } else {
-        let t = mean / se;
-        let p = StudentsT::new(0.0, 1.0, n - 1.0).map_or(f64::NAN, |d| 2.0 * d.sf(t.abs()));
-        let half = t_95(n - 1.0) * se;
-        (
-            Interval {
-                low: mean - half,
-                high: mean + half,
-            },
-            p,
-        )
-    };
-    Some(PairedT {
-        n: diffs.len(),
-        mean_difference: mean,
-        interval,
+    let ((ma, va, na), (mb, vb, nb)) = (moments(first)?, moments(second)?);
+    let mean_difference = ma - mb;
+    if va == 0.0 && vb == 0.0 {
+        return Some(AcrossSeeds::Fixed {
+            difference: mean_difference,
+        });
+    }
+    let std_error = (va + vb).sqrt();
+    let df = (va + vb).powi(2) / (va * va / (na - 1.0) + vb * vb / (nb - 1.0));
+    let t = mean_difference / std_error;
+    let p_value = StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |d| 2.0 * d.sf(t.abs()));
+    Some(AcrossSeeds::Welch(WelchT {
+        n: (first.len(), second.len()),
+        mean_difference,
+        df,
+        std_error,
         p_value: p_value.min(1.0),
-    })
+    }))
 }
 
 /// Holm's step-down adjustment of `p_values` (one family of tests), in their order: the
@@ -434,26 +461,90 @@ mod tests {
         assert_eq!(t_interval(&A[..1]), None);
     }
 
+    fn welch(first: &[f64], second: &[f64]) -> WelchT {
+        match welch_t(first, second) {
+            Some(AcrossSeeds::Welch(t)) => t,
+            other => panic!("expected a Welch test, got {other:?}"),
+        }
+    }
+
     #[test]
-    fn paired_t_matches_scipy_ttest_rel() {
-        // r = scipy.stats.ttest_rel(A, B): statistic -2.0375, r.pvalue, r.confidence_interval(0.95)
-        let t = paired_t(&A, &B).unwrap();
-        assert_eq!(t.n, 5);
-        close(t.p_value, 0.11125770577147728, 1e-9);
-        close(t.interval.low, -0.0027879428924554766, 1e-9);
-        close(t.interval.high, 0.00042794289245546993, 1e-9);
+    fn welch_matches_scipy_ttest_ind_on_a_noisy_near_tie() {
+        // r = scipy.stats.ttest_ind(A, B, equal_var=False): r.pvalue, r.df,
+        // r.confidence_interval(0.95) and r.confidence_interval(1 - 0.05 / 3)
+        let t = welch(&A, &B);
+        assert_eq!(t.n, (5, 5));
+        close(t.p_value, 0.1390830160083552, 1e-9);
+        close(t.df, 7.556558353079873, 1e-9);
+        let ci = t.interval(0.95);
+        close(ci.low, -0.0028428115147606584, 1e-9);
+        close(ci.high, 0.00048281151476051837, 1e-9);
+        let ci = t.interval(1.0 - 0.05 / 3.0);
+        close(ci.low, -0.003364614702033877, 1e-9);
+        close(ci.high, 0.0010046147020337406, 1e-9);
         close(
             t.mean_difference,
             (A.iter().sum::<f64>() - B.iter().sum::<f64>()) / 5.0,
             1e-12,
         );
-        // The same model every seed on one side and a constant gap: no spread, p = 0.
-        let c = paired_t(&[0.9, 0.9, 0.9], &[0.8, 0.8, 0.8]).unwrap();
-        assert_eq!(
-            (c.p_value, c.interval.low, c.interval.high),
-            (0.0, c.mean_difference, c.mean_difference)
-        );
-        assert_eq!(paired_t(&A, &B[..4]), None);
+    }
+
+    #[test]
+    fn welch_matches_scipy_when_seeds_disagree_in_sign() {
+        // Seed by seed, S1 - S2 is -0.0011, +0.0013, -0.0011, +0.0005, +0.0007.
+        const S1: [f64; 5] = [0.9780, 0.9801, 0.9775, 0.9799, 0.9790];
+        const S2: [f64; 5] = [0.9791, 0.9788, 0.9786, 0.9794, 0.9783];
+        // r = scipy.stats.ttest_ind(S1, S2, equal_var=False)
+        let t = welch(&S1, &S2);
+        close(t.p_value, 0.9166180678099614, 1e-9);
+        close(t.df, 5.100204202212168, 1e-9);
+        let ci = t.interval(0.95);
+        close(ci.low, -0.0013340759817568435, 1e-9);
+        close(ci.high, 0.0014540759817569635, 1e-9);
+    }
+
+    #[test]
+    fn welch_matches_scipy_with_unequal_sizes() {
+        // r = scipy.stats.ttest_ind(A, A[:3], equal_var=False)
+        let t = welch(&A, &A[..3]);
+        assert_eq!(t.n, (5, 3));
+        close(t.p_value, 0.8243110748512702, 1e-9);
+        close(t.df, 4.424785338362259, 1e-9);
+        let ci = t.interval(0.95);
+        close(ci.low, -0.001725904186568802, 1e-9);
+        close(ci.high, 0.0020592375199018765, 1e-9);
+    }
+
+    #[test]
+    fn welch_with_one_side_constant_matches_scipy() {
+        // A deterministic backend (the same accuracy every seed) against a noisy one:
+        // r = scipy.stats.ttest_ind([0.9258] * 5, A, equal_var=False): df = 4, the noisy side's.
+        let t = welch(&[0.9258; 5], &A);
+        close(t.p_value, 2.9405322413470694e-08, 1e-15);
+        close(t.df, 4.0, 1e-9);
+        let ci = t.interval(0.95);
+        close(ci.low, -0.053719741346548576, 1e-9);
+        close(ci.high, -0.051280258653451406, 1e-9);
+    }
+
+    #[test]
+    fn both_sides_constant_is_a_fixed_difference_without_a_p_value() {
+        let fixed = welch_t(&[0.9258; 5], &[0.9, 0.9, 0.9]).unwrap();
+        let AcrossSeeds::Fixed { difference } = fixed else {
+            panic!("expected a fixed difference, got {fixed:?}");
+        };
+        close(difference, 0.0258, 1e-12);
+        assert!(matches!(
+            welch_t(&[0.5; 3], &[0.5; 3]),
+            Some(AcrossSeeds::Fixed { difference }) if difference == 0.0
+        ));
+    }
+
+    #[test]
+    fn welch_needs_two_finite_values_a_side() {
+        assert_eq!(welch_t(&A, &B[..1]), None);
+        assert_eq!(welch_t(&[], &B), None);
+        assert_eq!(welch_t(&[0.9, f64::NAN, 0.8], &B), None);
     }
 
     #[test]

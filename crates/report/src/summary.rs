@@ -3,12 +3,16 @@
 use bench_core::{HistoryUnit, RunRecord};
 use polars::prelude::*;
 
-use crate::analysis::{Analysis, PairTest, format_p};
-use crate::stats::{BackendRuns, Interval, IntervalMethod, accuracy_interval, mean_std};
+use crate::analysis::{ALPHA, Analysis, PairTest};
+use crate::stats::{
+    AcrossSeeds, BackendRuns, EXACT_BELOW, Interval, IntervalMethod, MIN_SEEDS_ACROSS, WelchT,
+    accuracy_interval, mean_std,
+};
 use crate::tables::{
     history_frame, markdown as markdown_table, run_interval, runs_frame, status_text, steps,
     trained_for,
 };
+use crate::verdict::{format_p, interval_label};
 use crate::{DatasetLabels, Report};
 
 /// The tables of a report.
@@ -26,8 +30,8 @@ pub struct Tables {
     pub classes: DataFrame,
     /// McNemar's test per pair of backends and seed.
     pub mcnemar: DataFrame,
-    /// The paired t-test across seeds and the verdict, per pair of backends.
-    pub paired: DataFrame,
+    /// Welch's test across seeds and the verdict, per pair of backends.
+    pub across_seeds: DataFrame,
 }
 
 impl Tables {
@@ -45,7 +49,7 @@ impl Tables {
             history: history_frame(runs)?,
             classes: classes_frame(analysis, labels)?,
             mcnemar: mcnemar_frame(analysis)?,
-            paired: paired_frame(analysis)?,
+            across_seeds: across_seeds_frame(analysis)?,
         })
     }
 
@@ -57,7 +61,7 @@ impl Tables {
             ("history", &self.history),
             ("classes", &self.classes),
             ("mcnemar", &self.mcnemar),
-            ("paired", &self.paired),
+            ("across-seeds", &self.across_seeds),
         ]
     }
 }
@@ -161,31 +165,27 @@ fn mcnemar_frame(analysis: &Analysis<'_>) -> PolarsResult<DataFrame> {
     ])
 }
 
-/// One row per pair: the test across seeds and the verdict.
-fn paired_frame(analysis: &Analysis<'_>) -> PolarsResult<DataFrame> {
+/// One row per pair: Welch's test across seeds (or the fixed difference of two deterministic
+/// backends), McNemar's count of differing seeds, and the verdict.
+fn across_seeds_frame(analysis: &Analysis<'_>) -> PolarsResult<DataFrame> {
     let pairs = &analysis.pairs;
-    let across = |f: fn(&crate::stats::PairedT) -> f64| {
+    let welch = |f: &dyn Fn(&PairTest, &WelchT) -> f64| {
         pairs
             .iter()
-            .map(|p| p.across_seeds.as_ref().map(f))
+            .map(|p| match p.across_seeds {
+                Some(AcrossSeeds::Welch(t)) => Some(f(p, &t)),
+                _ => None,
+            })
             .collect::<Vec<_>>()
     };
+    let text = |f: &dyn Fn(&PairTest) -> String| pairs.iter().map(f).collect::<Vec<_>>();
+    let count =
+        |f: &dyn Fn(&PairTest) -> usize| pairs.iter().map(|p| f(p) as u64).collect::<Vec<_>>();
     DataFrame::new_infer_height(vec![
-        Column::new(
-            "first".into(),
-            pairs.iter().map(|p| p.first.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "second".into(),
-            pairs.iter().map(|p| p.second.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "seeds".into(),
-            pairs
-                .iter()
-                .map(|p| p.accuracies.len() as u64)
-                .collect::<Vec<_>>(),
-        ),
+        Column::new("first".into(), text(&|p| p.first.clone())),
+        Column::new("second".into(), text(&|p| p.second.clone())),
+        Column::new("runs_first".into(), count(&|p| p.first_accuracies.len())),
+        Column::new("runs_second".into(), count(&|p| p.second_accuracies.len())),
         Column::new(
             "mean_difference".into(),
             pairs
@@ -193,24 +193,40 @@ fn paired_frame(analysis: &Analysis<'_>) -> PolarsResult<DataFrame> {
                 .map(|p| p.mean_difference_points().map(|d| d / 100.0))
                 .collect::<Vec<_>>(),
         ),
-        Column::new("ci_low".into(), across(|t| t.interval.low)),
-        Column::new("ci_high".into(), across(|t| t.interval.high)),
-        Column::new("p_value".into(), across(|t| t.p_value)),
+        Column::new(
+            "test".into(),
+            text(&|p| {
+                match p.across_seeds {
+                    Some(AcrossSeeds::Welch(_)) => "welch",
+                    Some(AcrossSeeds::Fixed { .. }) => "fixed difference, no test",
+                    None => "too few seeds",
+                }
+                .to_string()
+            }),
+        ),
+        Column::new("welch_df".into(), welch(&|_, t| t.df)),
+        Column::new("ci95_low".into(), welch(&|_, t| t.interval(0.95).low)),
+        Column::new("ci95_high".into(), welch(&|_, t| t.interval(0.95).high)),
+        Column::new("ci_level".into(), welch(&|p, _| p.family_level)),
+        Column::new(
+            "ci_low".into(),
+            welch(&|p, t| t.interval(p.family_level).low),
+        ),
+        Column::new(
+            "ci_high".into(),
+            welch(&|p, t| t.interval(p.family_level).high),
+        ),
+        Column::new("p_value".into(), welch(&|_, t| t.p_value)),
         Column::new(
             "p_holm".into(),
             pairs.iter().map(|p| p.across_p_holm).collect::<Vec<_>>(),
         ),
         Column::new(
             "seeds_differing_mcnemar".into(),
-            pairs
-                .iter()
-                .map(|p| p.significant() as u64)
-                .collect::<Vec<_>>(),
+            count(&|p| p.significant()),
         ),
-        Column::new(
-            "verdict".into(),
-            pairs.iter().map(PairTest::verdict).collect::<Vec<_>>(),
-        ),
+        Column::new("seeds_mcnemar".into(), count(&|p| p.per_seed.len())),
+        Column::new("verdict".into(), text(&PairTest::verdict)),
     ])
 }
 
@@ -460,6 +476,83 @@ fn join_and(items: &[&str]) -> String {
     }
 }
 
+/// What the two tests ask and how they decide, with the thresholds the code uses.
+fn tests_prose() -> String {
+    format!(
+        "Two questions, for each pair of backends. **On these test images** (McNemar's test, per \
+         seed): do the two trained models differ, counting the images only one of them gets \
+         right (exact binomial test when fewer than {EXACT_BELOW} images differ, chi-squared with \
+         continuity correction otherwise)? Each seed is tested on its own; its p-values are \
+         corrected for the number of pairs, not for the number of seeds. **Across training \
+         seeds** (Welch's unequal-variance t-test on test accuracy, with {MIN_SEEDS_ACROSS} \
+         successful runs or more on each side): do the two training procedures differ once their \
+         own randomness is counted? The runs of two backends share no randomness, so they are \
+         two independent samples, not pairs. Two backends that do not vary across seeds at all \
+         have a fixed difference and no p-value: McNemar's test is the one that speaks to them. \
+         Each question's p-values are corrected for the number of pairs (Holm); a corrected \
+         p-value below {ALPHA} counts as a difference. Welch's interval is shown at the \
+         Bonferroni level 1 − {ALPHA}/m for m pairs tested, so that it holds for all pairs \
+         at once (Holm's correction is the less strict of the two, so a difference it calls \
+         real can still have an interval that touches zero); `across-seeds.csv` also has the \
+         unadjusted 95% interval.\n\n"
+    )
+}
+
+/// One pair's row of the tests table.
+fn tests_row(pair: &PairTest) -> String {
+    let n = pair.per_seed.len().max(1) as f64;
+    let mean = |f: fn(&crate::stats::McNemar) -> usize| {
+        pair.per_seed.iter().map(|t| f(&t.test)).sum::<usize>() as f64 / n
+    };
+    let ps: Vec<String> = pair
+        .per_seed
+        .iter()
+        .map(|t| format!("{} (seed {})", format_p(t.p_holm), t.seed))
+        .collect();
+    let counts = |v: f64| {
+        if pair.per_seed.len() > 1 {
+            format!("{v:.1} (mean)")
+        } else {
+            format!("{v:.0}")
+        }
+    };
+    let points = |d: f64| format!("{:+.2} points", 100.0 * d);
+    let (difference, test) = match (pair.across_seeds, pair.family_interval()) {
+        (Some(AcrossSeeds::Welch(t)), Some(ci)) => (
+            format!(
+                "{} ({:+.2} to {:+.2})",
+                points(t.mean_difference),
+                100.0 * ci.low,
+                100.0 * ci.high
+            ),
+            pair.across_p_holm.map_or("–".into(), format_p),
+        ),
+        (Some(AcrossSeeds::Fixed { difference }), _) => (
+            format!("{} on every seed", points(difference)),
+            "no test: fixed difference".to_string(),
+        ),
+        _ => (
+            pair.mean_difference_points()
+                .map_or("–".into(), |d| format!("{d:+.2} points")),
+            format!("needs --seeds {MIN_SEEDS_ACROSS} or more"),
+        ),
+    };
+    format!(
+        "| {} vs {} | {} | {} | {} | {} of {} | {difference} | {test} |\n",
+        pair.first,
+        pair.second,
+        counts(mean(|t| t.only_first)),
+        counts(mean(|t| t.only_second)),
+        if ps.is_empty() {
+            "–".into()
+        } else {
+            ps.join(", ")
+        },
+        pair.significant(),
+        pair.per_seed.len()
+    )
+}
+
 /// `summary.md`: the table first, then the images, the statistics and the provenance.
 pub fn markdown(
     report: &Report<'_>,
@@ -525,7 +618,7 @@ pub fn markdown(
     if !analysis.pairs.is_empty() {
         md.push_str(
             "\nEach sentence is generated from the tests below: McNemar's test on the test images \
-             of each seed, and a paired t-test across seeds, both corrected for the number of \
+             of each seed, and Welch's t-test across seeds, both corrected for the number of \
              pairs (Holm).\n\n",
         );
     }
@@ -554,67 +647,17 @@ pub fn markdown(
     ));
 
     md.push_str("## The tests behind the verdicts\n\n");
-    md.push_str(
-        "Two questions, for each pair of backends. **On these test images** (McNemar's test, per \
-         seed): do the two trained models differ, counting the images only one of them gets \
-         right (exact binomial test when fewer than 25 images differ, chi-squared with \
-         continuity correction otherwise)? **Across training seeds** (paired t-test on test \
-         accuracy, paired by seed, with 3 seeds or more): do the two training procedures differ \
-         once their own randomness is counted? Each question's p-values are corrected for the \
-         number of pairs (Holm); a corrected p-value below 0.05 counts as a difference.\n\n",
-    );
-    md.push_str("| pair | images only the first gets right | images only the second gets right | McNemar p per seed (Holm-adjusted) | seeds that differ | mean difference, first − second (95% CI) | paired t-test p (Holm-adjusted) |\n");
+    md.push_str(&tests_prose());
+    let label = analysis
+        .pairs
+        .first()
+        .map_or_else(|| interval_label(1.0 - ALPHA, 1), PairTest::family_label);
+    md.push_str(&format!(
+        "| pair | images only the first gets right | images only the second gets right | McNemar p per seed (Holm-adjusted) | seeds that differ | mean difference, first − second ({label}) | Welch p (Holm-adjusted) |\n"
+    ));
     md.push_str("|:---|---:|---:|:---|:---|:---|:---|\n");
     for pair in &analysis.pairs {
-        let n = pair.per_seed.len().max(1) as f64;
-        let mean = |f: fn(&crate::stats::McNemar) -> usize| {
-            pair.per_seed.iter().map(|t| f(&t.test)).sum::<usize>() as f64 / n
-        };
-        let ps: Vec<String> = pair
-            .per_seed
-            .iter()
-            .map(|t| format!("{} (seed {})", format_p(t.p_holm), t.seed))
-            .collect();
-        let counts = |v: f64| {
-            if pair.per_seed.len() > 1 {
-                format!("{v:.1} (mean)")
-            } else {
-                format!("{v:.0}")
-            }
-        };
-        let (difference, paired) = match (pair.across_seeds, pair.across_p_holm) {
-            (Some(t), Some(p)) => (
-                format!(
-                    "{:+.2} points ({:+.2} to {:+.2})",
-                    100.0 * t.mean_difference,
-                    100.0 * t.interval.low,
-                    100.0 * t.interval.high
-                ),
-                format_p(p),
-            ),
-            _ => (
-                pair.mean_difference_points()
-                    .map_or("–".into(), |d| format!("{d:+.2} points")),
-                format!(
-                    "needs --seeds {} or more",
-                    crate::stats::MIN_SEEDS_FOR_PAIRED
-                ),
-            ),
-        };
-        md.push_str(&format!(
-            "| {} vs {} | {} | {} | {} | {} of {} | {difference} | {paired} |\n",
-            pair.first,
-            pair.second,
-            counts(mean(|t| t.only_first)),
-            counts(mean(|t| t.only_second)),
-            if ps.is_empty() {
-                "–".into()
-            } else {
-                ps.join(", ")
-            },
-            pair.significant(),
-            pair.per_seed.len()
-        ));
+        md.push_str(&tests_row(pair));
     }
     if analysis.pairs.is_empty() {
         md.push_str("| – | – | – | only one backend ran | – | – | – |\n");
@@ -718,8 +761,8 @@ pub fn markdown(
         "`results.json` holds every run record (configuration, per-epoch history, test predictions). \
          Each table is also in CSV and JSON: `summary` (this table), `runs` (one row per run), \
          `history` (one row per run and epoch), `classes` (per-class scores), `mcnemar` (every \
-         McNemar test, raw and Holm-adjusted p), `paired` (per pair: the test across seeds and the \
-         verdict).",
+         McNemar test, raw and Holm-adjusted p), `across-seeds` (per pair: Welch's test across \
+         seeds, its unadjusted and family-wise intervals, and the verdict).",
     );
     if tables.rows.iter().any(|r| r.unit == HistoryUnit::Iteration) {
         md.push_str(
@@ -741,6 +784,14 @@ pub fn markdown(
     ));
     let versions: Vec<String> = p.versions.iter().map(|(n, v)| format!("{n} {v}")).collect();
     md.push_str(&format!("- Versions: {}\n", versions.join(", ")));
+    md.push_str(&format!(
+        "- Cargo features: {}\n",
+        if p.features.is_empty() {
+            "none".to_string()
+        } else {
+            p.features.join(", ")
+        }
+    ));
     md.push_str(&format!("- CPU: {}\n", p.cpu));
     md.push_str(&format!("- Build: {}\n", p.build));
     md.push_str(&format!(

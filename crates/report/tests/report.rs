@@ -110,6 +110,7 @@ fn provenance(seeds: Vec<u64>) -> Provenance {
         data: "synthetic".into(),
         git_commit: "abc123".into(),
         versions: vec![("burn".into(), "0.22.1".into())],
+        features: vec!["blis".into()],
         cpu: "test CPU".into(),
         build: "release".into(),
         started: "2026-11-27 00:00:00 UTC".into(),
@@ -167,7 +168,7 @@ fn writes_every_file_with_the_documented_structure() {
         "history.csv",
         "classes.csv",
         "mcnemar.csv",
-        "paired.csv",
+        "across-seeds.csv",
         "curves.png",
         "accuracy.png",
         "samples.png",
@@ -604,7 +605,7 @@ fn five_seeds(test: &Dataset, backends: &[(&str, usize)]) -> Vec<RunRecord> {
     runs
 }
 
-/// The report of `runs`: `summary.md`, `paired.csv` and `summary.csv`.
+/// The report of `runs`: `summary.md`, `across-seeds.csv` and `summary.csv`.
 fn summary_of(runs: &[RunRecord], test: &Dataset, seeds: Vec<u64>) -> (String, String, String) {
     let prov = provenance(seeds);
     let tmp = tempfile::tempdir().unwrap();
@@ -617,63 +618,166 @@ fn summary_of(runs: &[RunRecord], test: &Dataset, seeds: Vec<u64>) -> (String, S
     report::write(&out, &report).unwrap();
     (
         std::fs::read_to_string(out.join("summary.md")).unwrap(),
-        std::fs::read_to_string(out.join("paired.csv")).unwrap(),
+        std::fs::read_to_string(out.join("across-seeds.csv")).unwrap(),
         std::fs::read_to_string(out.join("summary.csv")).unwrap(),
     )
 }
 
-#[test]
-fn verdicts_say_what_the_tests_show_and_no_more() {
-    let test = synth::separable(2000, 9);
-    // good errs on 2% of the images, bad on 20%, twin exactly as often as good but on other
-    // images: good and twin cannot be told apart across seeds.
-    let runs = five_seeds(&test, &[("good", 50), ("bad", 5), ("twin", 50)]);
-    let (md, paired, summary) = summary_of(&runs, &test, (1..=5).collect());
-    assert!(summary.contains("student-t over seeds"), "{summary}");
-    let verdicts: Vec<&str> = md
-        .lines()
-        .skip_while(|l| !l.starts_with("## Which differences are real?"))
-        .filter(|l| l.starts_with("- "))
-        .take(3)
-        .collect();
-    assert_eq!(verdicts.len(), 3, "{md}");
-    assert!(
-        verdicts[0].starts_with("- good is more accurate than bad by 18.00 points (95% CI ")
-            && verdicts[0]
-                .contains("the difference holds across 5 seeds (paired t-test, Holm-adjusted p = ")
-            && verdicts[0]
-                .contains("the test images tell them apart on every one of 5 seeds (McNemar)"),
-        "{}",
-        verdicts[0]
-    );
-    assert!(
-        verdicts[2].starts_with("- bad and twin")
-            || verdicts[2].starts_with("- twin is more accurate than bad"),
-        "{}",
-        verdicts[2]
-    );
-    assert!(
-        verdicts[1].starts_with(
-            "- good and twin cannot be told apart across seeds: good's mean is 0.00 points higher"
-        ),
-        "{}",
-        verdicts[1]
-    );
-    // The table across seeds, one row per pair.
-    assert!(
-        paired.starts_with("first,second,seeds,mean_difference,ci_low,ci_high,p_value,p_holm,"),
-        "{paired}"
-    );
-    assert_eq!(paired.lines().count(), 4);
+/// `r` with its predictions right on every test image but those in `wrong`.
+fn wrong_on(mut r: RunRecord, test: &Dataset, wrong: impl Iterator<Item = usize>) -> RunRecord {
+    let labels = test.labels();
+    let mut predictions = labels.to_vec();
+    for i in wrong {
+        predictions[i] = (labels[i] + 1) % 10;
+    }
+    let m = r.metrics.as_mut().unwrap();
+    m.test_accuracy = predictions
+        .iter()
+        .zip(labels)
+        .filter(|(p, l)| p == l)
+        .count() as f64
+        / labels.len() as f64;
+    m.test_predictions = predictions;
+    r
+}
 
-    // One seed: McNemar only, and the sentence says what a test across seeds needs.
+/// The verdict lines of a summary.
+fn verdicts(md: &str) -> Vec<&str> {
+    md.lines()
+        .skip_while(|l| !l.starts_with("## Which differences are real?"))
+        .take_while(|l| !l.starts_with("## Learning curves"))
+        .filter(|l| l.starts_with("- "))
+        .collect()
+}
+
+/// Five seeds: good errs on 2% of the images plus a few that change with the seed, bad on 20%
+/// plus a few, twin as often as good on average but on other images.
+fn noisy_five_seeds(test: &Dataset) -> Vec<RunRecord> {
+    let mut runs = Vec::new();
+    for seed in 1..=5u64 {
+        for (name, every, extra) in [
+            ("good", 50, [0, 6, 2, 8, 4]),
+            ("bad", 5, [4, 0, 6, 2, 8]),
+            ("twin", 50, [2, 8, 4, 0, 6]),
+        ] {
+            let base = run(name, HistoryUnit::Epoch, seed, test, every);
+            let offset = (seed as usize + 1) % every;
+            let wrong = (0..test.len())
+                .filter(|i| (i + seed as usize).is_multiple_of(every))
+                .chain((0..extra[seed as usize - 1]).map(|k| k * every + offset));
+            runs.push(wrong_on(base, test, wrong));
+        }
+    }
+    runs
+}
+
+#[test]
+fn verdicts_say_what_welchs_test_shows_and_no_more() {
+    let test = synth::separable(2000, 9);
+    let runs = noisy_five_seeds(&test);
+    let (md, across, summary) = summary_of(&runs, &test, (1..=5).collect());
+    assert!(summary.contains("student-t over seeds"), "{summary}");
+    let v = verdicts(&md);
+    assert_eq!(v.len(), 3, "{md}");
+    // Three pairs tested: the intervals are at the Bonferroni level 1 - 0.05/3.
+    assert!(
+        v[0].starts_with("- good is more accurate than bad by 18.00 points (98.3% CI 1")
+            && v[0].contains(", Bonferroni over 3 pairs); the difference holds")
+            && v[0].contains("the difference holds across seeds (Welch's t-test over 5 and 5 runs, Holm-adjusted p = ")
+            && v[0].contains("the test images tell them apart on 5 of 5 seeds, good ahead on each (McNemar, each seed on its own, corrected across pairs but not across seeds)"),
+        "{}",
+        v[0]
+    );
+    assert!(
+        v[1].starts_with("- good and twin cannot be told apart across seeds: ")
+            && v[1].contains("Welch's t-test over 5 and 5 runs"),
+        "{}",
+        v[1]
+    );
+    assert!(
+        v[2].starts_with("- twin is more accurate than bad by "),
+        "{}",
+        v[2]
+    );
+    // The table across seeds, one row per pair, with both intervals.
+    assert!(
+        across.starts_with(
+            "first,second,runs_first,runs_second,mean_difference,test,welch_df,ci95_low,ci95_high,\
+             ci_level,ci_low,ci_high,p_value,p_holm,seeds_differing_mcnemar,seeds_mcnemar,verdict"
+        ),
+        "{across}"
+    );
+    assert_eq!(across.lines().count(), 4);
+    // The prose reads the code's thresholds.
+    assert!(
+        md.contains("fewer than 25 images differ")
+            && md.contains("with 3 successful runs or more on each side")
+            && md.contains("below 0.05 counts"),
+        "{md}"
+    );
+    assert!(!md.contains("paired t-test"), "{md}");
+}
+
+#[test]
+fn two_deterministic_backends_have_a_fixed_difference_and_no_p_value() {
+    let test = synth::separable(2000, 9);
+    // run() errs on exactly every n-th image whatever the seed: the same accuracy every seed.
+    let runs = five_seeds(&test, &[("good", 50), ("bad", 5)]);
+    let (md, across, _) = summary_of(&runs, &test, (1..=5).collect());
+    let v = verdicts(&md);
+    assert_eq!(
+        v[0],
+        "- good scores 18.00 points above bad on every seed: neither varies from seed to seed, so \
+         the difference is fixed and no test across seeds applies; McNemar's test on the test \
+         images is the one that speaks to it: the test images tell them apart on 5 of 5 seeds, \
+         good ahead on each (McNemar, each seed on its own, corrected across pairs but not across \
+         seeds).",
+    );
+    assert!(
+        md.contains("| +18.00 points on every seed | no test: fixed difference |"),
+        "{md}"
+    );
+    assert!(
+        across.contains(",\"fixed difference, no test\","),
+        "{across}"
+    );
+    assert!(!md.contains("p = 0e0") && !md.contains("p = 0 "), "{md}");
+}
+
+#[test]
+fn with_two_seeds_the_sentence_never_names_the_less_accurate_backend_as_more_accurate() {
+    let test = synth::separable(2000, 9);
+    // Seed 1: the test images favour a (30 images only a gets right): significant. Seed 2: b
+    // gets 240 - 200 = 40 more right, not significant (p = 0.063), which puts b's mean ahead.
+    let runs = vec![
+        wrong_on(run("a", HistoryUnit::Epoch, 1, &test, 2), &test, 0..0),
+        wrong_on(run("b", HistoryUnit::Epoch, 1, &test, 2), &test, 0..30),
+        wrong_on(run("a", HistoryUnit::Epoch, 2, &test, 2), &test, 100..340),
+        wrong_on(run("b", HistoryUnit::Epoch, 2, &test, 2), &test, 400..600),
+    ];
+    let (md, _, _) = summary_of(&runs, &test, vec![1, 2]);
+    let v = verdicts(&md);
+    assert_eq!(
+        v[0],
+        "- b's mean test accuracy is 0.25 points above a's; the test images tell them apart on 1 \
+         of 2 seeds, a ahead on each (McNemar, each seed on its own, corrected across pairs but \
+         not across seeds); whether the training procedures differ beyond seed-to-seed noise \
+         needs --seeds 3 or more."
+    );
+    assert!(!v[0].contains("more accurate"), "{}", v[0]);
+}
+
+#[test]
+fn one_seed_is_mcnemar_only_and_says_what_a_test_across_seeds_needs() {
+    let test = synth::separable(2000, 9);
+    let runs = five_seeds(&test, &[("good", 50), ("bad", 5)]);
     let one: Vec<RunRecord> = runs
         .into_iter()
         .filter(|r| r.hyperparams.seed == 1)
         .collect();
     let (md, _, summary) = summary_of(&one, &test, vec![1]);
     assert!(
-        md.contains("- good is more accurate than bad by 18.00 points on the test images: seed 1's test images tell them apart (McNemar); whether the training procedures differ beyond seed-to-seed noise needs --seeds 3 or more."),
+        md.contains("- good's mean test accuracy is 18.00 points above bad's; seed 1's test images tell them apart, good ahead (McNemar); whether the training procedures differ beyond seed-to-seed noise needs --seeds 3 or more."),
         "{md}"
     );
     // A single run's interval is Wilson's, over the test images.
