@@ -213,7 +213,7 @@ const TWINS: [Twin; 7] = [
         script: "torch_cnn.py",
         dtype: "float32",
         split: SplitChoice::Standard80,
-        epochs: Some(10),
+        epochs: Some(7),
         after: "cnn flex",
     },
 ];

@@ -111,12 +111,13 @@ impl Backend for CnnBackend {
         )
     }
 
-    /// Ten epochs: on MNIST (standard split, seed 42) 3 gave 98.69%, 6 gave 98.84% and 10 gave
-    /// 99.09% test accuracy.
+    /// Seven epochs: the epoch with the lowest validation loss, averaged over seeds 42 to 44, in
+    /// 12 epochs on MNIST's standard split (0.0335 after 7; docs/defaults.md). The test set
+    /// played no part in the choice.
     fn defaults(&self) -> Hyperparams {
         Hyperparams {
             seed: 0,
-            epochs: 10,
+            epochs: 7,
             batch_size: Some(64),
             learning_rate: Some(1e-3),
         }

@@ -158,14 +158,27 @@ pub fn interval_label(level: f64, tests: usize) -> String {
 
 /// A p-value as people read it.
 pub fn format_p(p: f64) -> String {
-    if p < 1e-16 {
-        // Below what the t and chi-squared tails resolve in double precision.
-        "< 1e-16".to_string()
+    if p < 1e-300 {
+        // A tail that underflowed: zero is not a p-value.
+        "< 1e-300".to_string()
     } else if p < 1e-4 {
         format!("{p:.0e}")
     } else if p < 0.01 {
         format!("{p:.4}")
     } else {
         format!("{p:.3}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_p;
+
+    #[test]
+    fn p_values_read_as_people_read_them_and_never_as_zero() {
+        assert_eq!(format_p(0.0), "< 1e-300");
+        assert_eq!(format_p(5e-98), "5e-98");
+        assert_eq!(format_p(0.00123), "0.0012");
+        assert_eq!(format_p(0.107), "0.107");
     }
 }
