@@ -27,7 +27,13 @@ def main() -> None:
             accuracies[step][seed] = float(row["validation_accuracy"])
     if not losses:
         sys.exit(f"{report}/history.csv has no validation loss for {backend}")
-    seeds = sorted(set.intersection(*(set(v) for v in losses.values())))
+    every_seed = set().union(*(set(v) for v in losses.values()))
+    seeds = sorted(set.intersection(*(set(v) for v in losses.values())), key=int)
+    if not seeds:
+        sys.exit(f"no seed of {backend} has a validation loss at every epoch")
+    if len(seeds) < len(every_seed):
+        left_out = ", ".join(sorted(every_seed - set(seeds), key=int))
+        print(f"left out, missing some epochs (stopped early or failed): seeds {left_out}")
     best = None
     print("epoch  mean val loss  mean val acc  per seed (" + ", ".join(seeds) + ")")
     for step in sorted(losses):

@@ -17,9 +17,6 @@ const CRATES: [&str; 7] = [
     "flate2",
 ];
 
-/// xtask's optional features, as `CARGO_FEATURE_*` names them.
-const FEATURES: [&str; 4] = ["blis", "flex", "cuda", "wgpu"];
-
 fn main() {
     let lock_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock");
     println!("cargo::rerun-if-changed={lock_path}");
@@ -60,10 +57,14 @@ fn main() {
         .unwrap_or_else(|| panic!("`{rustc} --version` printed no version: {version:?}"));
     println!("cargo::rustc-env=MNIST_COMPARE_RUSTC={version}");
 
-    let features: Vec<&str> = FEATURES
-        .into_iter()
-        .filter(|f| std::env::var_os(format!("CARGO_FEATURE_{}", f.to_uppercase())).is_some())
+    // Every feature of xtask this build enabled (cargo sets `CARGO_FEATURE_<NAME>` for each),
+    // but `default`, which is a set of the others.
+    let mut features: Vec<String> = std::env::vars()
+        .filter_map(|(k, _)| k.strip_prefix("CARGO_FEATURE_").map(str::to_string))
+        .filter(|f| f != "DEFAULT")
+        .map(|f| f.to_lowercase().replace('_', "-"))
         .collect();
+    features.sort();
     println!(
         "cargo::rustc-env=MNIST_COMPARE_FEATURES={}",
         features.join(",")

@@ -72,6 +72,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     let started_at = provenance::now_utc();
     // The code as it is when the run starts: editing the tree while it trains changes nothing.
     let git_commit = provenance::git_commit();
+    let command = provenance::command_line();
     let backends = registry::select(args.backends.as_deref(), &args.settings.assignments()?)?;
     let dataset_spec = args.data.check()?;
     let out = args
@@ -105,6 +106,13 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         }
     }
 
+    let spec = args.split.spec(args.seed);
+    if spec.validation_fraction == 0.0
+        && let Some(reason) = backends.iter().find_map(|b| b.needs_validation())
+    {
+        anyhow::bail!("{reason}");
+    }
+
     // So is the output folder: a run must not train for minutes and then find it cannot write.
     report::check_replaceable(&out).context("--out")?;
     if let Some(dir) = &args.save_models {
@@ -114,7 +122,6 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     }
 
     let loaded = args.data.load()?;
-    let spec = args.split.spec(args.seed);
     let split = Split::new(&loaded.mnist.train, &loaded.mnist.test, spec)?;
     let data_origin = loaded.describe();
     let dataset = loaded.labels;
@@ -150,7 +157,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
 
     let provenance = report::Provenance {
         dataset,
-        command: provenance::command_line(),
+        command,
         seeds,
         split: spec.kind.to_string(),
         validation_fraction: spec.validation_fraction,

@@ -70,15 +70,21 @@ fn features_of(list: &'static str) -> Vec<&'static str> {
 }
 
 /// The cargo command that builds and runs this binary as it was built: the `xtask` alias for
-/// the default features, `xtask-flex` with Flex, else `cargo run` with the features spelled out.
-fn cargo_invocation(features: &[&str]) -> String {
+/// the default features, `xtask-flex` with Flex (both build in release), else `cargo run` with
+/// the profile and features spelled out.
+fn cargo_invocation(features: &[&str], release: bool) -> String {
     let blis = features.contains(&"blis");
     let extra: Vec<&str> = features.iter().copied().filter(|f| *f != "blis").collect();
-    match (blis, extra.as_slice()) {
-        (true, []) => "cargo xtask".to_string(),
-        (true, ["flex"]) => "cargo xtask-flex".to_string(),
+    match (release, blis, extra.as_slice()) {
+        (true, true, []) => "cargo xtask".to_string(),
+        (true, true, ["flex"]) => "cargo xtask-flex".to_string(),
         _ => {
-            let mut cmd = "cargo run --release -p xtask".to_string();
+            let mut cmd = if release {
+                "cargo run --release -p xtask"
+            } else {
+                "cargo run -p xtask"
+            }
+            .to_string();
             if !blis {
                 cmd.push_str(" --no-default-features");
             }
@@ -103,13 +109,21 @@ fn shell_quote(arg: &str) -> String {
 }
 
 /// The command as a user can type it again: the cargo invocation that builds this binary with
-/// its features, then the arguments, shell-quoted.
+/// its profile and features, then the arguments, shell-quoted (an argument that is not UTF-8 is
+/// recorded with its undecodable bytes replaced, never a panic).
 pub fn command_line() -> String {
-    command_for(&features(), std::env::args().skip(1))
+    let args = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned());
+    command_for(
+        &features(),
+        env!("MNIST_COMPARE_PROFILE") == "release",
+        args,
+    )
 }
 
-fn command_for(features: &[&str], args: impl Iterator<Item = String>) -> String {
-    let mut cmd = cargo_invocation(features);
+fn command_for(features: &[&str], release: bool, args: impl Iterator<Item = String>) -> String {
+    let mut cmd = cargo_invocation(features, release);
     for arg in args {
         cmd.push(' ');
         cmd.push_str(&shell_quote(&arg));
@@ -216,25 +230,34 @@ mod tests {
                 .into_iter()
         };
         assert_eq!(
-            command_for(&["blis"], args(&["compare", "--seeds", "5"])),
+            command_for(&["blis"], true, args(&["compare", "--seeds", "5"])),
             "cargo xtask compare --seeds 5"
         );
         assert_eq!(
-            command_for(&["blis", "flex"], args(&["compare", "--backends", "cnn"])),
+            command_for(
+                &["blis", "flex"],
+                true,
+                args(&["compare", "--backends", "cnn"])
+            ),
             "cargo xtask-flex compare --backends cnn"
         );
         assert_eq!(
-            command_for(&["blis", "flex", "wgpu"], args(&["compare"])),
+            command_for(&["blis", "flex", "wgpu"], true, args(&["compare"])),
             "cargo run --release -p xtask --features flex,wgpu -- compare"
         );
         assert_eq!(
-            command_for(&[], args(&["compare"])),
+            command_for(&[], true, args(&["compare"])),
             "cargo run --release -p xtask --no-default-features -- compare"
+        );
+        assert_eq!(
+            command_for(&["blis"], false, args(&["compare"])),
+            "cargo run -p xtask -- compare"
         );
         // Arguments a shell would split or expand are quoted so that they read back unchanged.
         assert_eq!(
             command_for(
                 &["blis"],
+                true,
                 args(&[
                     "compare",
                     "--out",

@@ -195,6 +195,26 @@ fn a_save_models_path_that_is_a_file_is_one_clear_error() {
 }
 
 #[test]
+fn early_stopping_without_a_validation_set_is_refused_before_anything_trains() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("reports");
+    // pooled-80-20 holds no validation set out by default.
+    assert_clean_failure(
+        &[
+            "--backends",
+            "scratch,burn",
+            "--split",
+            "pooled-80-20",
+            "--set",
+            "burn.patience=2",
+        ],
+        &out,
+        "--set burn.patience: early stopping watches the validation loss, and this split holds \
+         no validation set out: give --val-fraction above 0",
+    );
+}
+
+#[test]
 fn zero_epochs_is_one_clear_error() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("reports");
@@ -309,15 +329,19 @@ fn synthetic_data_with_skip_checksum_trains_and_reports() {
         .lines()
         .find(|l| l.starts_with("- Cargo features: "))
         .unwrap_or_else(|| panic!("no features line: {summary}"));
-    assert_eq!(
-        features.contains("blis"),
-        cfg!(feature = "blis"),
-        "{features}"
-    );
-    let expected = if cfg!(feature = "flex") {
-        "- Command: `cargo xtask-flex compare --data-dir "
-    } else {
-        "- Command: `cargo xtask compare --data-dir "
+    let built = [
+        ("blis", cfg!(feature = "blis")),
+        ("flex", cfg!(feature = "flex")),
+        ("cuda", cfg!(feature = "cuda")),
+        ("wgpu", cfg!(feature = "wgpu")),
+    ];
+    for (feature, on) in built {
+        assert_eq!(features.contains(feature), on, "{feature}: {features}");
+    }
+    let expected = match built.map(|(_, on)| on) {
+        [true, false, false, false] => "- Command: `cargo xtask compare --data-dir ",
+        [true, true, false, false] => "- Command: `cargo xtask-flex compare --data-dir ",
+        _ => "- Command: `cargo run --release -p xtask ",
     };
     assert!(summary.contains(expected), "{summary}");
     assert!(

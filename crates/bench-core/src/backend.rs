@@ -216,6 +216,13 @@ pub trait Backend: Send + Sync {
         BTreeMap::new()
     }
 
+    /// Why this backend, as configured, cannot train without a validation set (e.g. its early
+    /// stopping watches the validation loss), or `None` when it can. A comparison whose split
+    /// holds no validation set out refuses it with this reason before anything trains.
+    fn needs_validation(&self) -> Option<String> {
+        None
+    }
+
     /// Sentences a reader of a report needs about how this backend trains or is measured (e.g.
     /// that its training accuracy is taken with dropout on), each naming the backend. Recorded
     /// with each run, so that a report says them only when this backend ran.

@@ -175,8 +175,9 @@ fn train_and_evaluate(
         Some(v) => Some(evaluate(model, v)?.0),
         None => None,
     };
-    // The one place the test set is read: once, after training and after every check that can
-    // fail the run. Nothing above this line sees it.
+    // The one place the test set is read: once, after training and after every check of the
+    // model that does not need it. Nothing above this line sees it; what can still fail the run
+    // here is the model itself (a panic, or probabilities that are not finite or miss images).
     let started = Instant::now();
     let (test_accuracy, test_probabilities) = evaluate(model, &split.test)?;
     let predictions_per_second =

@@ -144,6 +144,10 @@ impl Backend for CnnBackend {
         ])
     }
 
+    fn needs_validation(&self) -> Option<String> {
+        burn_mlp::patience_needs_validation(self.name(), self.patience)
+    }
+
     fn notes(&self) -> Vec<String> {
         let mut notes: Vec<String> = burn_mlp::patience_note(self.name(), self.patience)
             .into_iter()

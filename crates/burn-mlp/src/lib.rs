@@ -10,10 +10,11 @@
 //! in is an error naming the feature that brings it.
 //!
 //! Layout, as in burn's examples: [`model`] (the network), [`data`] (batches to tensors),
-//! [`training`] (the loop).
+//! [`training`] (the loop), with [`early_stop`] (the `patience` setting) beside it.
 
 pub mod data;
 pub mod denormals;
+pub mod early_stop;
 pub mod model;
 pub mod training;
 
@@ -209,6 +210,16 @@ pub fn patience_setting(s: &Settings) -> Result<Option<usize>, ConfigError> {
     Ok(Some(epochs))
 }
 
+/// Why a backend with early stopping needs a validation set ([`Backend::needs_validation`]).
+pub fn patience_needs_validation(backend: &str, patience: Option<usize>) -> Option<String> {
+    patience.map(|_| {
+        format!(
+            "--set {backend}.patience: early stopping watches the validation loss, and this split \
+             holds no validation set out: give --val-fraction above 0, or leave patience off"
+        )
+    })
+}
+
 /// How a run's settings record [`PATIENCE`]: `off` or the count.
 pub fn patience_value(patience: Option<usize>) -> String {
     patience.map_or("off".to_string(), |p| p.to_string())
@@ -218,9 +229,9 @@ pub fn patience_value(patience: Option<usize>) -> String {
 pub fn patience_note(backend: &str, patience: Option<usize>) -> Option<String> {
     patience.map(|p| {
         format!(
-            "{backend} stops early once its validation loss has not improved for {p} epochs and \
-             keeps the weights of its best epoch: its epochs column is the most it may train, its \
-             history shows the epochs it trained."
+            "{backend} stops early once its validation loss has not improved for {p} epochs in a \
+             row and keeps the weights of the epoch with the lowest validation loss; its epochs \
+             and history count the epochs it trained, those after its best one included."
         )
     })
 }
@@ -316,6 +327,10 @@ impl Backend for BurnBackend {
                 "Adam(beta1 0.9, beta2 0.999, eps 1e-7)".to_string(),
             ),
         ])
+    }
+
+    fn needs_validation(&self) -> Option<String> {
+        patience_needs_validation(self.name(), self.patience)
     }
 
     fn notes(&self) -> Vec<String> {

@@ -12,6 +12,7 @@ use burn::prelude::*;
 use mnist_data::{Dataset, N_CLASSES, Rng};
 
 use crate::data;
+use crate::early_stop::{EarlyStop, Step};
 use crate::model::Mlp;
 
 /// Rows per forward pass when evaluating.
@@ -46,13 +47,6 @@ pub struct AdamOptions {
     pub patience: Option<usize>,
 }
 
-/// The best epoch so far, for early stopping.
-struct Best<N> {
-    loss: f64,
-    model: N,
-    epochs_since: usize,
-}
-
 /// Trains a fresh network, made by `build` on `device` (a non-autodiff device; gradients are
 /// added here, and it is seeded first), and returns the evaluation copy of the result (dropout
 /// off, no autodiff).
@@ -63,7 +57,6 @@ pub fn train<N: Network>(
     build: impl FnOnce(&Device) -> N,
     observer: &mut dyn Observer,
 ) -> Result<N, TrainError> {
-    // Subnormals flushed to zero on this thread while it trains (see `denormals`).
     if opts.patience.is_some() && data.validation.is_none() {
         return Err(TrainError::Backend(
             "early stopping (the patience setting) watches the validation loss, and no \
@@ -71,6 +64,7 @@ pub fn train<N: Network>(
                 .to_string(),
         ));
     }
+    // Subnormals flushed to zero on this thread while it trains (see `denormals`).
     let _flush = crate::denormals::FlushDenormals::on();
     let device = device.clone().autodiff();
     device.seed(opts.seed);
@@ -81,7 +75,7 @@ pub fn train<N: Network>(
     let mut rng = Rng::derive(opts.seed, "burn-shuffle");
     let n = data.train.len();
     let n_batches = n.div_ceil(opts.batch_size);
-    let mut best: Option<Best<N>> = None;
+    let mut early_stop = opts.patience.map(EarlyStop::new);
 
     for epoch in 1..=opts.epochs {
         let started = Instant::now();
@@ -119,28 +113,15 @@ pub fn train<N: Network>(
             validation_accuracy,
             seconds: started.elapsed().as_secs_f64(),
         });
-        if let (Some(patience), Some(loss)) = (opts.patience, validation_loss) {
-            match &mut best {
-                Some(b) if loss >= b.loss => {
-                    b.epochs_since += 1;
-                    if b.epochs_since >= patience {
-                        break;
-                    }
-                }
-                _ => {
-                    best = Some(Best {
-                        loss,
-                        model: model.valid(),
-                        epochs_since: 0,
-                    })
-                }
-            }
+        if let (Some(stop), Some(loss)) = (early_stop.as_mut(), validation_loss)
+            && stop.observe(loss, || model.valid()) == Step::Stop
+        {
+            break;
         }
     }
-    Ok(match best {
-        Some(b) => b.model,
-        None => model.valid(),
-    })
+    Ok(early_stop
+        .and_then(EarlyStop::into_best)
+        .unwrap_or_else(|| model.valid()))
 }
 
 fn to_vec(data: &TensorData) -> Result<Vec<f32>, TrainError> {

@@ -69,8 +69,9 @@ use ndarray_linfa::{Array1, Array2, ArrayView2, ShapeBuilder};
 /// Floating-point type of the features and weights. f32 is the default because it fits faster,
 /// the fit being bound by reading the feature matrix (`cargo xtask bench linfa-fit`, README); on
 /// validation it fits as well as f64 (standard split, seed 42, 6,000 validation images:
-/// validation loss 0.2864 against 0.2862, accuracy 92.78% against 92.72%;
-/// `cargo xtask compare --backends linfa --set linfa.precision=f32|f64`, docs/defaults.md).
+/// validation loss 0.2864 against 0.2862, accuracy 92.78% against 92.72%; from
+/// `cargo xtask compare --backends linfa --set linfa.precision=f32`, then `=f64`; their
+/// histories are in docs/linfa-precision/, see docs/defaults.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Precision {
     /// Single precision.

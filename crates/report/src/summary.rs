@@ -5,14 +5,14 @@ use polars::prelude::*;
 
 use crate::analysis::{ALPHA, Analysis, PairTest};
 use crate::stats::{
-    AcrossSeeds, BackendRuns, EXACT_BELOW, Interval, IntervalMethod, MIN_SEEDS_ACROSS, WelchT,
-    accuracy_interval, mean_std,
+    AcrossSeeds, BackendRuns, CONFIDENCE, Interval, IntervalMethod, WelchT, accuracy_interval,
+    mean_std,
 };
 use crate::tables::{
     history_frame, markdown as markdown_table, run_interval, runs_frame, status_text, steps,
     trained_for,
 };
-use crate::verdict::{format_p, interval_label};
+use crate::verdict::interval_label;
 use crate::{DatasetLabels, Report};
 
 /// The tables of a report.
@@ -205,8 +205,11 @@ fn across_seeds_frame(analysis: &Analysis<'_>) -> PolarsResult<DataFrame> {
             }),
         ),
         Column::new("welch_df".into(), welch(&|_, t| t.df)),
-        Column::new("ci95_low".into(), welch(&|_, t| t.interval(0.95).low)),
-        Column::new("ci95_high".into(), welch(&|_, t| t.interval(0.95).high)),
+        Column::new("ci95_low".into(), welch(&|_, t| t.interval(CONFIDENCE).low)),
+        Column::new(
+            "ci95_high".into(),
+            welch(&|_, t| t.interval(CONFIDENCE).high),
+        ),
         Column::new("ci_level".into(), welch(&|p, _| p.family_level)),
         Column::new(
             "ci_low".into(),
@@ -476,83 +479,6 @@ fn join_and(items: &[&str]) -> String {
     }
 }
 
-/// What the two tests ask and how they decide, with the thresholds the code uses.
-fn tests_prose() -> String {
-    format!(
-        "Two questions, for each pair of backends. **On these test images** (McNemar's test, per \
-         seed): do the two trained models differ, counting the images only one of them gets \
-         right (exact binomial test when fewer than {EXACT_BELOW} images differ, chi-squared with \
-         continuity correction otherwise)? Each seed is tested on its own; its p-values are \
-         corrected for the number of pairs, not for the number of seeds. **Across training \
-         seeds** (Welch's unequal-variance t-test on test accuracy, with {MIN_SEEDS_ACROSS} \
-         successful runs or more on each side): do the two training procedures differ once their \
-         own randomness is counted? The runs of two backends share no randomness, so they are \
-         two independent samples, not pairs. Two backends that do not vary across seeds at all \
-         have a fixed difference and no p-value: McNemar's test is the one that speaks to them. \
-         Each question's p-values are corrected for the number of pairs (Holm); a corrected \
-         p-value below {ALPHA} counts as a difference. Welch's interval is shown at the \
-         Bonferroni level 1 − {ALPHA}/m for m pairs tested, so that it holds for all pairs \
-         at once (Holm's correction is the less strict of the two, so a difference it calls \
-         real can still have an interval that touches zero); `across-seeds.csv` also has the \
-         unadjusted 95% interval.\n\n"
-    )
-}
-
-/// One pair's row of the tests table.
-fn tests_row(pair: &PairTest) -> String {
-    let n = pair.per_seed.len().max(1) as f64;
-    let mean = |f: fn(&crate::stats::McNemar) -> usize| {
-        pair.per_seed.iter().map(|t| f(&t.test)).sum::<usize>() as f64 / n
-    };
-    let ps: Vec<String> = pair
-        .per_seed
-        .iter()
-        .map(|t| format!("{} (seed {})", format_p(t.p_holm), t.seed))
-        .collect();
-    let counts = |v: f64| {
-        if pair.per_seed.len() > 1 {
-            format!("{v:.1} (mean)")
-        } else {
-            format!("{v:.0}")
-        }
-    };
-    let points = |d: f64| format!("{:+.2} points", 100.0 * d);
-    let (difference, test) = match (pair.across_seeds, pair.family_interval()) {
-        (Some(AcrossSeeds::Welch(t)), Some(ci)) => (
-            format!(
-                "{} ({:+.2} to {:+.2})",
-                points(t.mean_difference),
-                100.0 * ci.low,
-                100.0 * ci.high
-            ),
-            pair.across_p_holm.map_or("–".into(), format_p),
-        ),
-        (Some(AcrossSeeds::Fixed { difference }), _) => (
-            format!("{} on every seed", points(difference)),
-            "no test: fixed difference".to_string(),
-        ),
-        _ => (
-            pair.mean_difference_points()
-                .map_or("–".into(), |d| format!("{d:+.2} points")),
-            format!("needs --seeds {MIN_SEEDS_ACROSS} or more"),
-        ),
-    };
-    format!(
-        "| {} vs {} | {} | {} | {} | {} of {} | {difference} | {test} |\n",
-        pair.first,
-        pair.second,
-        counts(mean(|t| t.only_first)),
-        counts(mean(|t| t.only_second)),
-        if ps.is_empty() {
-            "–".into()
-        } else {
-            ps.join(", ")
-        },
-        pair.significant(),
-        pair.per_seed.len()
-    )
-}
-
 /// `summary.md`: the table first, then the images, the statistics and the provenance.
 pub fn markdown(
     report: &Report<'_>,
@@ -647,7 +573,7 @@ pub fn markdown(
     ));
 
     md.push_str("## The tests behind the verdicts\n\n");
-    md.push_str(&tests_prose());
+    md.push_str(&crate::verdict::tests_prose());
     let label = analysis
         .pairs
         .first()
@@ -657,7 +583,7 @@ pub fn markdown(
     ));
     md.push_str("|:---|---:|---:|:---|:---|:---|:---|\n");
     for pair in &analysis.pairs {
-        md.push_str(&tests_row(pair));
+        md.push_str(&crate::verdict::tests_row(pair));
     }
     if analysis.pairs.is_empty() {
         md.push_str("| – | – | – | only one backend ran | – | – | – |\n");

@@ -1,8 +1,9 @@
 //! The sentences of a report's "Which differences are real?": what McNemar's test and Welch's
-//! test say about a pair of backends, worded so that no sentence claims more than its test.
+//! test say about a pair of backends, worded so that no sentence claims more than its test; and
+//! the section that shows the tests behind them (its prose and one table row per pair).
 
 use crate::analysis::{ALPHA, PairTest};
-use crate::stats::{AcrossSeeds, Interval, MIN_SEEDS_ACROSS, mean_std};
+use crate::stats::{AcrossSeeds, EXACT_BELOW, Interval, MIN_SEEDS_ACROSS, mean_std};
 
 impl PairTest {
     /// Seeds where the test images tell the two models apart (Holm-corrected p < [`ALPHA`]).
@@ -77,9 +78,14 @@ impl PairTest {
         if k == 0 {
             return format!("the test images tell them apart on none of {n} seeds ({what})");
         }
+        let all = match k {
+            1 => "on that seed".to_string(),
+            _ if k == n => "on each".to_string(),
+            _ => format!("on all {k}"),
+        };
         let sides = match (for_a, for_b) {
-            (_, 0) => format!("{a} ahead on each"),
-            (0, _) => format!("{b} ahead on each"),
+            (_, 0) => format!("{a} ahead {all}"),
+            (0, _) => format!("{b} ahead {all}"),
             _ => format!("{a} ahead on {for_a}, {b} on {for_b}"),
         };
         format!("the test images tell them apart on {k} of {n} seeds, {sides} ({what})")
@@ -101,17 +107,25 @@ impl PairTest {
             (Some(AcrossSeeds::Welch(t)), Some(p)) => {
                 let ci = t.interval(self.family_level);
                 let ci = if diff >= 0.0 { ci } else { ci.negated() };
+                let touches_zero = ci.low <= 0.0;
                 let ci = self.family_ci_text(ci);
                 let test = format!(
-                    "Welch's t-test over {} and {} runs, Holm-adjusted p = {}",
+                    "Welch's t-test over {} and {} runs, Holm-adjusted {}",
                     t.n.0,
                     t.n.1,
-                    format_p(p)
+                    p_is(p)
                 );
                 if p < ALPHA {
+                    // Holm's correction is less strict than Bonferroni's: it can call a difference
+                    // real whose Bonferroni interval still reaches zero; the sentence says so.
+                    let caveat = if touches_zero {
+                        " (Holm's correction; the stricter Bonferroni interval still reaches zero)"
+                    } else {
+                        ""
+                    };
                     format!(
                         "{better} is more accurate than {worse} by {:.2} points ({ci}); the \
-                         difference holds across seeds ({test}), and {images}.",
+                         difference holds across seeds{caveat} ({test}), and {images}.",
                         diff.abs()
                     )
                 } else {
@@ -123,7 +137,7 @@ impl PairTest {
                 }
             }
             (Some(AcrossSeeds::Fixed { difference }), _) => {
-                let lead = if difference == 0.0 {
+                let lead = if difference.abs() < SAME {
                     format!("{a} and {b} score the same on every seed")
                 } else {
                     format!(
@@ -139,11 +153,25 @@ impl PairTest {
             }
             _ => format!(
                 "{better}'s mean test accuracy is {:.2} points above {worse}'s; {images}; whether \
-                 the training procedures differ beyond seed-to-seed noise needs --seeds \
-                 {MIN_SEEDS_ACROSS} or more.",
+                 the training procedures differ beyond seed-to-seed noise needs \
+                 {MIN_SEEDS_ACROSS} successful runs or more of each (--seeds \
+                 {MIN_SEEDS_ACROSS} or more).",
                 diff.abs()
             ),
         }
+    }
+}
+
+/// Accuracy differences below this are rounding: the two backends score the same.
+const SAME: f64 = 1e-12;
+
+/// `p = 0.003`, or `p < 1e-300` for a tail that underflowed.
+pub fn p_is(p: f64) -> String {
+    let shown = format_p(p);
+    if shown.starts_with('<') {
+        format!("p {shown}")
+    } else {
+        format!("p = {shown}")
     }
 }
 
@@ -170,9 +198,120 @@ pub fn format_p(p: f64) -> String {
     }
 }
 
+/// What the two tests ask and how they decide, with the thresholds the code uses.
+pub fn tests_prose() -> String {
+    format!(
+        "Two questions, for each pair of backends. **On these test images** (McNemar's test, per \
+         seed): do the two trained models differ, counting the images only one of them gets \
+         right (exact binomial test when fewer than {EXACT_BELOW} images differ, chi-squared with \
+         continuity correction otherwise)? Each seed is tested on its own; its p-values are \
+         corrected for the number of pairs, not for the number of seeds. **Across training \
+         seeds** (Welch's unequal-variance t-test on test accuracy, with {MIN_SEEDS_ACROSS} \
+         successful runs or more on each side): do the two training procedures differ once their \
+         own randomness is counted? The runs of two backends share no randomness, so they are \
+         two independent samples, not pairs. Two backends that do not vary across seeds at all \
+         have a fixed difference and no p-value: McNemar's test is the one that speaks to them. \
+         Each question's p-values are corrected for the number of pairs (Holm); a corrected \
+         p-value below {ALPHA} counts as a difference. Welch's interval is shown at the \
+         Bonferroni level 1 − {ALPHA}/m for m pairs tested, so that it holds for all pairs \
+         at once (Holm's correction is the less strict of the two, so a difference it calls \
+         real can still have an interval that touches zero); `across-seeds.csv` also has the \
+         unadjusted 95% interval.\n\n"
+    )
+}
+
+/// One pair's row of the tests table.
+pub fn tests_row(pair: &PairTest) -> String {
+    let n = pair.per_seed.len().max(1) as f64;
+    let mean = |f: fn(&crate::stats::McNemar) -> usize| {
+        pair.per_seed.iter().map(|t| f(&t.test)).sum::<usize>() as f64 / n
+    };
+    let ps: Vec<String> = pair
+        .per_seed
+        .iter()
+        .map(|t| format!("{} (seed {})", format_p(t.p_holm), t.seed))
+        .collect();
+    let counts = |v: f64| {
+        if pair.per_seed.len() > 1 {
+            format!("{v:.1} (mean)")
+        } else {
+            format!("{v:.0}")
+        }
+    };
+    let points = |d: f64| format!("{:+.2} points", 100.0 * d);
+    let (difference, test) = match (pair.across_seeds, pair.family_interval()) {
+        (Some(AcrossSeeds::Welch(t)), Some(ci)) => (
+            format!(
+                "{} ({:+.2} to {:+.2})",
+                points(t.mean_difference),
+                100.0 * ci.low,
+                100.0 * ci.high
+            ),
+            pair.across_p_holm.map_or("–".into(), format_p),
+        ),
+        (Some(AcrossSeeds::Fixed { difference }), _) => (
+            format!("{} on every seed", points(difference)),
+            "no test: fixed difference".to_string(),
+        ),
+        _ => (
+            pair.mean_difference_points()
+                .map_or("–".into(), |d| format!("{d:+.2} points")),
+            format!("needs {MIN_SEEDS_ACROSS} successful runs of each"),
+        ),
+    };
+    format!(
+        "| {} vs {} | {} | {} | {} | {} of {} | {difference} | {test} |\n",
+        pair.first,
+        pair.second,
+        counts(mean(|t| t.only_first)),
+        counts(mean(|t| t.only_second)),
+        if ps.is_empty() {
+            "–".into()
+        } else {
+            ps.join(", ")
+        },
+        pair.significant(),
+        pair.per_seed.len()
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::format_p;
+    use super::*;
+    use crate::stats::WelchT;
+
+    #[test]
+    fn a_holm_difference_whose_bonferroni_interval_reaches_zero_says_so() {
+        // Three pairs tested: Holm's p for this one is 0.04, while its 98.3% Bonferroni interval
+        // (df 2, half-width 7.6 x 0.0015 = 0.0114 around 0.01) reaches below zero.
+        let pair = PairTest {
+            first: "a".into(),
+            second: "b".into(),
+            per_seed: Vec::new(),
+            first_accuracies: vec![0.52, 0.50, 0.51],
+            second_accuracies: vec![0.50, 0.50, 0.50],
+            across_seeds: Some(AcrossSeeds::Welch(WelchT {
+                n: (3, 3),
+                mean_difference: 0.01,
+                df: 2.0,
+                std_error: 0.0015,
+                p_value: 0.02,
+            })),
+            across_p_holm: Some(0.04),
+            family_level: 1.0 - ALPHA / 3.0,
+            family_size: 3,
+        };
+        let v = pair.verdict();
+        assert!(
+            v.starts_with("a is more accurate than b by 1.00 points (98.3% CI -0.")
+                && v.contains(
+                    ", Bonferroni over 3 pairs); the difference holds across seeds \
+                     (Holm's correction; the stricter Bonferroni interval still reaches zero) \
+                     (Welch's t-test over 3 and 3 runs, Holm-adjusted p = 0.040)"
+                ),
+            "{v}"
+        );
+    }
 
     #[test]
     fn p_values_read_as_people_read_them_and_never_as_zero() {

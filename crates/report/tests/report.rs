@@ -253,7 +253,10 @@ fn writes_every_file_with_the_documented_structure() {
             && md.contains("of 2 seeds")
     );
     // Two seeds: no test across seeds, and the report says what it needs.
-    assert!(md.contains("needs --seeds 3 or more"), "{md}");
+    assert!(
+        md.contains("needs 3 successful runs or more of each (--seeds 3 or more)"),
+        "{md}"
+    );
     assert!(md.contains("- Git commit: `abc123`"));
     for b in ["scratch", "linfa", "burn"] {
         assert!(md.contains(&format!("![Confusion matrix of {b}](confusion-{b}.png)")));
@@ -760,9 +763,9 @@ fn with_two_seeds_the_sentence_never_names_the_less_accurate_backend_as_more_acc
     assert_eq!(
         v[0],
         "- b's mean test accuracy is 0.25 points above a's; the test images tell them apart on 1 \
-         of 2 seeds, a ahead on each (McNemar, each seed on its own, corrected across pairs but \
-         not across seeds); whether the training procedures differ beyond seed-to-seed noise \
-         needs --seeds 3 or more."
+         of 2 seeds, a ahead on that seed (McNemar, each seed on its own, corrected across pairs \
+         but not across seeds); whether the training procedures differ beyond seed-to-seed noise \
+         needs 3 successful runs or more of each (--seeds 3 or more)."
     );
     assert!(!v[0].contains("more accurate"), "{}", v[0]);
 }
@@ -777,7 +780,7 @@ fn one_seed_is_mcnemar_only_and_says_what_a_test_across_seeds_needs() {
         .collect();
     let (md, _, summary) = summary_of(&one, &test, vec![1]);
     assert!(
-        md.contains("- good's mean test accuracy is 18.00 points above bad's; seed 1's test images tell them apart, good ahead (McNemar); whether the training procedures differ beyond seed-to-seed noise needs --seeds 3 or more."),
+        md.contains("- good's mean test accuracy is 18.00 points above bad's; seed 1's test images tell them apart, good ahead (McNemar); whether the training procedures differ beyond seed-to-seed noise needs 3 successful runs or more of each (--seeds 3 or more)."),
         "{md}"
     );
     // A single run's interval is Wilson's, over the test images.
