@@ -131,7 +131,7 @@ fn workloads(settings: &[Assignment]) -> Result<Vec<Workload>> {
             Standard80,
             Some("burn.device=flex"),
         ),
-        // The cnn on Flex only: on ndarray one epoch takes minutes (see README).
+        // The cnn on Flex only: on ndarray one epoch takes minutes (see docs/benchmarks.md).
         #[cfg(feature = "flex")]
         (
             "cnn flex",

@@ -12,8 +12,8 @@
 //!
 //! Its default device is Flex, which comes with the `flex` cargo feature (off in the default
 //! build, whose cold compile it would lengthen by a quarter): without it, the command line
-//! says to rebuild with the feature or to pick `--set cnn.device=ndarray` (about 15 times
-//! slower). Its training tests need the feature too (`cargo test -p burn-cnn --features flex`,
+//! says to rebuild with the feature or to pick `--set cnn.device=ndarray` (12.7 times
+//! slower per epoch, docs/benchmarks.md). Its training tests need the feature too (`cargo test -p burn-cnn --features flex`,
 //! as CI runs them): on ndarray they would take minutes.
 
 pub mod model;
@@ -47,8 +47,8 @@ pub struct CnnBackend {
 impl Default for CnnBackend {
     /// On Flex when it is compiled in (else ndarray): burn-ndarray computes a convolution's
     /// input gradient with a direct `conv_transpose2d` loop that indexes a dynamic-rank array
-    /// per element, about 90% of its epoch (perf), which makes an epoch about 15 times slower
-    /// than on Flex.
+    /// per element, about 90% of its epoch (perf), which makes an epoch 12.7 times slower than
+    /// on Flex (docs/benchmarks.md, "The CNN backend").
     fn default() -> Self {
         Self {
             device: BurnDevice::fastest_cpu(),
@@ -65,8 +65,8 @@ pub struct CnnFactory;
 const SETTINGS: &[SettingSpec] = &[
     SettingSpec {
         name: "device",
-        help: "flex (CPU; needs the flex cargo feature) or ndarray (CPU, always built, about 15x \
-               slower on convolutions); cuda and wgpu with the cargo features of those names",
+        help: "flex (CPU; needs the flex cargo feature) or ndarray (CPU, always built, 12.7x \
+               slower per epoch); cuda and wgpu with the cargo features of those names",
         default: "flex",
     },
     SettingSpec {

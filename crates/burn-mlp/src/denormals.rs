@@ -2,7 +2,7 @@
 //!
 //! Adam's second-moment estimates and many late-training gradients fall into the subnormal range
 //! (below 1.2e-38 in f32), where x86 CPUs take a slow microcode path for each operation. Without
-//! this, every epoch after the first ran ~20% slower than the first (README, Benchmarks). The
+//! this, later epochs ran slower than the first (docs/benchmarks.md, "Subnormal floats"). The
 //! guard sets the SSE control register's flush-to-zero and denormals-are-zero bits on the
 //! training thread, where burn's CPU devices do nearly all of this network's work, and restores
 //! the previous value when dropped, so no other backend in the process is affected. TensorFlow,

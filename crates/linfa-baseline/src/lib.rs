@@ -41,7 +41,7 @@
 //! evaluates the cost and the gradient separately, and L-BFGS asks for the gradient again after
 //! each line search, so every iteration multiplies the whole matrix five or more times. Four
 //! things make those reads fewer or cheaper, each measured with `cargo xtask bench linfa-fit`
-//! (README, Benchmarks):
+//! (docs/benchmarks.md):
 //! - pixels that are zero in every training image are left out of the matrix, which gives the
 //!   same model (see `informative_pixels`);
 //! - the products go to BLIS (cargo feature `blis`, on by default), split over the cores by rows
@@ -67,7 +67,7 @@ use mnist_data::{Dataset, IMAGE_PIXELS, N_CLASSES};
 use ndarray_linfa::{Array1, Array2, ArrayView2, ShapeBuilder};
 
 /// Floating-point type of the features and weights. f32 is the default because it fits faster,
-/// the fit being bound by reading the feature matrix (`cargo xtask bench linfa-fit`, README); on
+/// the fit being bound by reading the feature matrix (`cargo xtask bench linfa-fit`, docs/benchmarks.md); on
 /// validation it fits as well as f64 (standard split, seed 42, 6,000 validation images:
 /// validation loss 0.2864 against 0.2862, accuracy 92.78% against 92.72%; from
 /// `cargo xtask compare --backends linfa --set linfa.precision=f32`, then `=f64`; their

@@ -1,0 +1,110 @@
+//! The README cannot drift from the committed results: every number inside a block marked
+//! `<!-- figures from: PATH -->` … `<!-- end figures -->` must be a number of PATH (a committed
+//! report or benchmark, relative to the workspace root).
+
+use std::collections::HashSet;
+use std::path::Path;
+
+const START: &str = "<!-- figures from: ";
+const END: &str = "<!-- end figures -->";
+
+/// The numbers of `text`: maximal runs of digits, dots and commas that hold a digit, without a
+/// trailing dot or comma (so `0.166);` gives `0.166` and `784-128-10` gives 784, 128 and 10).
+fn numbers(text: &str) -> Vec<&str> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .map(|t| {
+            t.trim_end_matches(['.', ','])
+                .trim_start_matches(['.', ','])
+        })
+        .filter(|t| t.chars().any(|c| c.is_ascii_digit()))
+        .collect()
+}
+
+/// Each marked block of `readme` as (source path, block text); an error for a block left open.
+fn blocks(readme: &str) -> Result<Vec<(&str, &str)>, String> {
+    let mut found = Vec::new();
+    let mut rest = readme;
+    while let Some(at) = rest.find(START) {
+        let after = &rest[at + START.len()..];
+        let (path, body) = after
+            .split_once(" -->")
+            .ok_or_else(|| format!("unclosed marker after {:?}", &after[..after.len().min(40)]))?;
+        let end = body
+            .find(END)
+            .ok_or_else(|| format!("the block from {path} has no {END:?}"))?;
+        found.push((path.trim(), &body[..end]));
+        rest = &body[end + END.len()..];
+    }
+    Ok(found)
+}
+
+/// Every figure of a marked block of `readme` that its source (read with `read`) lacks, as
+/// `"PATH: FIGURE"`.
+fn drift(
+    readme: &str,
+    read: impl Fn(&str) -> Result<String, String>,
+) -> Result<Vec<String>, String> {
+    let mut missing = Vec::new();
+    for (path, block) in blocks(readme)? {
+        let source = read(path)?;
+        let known: HashSet<&str> = numbers(&source).into_iter().collect();
+        for n in numbers(block) {
+            if !known.contains(n) {
+                missing.push(format!("{path}: {n}"));
+            }
+        }
+    }
+    Ok(missing)
+}
+
+#[test]
+fn every_figure_the_readme_copies_is_in_the_file_it_names() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let read = |path: &str| {
+        std::fs::read_to_string(root.join(path)).map_err(|e| format!("README names {path}: {e}"))
+    };
+    let found = blocks(&readme).unwrap();
+    // The headline tables and verdicts, and the benchmark tables, are all checked.
+    for source in [
+        "reports/summary.md",
+        "reports/fashion-mnist/summary.md",
+        "benchmarks/reference.md",
+    ] {
+        assert!(
+            found.iter().any(|(p, _)| *p == source),
+            "no README block copies {source}"
+        );
+    }
+    let missing = drift(&readme, read).unwrap();
+    assert!(
+        missing.is_empty(),
+        "README figures not found in the file their block names (copy them again from it):\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn a_changed_figure_an_open_block_and_a_missing_file_are_caught() {
+    let source = "| scratch | 97.83% (97.69–97.97) | 1.3 s |\nmodel 784-128-10\n";
+    let read = |path: &str| match path {
+        "r.md" => Ok(source.to_string()),
+        other => Err(format!("README names {other}: not found")),
+    };
+    let good = "x\n<!-- figures from: r.md -->\n| 97.83% (97.69–97.97), 784-128-10 |\n<!-- end figures -->\n";
+    assert_eq!(drift(good, read).unwrap(), Vec::<String>::new());
+    // One digit changed by hand: named, with its source.
+    let changed = good.replace("97.97", "97.98");
+    assert_eq!(drift(&changed, read).unwrap(), ["r.md: 97.98"]);
+    // A prefix of a real figure is not the figure.
+    let shortened = good.replace("97.83", "97.8");
+    assert_eq!(drift(&shortened, read).unwrap(), ["r.md: 97.8"]);
+    // Figures outside a block are not checked; a block without its end is an error.
+    assert!(drift("97.99 outside", read).unwrap().is_empty());
+    assert!(drift("<!-- figures from: r.md -->\n97.83", read).is_err());
+    assert!(drift(&good.replace("r.md", "gone.md"), read).is_err());
+    assert_eq!(
+        numbers("p = 0.166); 1,500 steps, 784-128-10."),
+        ["0.166", "1,500", "784", "128", "10"]
+    );
+}
