@@ -44,7 +44,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 5, requires = "reference")]
     pub rounds: usize,
     /// With --reference: epochs of every network's run, both sides (default: the backends' own,
-    /// scratch 10, burn 20, cnn 10). The logistic regressions always run their 100 iterations.
+    /// scratch 10, burn 20, cnn 7). The logistic regressions always run their 100 iterations.
     #[arg(long, requires = "reference")]
     pub epochs: Option<usize>,
     /// With --reference: folder for reference.md and reference.json (default: benchmarks/ at the

@@ -11,7 +11,7 @@
 //! only when it is named (or with `--backends all`).
 //!
 //! Its default device is Flex, which comes with the `flex` cargo feature (off in the default
-//! build, whose cold compile it would lengthen by a quarter): without it, the command line
+//! build, whose cold compile it would lengthen by minutes; docs/building.md): without it, the command line
 //! says to rebuild with the feature or to pick `--set cnn.device=ndarray` (12.7 times
 //! slower per epoch, docs/benchmarks.md). Its training tests need the feature too (`cargo test -p burn-cnn --features flex`,
 //! as CI runs them): on ndarray they would take minutes.

@@ -5,8 +5,8 @@
 //! The burn device is chosen at run time ([`BurnDevice`]) among those compiled in: the
 //! `burn-ndarray` CPU backend, always, and the default (the one the project was specified with);
 //! Flex, burn's newer pure-Rust CPU backend, behind the `flex` cargo feature; GPU devices behind
-//! the `cuda` and `wgpu` features. Each extra device adds minutes to a cold build (Flex: about a
-//! quarter of it), so the default build has ndarray alone; naming a device that is not compiled
+//! the `cuda` and `wgpu` features. Each extra device adds minutes to a cold build (Flex: as
+//! long again as the default build; docs/building.md), so the default build has ndarray alone; naming a device that is not compiled
 //! in is an error naming the feature that brings it.
 //!
 //! Layout, as in burn's examples: [`model`] (the network), [`data`] (batches to tensors),
