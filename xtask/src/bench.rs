@@ -48,9 +48,18 @@ pub struct BenchArgs {
     #[arg(long, requires = "reference")]
     pub epochs: Option<usize>,
     /// With --reference: folder for reference.md and reference.json (default: benchmarks/ at the
-    /// workspace root; replaced atomically, as reports are).
+    /// workspace root for every row, benchmarks/<target>/ for one target's rows; replaced
+    /// atomically, as reports are). Ctrl-C writes nothing and exits 130.
     #[arg(long, value_name = "DIR", requires = "reference")]
     pub out: Option<PathBuf>,
+    /// With --reference: seconds a twin may run before it is stopped and reported as failed.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 3600,
+        requires = "reference"
+    )]
+    pub twin_timeout: u64,
     /// Seed of the split and the model.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,

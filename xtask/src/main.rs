@@ -2,6 +2,7 @@
 //! the work lives in `mnist-data`, the backend crates, `bench-core` and `report`.
 
 mod bench;
+mod child;
 mod compare;
 mod export;
 mod progress;

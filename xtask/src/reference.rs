@@ -11,14 +11,18 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use bench_core::{Assignment, Backend, EpochStats, Hyperparams, Observer, TrainData};
 use mnist_data::{Split, SplitKind, SplitSpec};
 use serde_json::{Value, json};
 
+use clap::ValueEnum;
+
 use crate::bench::{BenchArgs, Target, median};
+use crate::child::Ended;
+use crate::progress::interrupted;
 use crate::{provenance, registry};
 
 /// What to install for every twin.
@@ -275,7 +279,7 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
     let build = provenance::build();
     let commit = provenance::git_commit();
     let date = provenance::now_utc();
-    let out = args.out.clone().unwrap_or_else(default_out);
+    let out = args.out.clone().unwrap_or_else(|| default_out(args.target));
     report::check_replaceable(&out).context("--out")?;
 
     let all = workloads(&args.settings.assignments()?)?;
@@ -290,6 +294,14 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
             selected.contains(&w).then_some((w, t, note))
         })
         .collect();
+    if rows.is_empty() {
+        bail!(
+            "bench {} --reference: no side-by-side row for it in this build, so nothing was run \
+             or written; its rows need Flex: rebuild with the `flex` cargo feature (`cargo \
+             xtask-flex bench ...`)",
+            args.target.map_or("".to_string(), target_name)
+        );
+    }
     let mut twins_used: Vec<usize> = rows.iter().map(|r| r.1).collect();
     twins_used.sort_unstable();
     twins_used.dedup();
@@ -362,13 +374,17 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
                     rust[w].failure = Some(format!("{e:#}"));
                 }
             }
+            if interrupted() {
+                return Ok(stopped(&out));
+            }
             for &t in twins_used.iter().filter(|&&t| TWINS[t].after == work.label) {
                 let twin = &TWINS[t];
                 if !python_ok || python_sides[t].failure.is_some() {
                     continue;
                 }
                 let dir = &split_dirs[twin.split.index()];
-                match run_twin(python, &scripts, twin, dir, seed, args.epochs) {
+                let limit = Duration::from_secs(args.twin_timeout);
+                match run_twin(python, &scripts, twin, dir, seed, args.epochs, limit) {
                     Ok((m, about)) => {
                         eprintln!(
                             "round {}/{rounds}, seed {seed}: {} {:.3} s, test {:.2}%",
@@ -391,6 +407,10 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
                         say(&msg);
                         python_sides[t].failure = Some(msg);
                     }
+                    Err(TwinError::Interrupted) => return Ok(stopped(&out)),
+                }
+                if interrupted() {
+                    return Ok(stopped(&out));
                 }
             }
         }
@@ -470,9 +490,30 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
     })
 }
 
-/// `benchmarks/` at the workspace root.
-pub fn default_out() -> PathBuf {
-    provenance::workspace_root().join("benchmarks")
+/// `benchmarks/` at the workspace root for every row, `benchmarks/<target>/` for one target's
+/// rows, so that a quick look at one workload never replaces the table of all of them.
+pub fn default_out(target: Option<Target>) -> PathBuf {
+    let root = provenance::workspace_root().join("benchmarks");
+    match target {
+        Some(t) => root.join(target_name(t)),
+        None => root,
+    }
+}
+
+/// A target as the command line names it, e.g. `burn-epoch`.
+fn target_name(target: Target) -> String {
+    target
+        .to_possible_value()
+        .map_or_else(|| format!("{target:?}"), |v| v.get_name().to_string())
+}
+
+/// After Ctrl-C: nothing is written, the exit status says so.
+fn stopped(out: &Path) -> ExitCode {
+    eprintln!(
+        "interrupted: no table written; {} is untouched",
+        out.display()
+    );
+    ExitCode::from(crate::EXIT_INTERRUPTED)
 }
 
 fn unit(target: Target) -> &'static str {
@@ -541,13 +582,19 @@ impl Observer for EpochTimes {
         self.seconds.push(stats.seconds);
         self.losses.push(stats.train_loss);
     }
+
+    fn cancelled(&self) -> bool {
+        interrupted()
+    }
 }
 
 enum TwinError {
     /// The interpreter itself cannot run: no twin will.
     NoPython(String),
-    /// This twin failed (a missing package, a crash).
+    /// This twin failed (a missing package, a crash, past its time limit).
     Failed(String),
+    /// The user pressed Ctrl-C: the twin was killed and waited for.
+    Interrupted,
 }
 
 fn run_twin(
@@ -557,6 +604,7 @@ fn run_twin(
     dir: &Path,
     seed: u64,
     epochs: Option<usize>,
+    limit: Duration,
 ) -> Result<(Measured, Value), TwinError> {
     let mut cmd = Command::new(python);
     cmd.arg(scripts.join(twin.script)).arg(dir).args([
@@ -568,14 +616,28 @@ fn run_twin(
     if let Some(default) = twin.epochs {
         cmd.args(["--epochs", &epochs.unwrap_or(default).to_string()]);
     }
-    let output = cmd.output().map_err(|e| {
+    let ended = crate::child::run(cmd, limit).map_err(|e| {
         TwinError::NoPython(format!(
             "--reference {}: cannot run it ({e}); name a Python 3 interpreter with the twins' \
              packages ({PIP_INSTALL}); the Rust figures are still measured",
             python.display()
         ))
     })?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let (status, stdout, stderr) = match ended {
+        Ended::Exited {
+            status,
+            stdout,
+            stderr,
+        } => (status, stdout, stderr),
+        Ended::Interrupted => return Err(TwinError::Interrupted),
+        Ended::TimedOut => {
+            return Err(TwinError::Failed(format!(
+                "{} ran past --twin-timeout ({} s) and was stopped",
+                twin.script,
+                limit.as_secs()
+            )));
+        }
+    };
     let last = stdout.lines().rev().find(|l| !l.trim().is_empty());
     let parsed: Option<Value> = last.and_then(|l| serde_json::from_str(l).ok());
     if let Some(error) = parsed
@@ -585,8 +647,7 @@ fn run_twin(
     {
         return Err(TwinError::Failed(error.to_string()));
     }
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
+    if !status.success() {
         let why = stderr
             .lines()
             .rev()
@@ -594,7 +655,7 @@ fn run_twin(
             .unwrap_or("no message");
         return Err(TwinError::Failed(format!(
             "{} exited with {}: {why}",
-            twin.script, output.status
+            twin.script, status
         )));
     }
     let record = parsed.ok_or_else(|| {
@@ -803,6 +864,16 @@ mod tests {
                 assert_eq!(after.backend.defaults().epochs, epochs, "{}", twin.label);
             }
         }
+    }
+
+    #[test]
+    fn one_target_writes_its_own_folder_never_the_table_of_all() {
+        let root = provenance::workspace_root().join("benchmarks");
+        assert_eq!(default_out(None), root);
+        assert_eq!(
+            default_out(Some(Target::BurnEpoch)),
+            root.join("burn-epoch")
+        );
     }
 
     #[test]

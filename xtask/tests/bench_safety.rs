@@ -1,0 +1,149 @@
+//! `bench --reference` cannot damage what is committed or leave a twin running: Ctrl-C stops it,
+//! kills and waits for the twin, writes nothing and exits 130; a twin past `--twin-timeout` is
+//! stopped and reported; a selection with no row is an error that writes nothing.
+
+// Test helpers, like the tests themselves, fail by panicking.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use mnist_data::synth;
+
+/// A fixture folder of IDX files and a stand-in Python that records its pid and then sleeps
+/// (as `exec`, so the pid is the sleeping process's) for `seconds`.
+fn setup(root: &Path, seconds: u32) -> (PathBuf, PathBuf, PathBuf) {
+    let data = root.join("idx");
+    mnist_data::write::write_dir(
+        &data,
+        &synth::separable(600, 1),
+        &synth::separable(200, 2),
+        true,
+    )
+    .unwrap();
+    let pid_file = root.join("twin.pid");
+    let python = root.join("sleepy-python");
+    let script = format!(
+        "#!/bin/sh\necho $$ > '{}'\nexec sleep {seconds}\n",
+        pid_file.display()
+    );
+    std::fs::write(&python, script).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    (data, python, pid_file)
+}
+
+fn bench(target: &str, python: &Path, data: &Path, out: &Path, extra: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args(["bench", target, "--reference"])
+        .arg(python)
+        .args(["--rounds", "1", "--epochs", "1", "--data-dir"])
+        .arg(data)
+        .args(["--skip-checksum", "--out"])
+        .arg(out)
+        .args(extra);
+    cmd
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_during_a_twin_kills_it_writes_nothing_and_exits_130() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, python, pid_file) = setup(tmp.path(), 60);
+    let out = tmp.path().join("bench");
+    let child = bench("scratch-epoch", &python, &data, &out, &[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the twin runs (it has written its pid), then interrupt xtask alone.
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let twin_pid = loop {
+        if let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok())
+        {
+            break pid;
+        }
+        assert!(Instant::now() < deadline, "the twin never started");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let started = Instant::now();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(stderr.contains("interrupted: no table written"), "{stderr}");
+    assert!(!out.exists(), "a table was written");
+    assert!(
+        !Path::new(&format!("/proc/{twin_pid}")).exists(),
+        "the twin (pid {twin_pid}) is still running"
+    );
+}
+
+#[test]
+fn a_twin_past_its_time_limit_is_stopped_and_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, python, _) = setup(tmp.path(), 60);
+    let out = tmp.path().join("bench");
+    let started = Instant::now();
+    let output = bench(
+        "scratch-epoch",
+        &python,
+        &data,
+        &out,
+        &["--twin-timeout", "1"],
+    )
+    .output()
+    .unwrap();
+    let all = text(&output);
+    // The Rust side was measured and written; the twin is a failed row: exit status 2.
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("numpy_mlp.py ran past --twin-timeout (1 s) and was stopped"),
+        "{all}"
+    );
+    assert!(out.join("reference.md").is_file(), "{all}");
+    assert!(started.elapsed() < Duration::from_secs(120), "{all}");
+}
+
+#[cfg(not(feature = "flex"))]
+#[test]
+fn a_selection_without_a_row_in_this_build_is_an_error_that_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, python, pid_file) = setup(tmp.path(), 1);
+    let out = tmp.path().join("bench");
+    let output = bench("cnn-epoch", &python, &data, &out, &[])
+        .output()
+        .unwrap();
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("no side-by-side row for it in this build")
+            && all.contains("`flex` cargo feature"),
+        "{all}"
+    );
+    assert!(!out.exists(), "{all}");
+    assert!(!pid_file.exists(), "a twin ran: {all}");
+}
