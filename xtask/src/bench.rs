@@ -57,6 +57,7 @@ pub struct BenchArgs {
         long,
         value_name = "SECONDS",
         default_value_t = 3600,
+        value_parser = clap::value_parser!(u64).range(1..),
         requires = "reference"
     )]
     pub twin_timeout: u64,

@@ -1,8 +1,11 @@
-//! Running a Python twin as a child process that can be stopped: its output drained while it
-//! runs, killed and waited for when the user presses Ctrl-C or when it runs past a time limit.
+//! Running a Python twin as a child process that can be stopped: in a process group of its own
+//! (so that whatever it starts goes with it), its output drained while it runs, and its group
+//! killed and the child waited for when it ends, when the user presses Ctrl-C, when it runs past
+//! a time limit, or on any error or panic on the way (a guard does it on drop).
 
 use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -28,19 +31,47 @@ pub enum Ended {
 /// How often the child is checked on.
 const POLL: Duration = Duration::from_millis(50);
 
-/// Runs `cmd` to its end, or kills it after `limit` or at Ctrl-C; never leaves it running.
+/// The process group of the twin running now (0: none), for the second Ctrl-C, which quits at
+/// once ([`kill_running`]).
+static RUNNING: AtomicU32 = AtomicU32::new(0);
+
+/// A started child: on drop its whole process group is killed and the child waited for.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        kill_group(self.0.id());
+        #[cfg(not(unix))]
+        let _ = self.0.kill();
+        // Reaps the child; an error means it was reaped already.
+        let _ = self.0.wait();
+        RUNNING.store(0, Ordering::SeqCst);
+    }
+}
+
+/// Runs `cmd` to its end, or kills it after `limit` or at Ctrl-C; never leaves it, or anything it
+/// started in its process group, running.
 pub fn run(mut cmd: Command, limit: Duration) -> std::io::Result<Ended> {
-    let mut child = cmd
-        .stdin(Stdio::null())
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // A group of its own: the terminal's Ctrl-C reaches xtask alone, which stops the twin.
+        cmd.process_group(0);
+    }
+    let mut guard = Guard(cmd.spawn()?);
+    RUNNING.store(guard.0.id(), Ordering::SeqCst);
     // Drained on threads so that a chatty child cannot fill a pipe and stall.
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
+    let stdout = drain(guard.0.stdout.take());
+    let stderr = drain(guard.0.stderr.take());
     let started = Instant::now();
-    let stop = loop {
-        if let Some(status) = child.try_wait()? {
+    loop {
+        if let Some(status) = guard.0.try_wait()? {
+            // The group is killed before the pipes are read to their end, so that nothing it
+            // started can hold them open.
+            drop(guard);
             let text = |h: thread::JoinHandle<String>| h.join().unwrap_or_default();
             return Ok(Ended::Exited {
                 status,
@@ -49,21 +80,37 @@ pub fn run(mut cmd: Command, limit: Duration) -> std::io::Result<Ended> {
             });
         }
         if interrupted() {
-            break Ended::Interrupted;
+            return Ok(Ended::Interrupted);
         }
         if started.elapsed() > limit {
-            break Ended::TimedOut;
+            return Ok(Ended::TimedOut);
         }
         thread::sleep(POLL);
-    };
-    kill_and_wait(&mut child);
-    Ok(stop)
+    }
 }
 
-fn kill_and_wait(child: &mut Child) {
-    // It may have exited between the last check and now: both calls then fail harmlessly.
-    let _ = child.kill();
-    let _ = child.wait();
+/// Kills the twin running now, if any (the second Ctrl-C, before the process exits).
+pub fn kill_running() {
+    let group = RUNNING.swap(0, Ordering::SeqCst);
+    if group != 0 {
+        kill_group(group);
+    }
+}
+
+/// Sends SIGKILL to process group `group` (the twin's pid, which leads its group); elsewhere than
+/// unix, nothing (the guard's `wait` then waits for the child to end).
+fn kill_group(group: u32) {
+    #[cfg(unix)]
+    {
+        // `kill -KILL -- -PGID`: the whole group. It fails harmlessly once the group is gone.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{group}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    #[cfg(not(unix))]
+    let _ = group;
 }
 
 fn drain(pipe: Option<impl Read + Send + 'static>) -> thread::JoinHandle<String> {

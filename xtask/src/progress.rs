@@ -108,6 +108,7 @@ impl Observer for RunProgress {
 pub fn install_interrupt_handler() {
     let result = ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            crate::child::kill_running();
             eprintln!("\ninterrupted again: quitting now; the previous reports are untouched");
             std::process::exit(i32::from(crate::EXIT_INTERRUPTED));
         }

@@ -279,6 +279,13 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
     let build = provenance::build();
     let commit = provenance::git_commit();
     let date = provenance::now_utc();
+    if args.out.is_none() && args.target.is_none() && !cfg!(feature = "flex") {
+        bail!(
+            "bench --reference without a target would replace benchmarks/, whose table has the \
+             Flex rows, with one without them (this build lacks the `flex` cargo feature): run \
+             `cargo xtask-flex bench --reference ...`, or give --out DIR"
+        );
+    }
     let out = args.out.clone().unwrap_or_else(|| default_out(args.target));
     report::check_replaceable(&out).context("--out")?;
 
@@ -472,6 +479,9 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
         })).collect::<Vec<_>>(),
     });
     let json_text = serde_json::to_string_pretty(&record)?;
+    if interrupted() {
+        return Ok(stopped(&out));
+    }
     report::replace_dir_atomically(&out, |dir| {
         std::fs::write(dir.join("reference.md"), &markdown)?;
         std::fs::write(dir.join("reference.json"), &json_text)?;
@@ -632,7 +642,8 @@ fn run_twin(
         Ended::Interrupted => return Err(TwinError::Interrupted),
         Ended::TimedOut => {
             return Err(TwinError::Failed(format!(
-                "{} ran past --twin-timeout ({} s) and was stopped",
+                "{} ({}) ran past --twin-timeout ({} s) and was stopped",
+                twin.label,
                 twin.script,
                 limit.as_secs()
             )));
@@ -646,6 +657,9 @@ fn run_twin(
         .and_then(Value::as_str)
     {
         return Err(TwinError::Failed(error.to_string()));
+    }
+    if !status.success() && interrupted() {
+        return Err(TwinError::Interrupted);
     }
     if !status.success() {
         let why = stderr

@@ -102,10 +102,11 @@ fn sigint_during_a_twin_kills_it_writes_nothing_and_exits_130() {
     );
 }
 
+#[cfg(unix)]
 #[test]
 fn a_twin_past_its_time_limit_is_stopped_and_reported() {
     let tmp = tempfile::tempdir().unwrap();
-    let (data, python, _) = setup(tmp.path(), 60);
+    let (data, python, pid_file) = setup(tmp.path(), 60);
     let out = tmp.path().join("bench");
     let started = Instant::now();
     let output = bench(
@@ -121,11 +122,17 @@ fn a_twin_past_its_time_limit_is_stopped_and_reported() {
     // The Rust side was measured and written; the twin is a failed row: exit status 2.
     assert_eq!(output.status.code(), Some(2), "{all}");
     assert!(
-        all.contains("numpy_mlp.py ran past --twin-timeout (1 s) and was stopped"),
+        all.contains("NumPy f32 (numpy_mlp.py) ran past --twin-timeout (1 s) and was stopped"),
         "{all}"
     );
     assert!(out.join("reference.md").is_file(), "{all}");
-    assert!(started.elapsed() < Duration::from_secs(120), "{all}");
+    // Two twins of a minute each, stopped after a second each.
+    assert!(started.elapsed() < Duration::from_secs(30), "{all}");
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    assert!(
+        !Path::new(&format!("/proc/{}", pid.trim())).exists(),
+        "the timed-out twin (pid {pid}) is still running"
+    );
 }
 
 #[cfg(not(feature = "flex"))]
@@ -145,5 +152,25 @@ fn a_selection_without_a_row_in_this_build_is_an_error_that_writes_nothing() {
         "{all}"
     );
     assert!(!out.exists(), "{all}");
+    assert!(!pid_file.exists(), "a twin ran: {all}");
+}
+
+#[cfg(not(feature = "flex"))]
+#[test]
+fn without_flex_every_row_needs_an_out_so_the_committed_table_keeps_its_flex_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, python, pid_file) = setup(tmp.path(), 1);
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["bench", "--reference"])
+        .arg(&python)
+        .output()
+        .unwrap();
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("would replace benchmarks/, whose table has the Flex rows")
+            && all.contains("give --out DIR"),
+        "{all}"
+    );
     assert!(!pid_file.exists(), "a twin ran: {all}");
 }
