@@ -290,6 +290,11 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
     report::check_replaceable(&out).context("--out")?;
 
     let all = workloads(&args.settings.assignments()?)?;
+    // The Rust side trains without a validation set (timed epochs only): a setting that needs
+    // one (early stopping) is refused before anything runs.
+    if let Some(reason) = all.iter().find_map(|w| w.backend.needs_validation()) {
+        bail!("{reason} (bench --reference trains without one)");
+    }
     let selected: Vec<usize> = (0..all.len())
         .filter(|&w| args.target.is_none_or(|t| all[w].target == t))
         .collect();
@@ -360,6 +365,7 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
             said.push(msg.to_string());
         }
     };
+    let limit = Duration::from_secs(args.twin_timeout);
     for round in 0..rounds {
         let seed = args.seed + round as u64;
         for &w in &selected {
@@ -390,7 +396,6 @@ pub fn run(args: &BenchArgs, python: &Path) -> Result<ExitCode> {
                     continue;
                 }
                 let dir = &split_dirs[twin.split.index()];
-                let limit = Duration::from_secs(args.twin_timeout);
                 match run_twin(python, &scripts, twin, dir, seed, args.epochs, limit) {
                     Ok((m, about)) => {
                         eprintln!(

@@ -174,3 +174,27 @@ fn without_flex_every_row_needs_an_out_so_the_committed_table_keeps_its_flex_row
     );
     assert!(!pid_file.exists(), "a twin ran: {all}");
 }
+
+#[test]
+fn early_stopping_is_refused_before_anything_runs_as_the_timed_runs_have_no_validation_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, python, pid_file) = setup(tmp.path(), 1);
+    let out = tmp.path().join("bench");
+    let output = bench(
+        "burn-epoch",
+        &python,
+        &data,
+        &out,
+        &["--set", "burn.patience=2"],
+    )
+    .output()
+    .unwrap();
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("--set burn.patience: early stopping watches the validation loss")
+            && all.contains("(bench --reference trains without one)"),
+        "{all}"
+    );
+    assert!(!out.exists() && !pid_file.exists(), "{all}");
+}

@@ -329,21 +329,17 @@ fn synthetic_data_with_skip_checksum_trains_and_reports() {
         .lines()
         .find(|l| l.starts_with("- Cargo features: "))
         .unwrap_or_else(|| panic!("no features line: {summary}"));
-    let built = [
+    for (feature, on) in [
         ("blis", cfg!(feature = "blis")),
         ("flex", cfg!(feature = "flex")),
         ("cuda", cfg!(feature = "cuda")),
         ("wgpu", cfg!(feature = "wgpu")),
-    ];
-    for (feature, on) in built {
+    ] {
         assert_eq!(features.contains(feature), on, "{feature}: {features}");
     }
-    let expected = match built.map(|(_, on)| on) {
-        [true, false, false, false] => "- Command: `cargo xtask compare --data-dir ",
-        [true, true, false, false] => "- Command: `cargo xtask-flex compare --data-dir ",
-        _ => "- Command: `cargo run --release -p xtask ",
-    };
-    assert!(summary.contains(expected), "{summary}");
+    // How the cargo invocation follows the build is unit-tested (provenance.rs); here, that the
+    // arguments follow it.
+    assert!(summary.contains(" compare --data-dir "), "{summary}");
     assert!(
         summary.contains("--class-names 'zero, one,two,three,four,five,six,seven,eight,nine'"),
         "{summary}"

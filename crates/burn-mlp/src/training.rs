@@ -103,8 +103,9 @@ pub fn train<N: Network>(
                 return Err(TrainError::Cancelled);
             }
         }
-        let (validation_loss, validation_accuracy) =
-            data.validate(|v| predict_proba(&model.valid(), v))?;
+        // The evaluation copy (dropout off), made once an epoch: validated, and kept if best.
+        let valid = model.valid();
+        let (validation_loss, validation_accuracy) = data.validate(|v| predict_proba(&valid, v))?;
         observer.epoch(&EpochStats {
             step: epoch,
             train_loss: loss_sum / n as f64,
@@ -114,7 +115,7 @@ pub fn train<N: Network>(
             seconds: started.elapsed().as_secs_f64(),
         });
         if let (Some(stop), Some(loss)) = (early_stop.as_mut(), validation_loss)
-            && stop.observe(loss, || model.valid()) == Step::Stop
+            && stop.observe(loss, || valid) == Step::Stop
         {
             break;
         }

@@ -124,15 +124,19 @@ impl<'a> Analysis<'a> {
                 })
             })
             .collect();
-        let accuracies = |g: &BackendRuns<'_>| -> Vec<f64> {
-            g.ok()
-                .filter(|m| m.test_predictions.len() == labels.len())
-                .map(|m| m.test_accuracy)
-                .collect()
-        };
+        // Each backend's test accuracies over its successful runs, gathered once.
+        let accuracies: Vec<Vec<f64>> = groups
+            .iter()
+            .map(|g| {
+                g.ok()
+                    .filter(|m| m.test_predictions.len() == labels.len())
+                    .map(|m| m.test_accuracy)
+                    .collect()
+            })
+            .collect();
         let mut pairs = Vec::new();
         for (i, a) in groups.iter().enumerate() {
-            for b in &groups[i + 1..] {
+            for (j, b) in groups.iter().enumerate().skip(i + 1) {
                 let mut per_seed = Vec::new();
                 for ra in &a.runs {
                     let seed = ra.hyperparams.seed;
@@ -153,7 +157,8 @@ impl<'a> Analysis<'a> {
                         p_holm: f64::NAN,
                     });
                 }
-                let (first_accuracies, second_accuracies) = (accuracies(a), accuracies(b));
+                let (first_accuracies, second_accuracies) =
+                    (accuracies[i].clone(), accuracies[j].clone());
                 let enough =
                     first_accuracies.len().min(second_accuracies.len()) >= MIN_SEEDS_ACROSS;
                 let across_seeds = enough

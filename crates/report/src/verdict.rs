@@ -95,7 +95,12 @@ impl PairTest {
     pub fn verdict(&self) -> String {
         let (a, b) = (self.first.as_str(), self.second.as_str());
         let Some(diff) = self.mean_difference_points() else {
-            return format!("{a} and {b}: no seed where both succeeded, so no comparison.");
+            let missing = if self.first_accuracies.is_empty() {
+                a
+            } else {
+                b
+            };
+            return format!("{a} and {b}: {missing} has no successful run, so no comparison.");
         };
         let (better, worse) = if diff >= 0.0 { (a, b) } else { (b, a) };
         let images = if self.per_seed.is_empty() {
