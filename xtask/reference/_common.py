@@ -1,12 +1,15 @@
 """What the reference twins share: reading the split `cargo xtask split` exports, the command
 line, and the one JSON line each twin prints.
 
-Every twin is run as `python3 <twin>.py DIR [--seed S] [--epochs E] [--dtype float32|float64]`
-and prints exactly one line of JSON on stdout:
+Every twin is run as `python3 <twin>.py DIR [--seed S] [--epochs E] [--dtype float32|float64]`,
+plus the options of the model it builds (`--hidden 128,64`, `--dropout 0.2`, `--threads N`) where
+the twin takes them, and prints exactly one line of JSON on stdout:
 
-    {"twin": ..., "seconds": [...], "unit": "epoch"|"fit", "test_accuracy": ...,
+    {"twin": ..., "model": ..., "seconds": [...], "unit": "epoch"|"fit", "test_accuracy": ...,
      "train_images": ..., "test_images": ..., "seed": ..., "dtype": ...,
      "versions": {...}, "threads": ..., "blas": [...]}
+
+`model` describes the model it built, in the words of the Rust backend's own description.
 
 `seconds` holds one figure per epoch (or one per fit). A missing package gives instead
 `{"twin": ..., "error": "missing Python package X: pip install Y"}` and exit status 3, so that
@@ -34,7 +37,20 @@ def fail_missing(twin: str, error: ImportError, pip_name: str) -> None:
     sys.exit(MISSING_PACKAGE)
 
 
-def parse_args(doc: str, epochs: int) -> argparse.Namespace:
+def widths(text: str) -> list:
+    """`128,64` as [128, 64]: one or more positive widths."""
+    try:
+        values = [int(w) for w in text.split(",") if w.strip()]
+    except ValueError:
+        values = []
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"give one or more positive widths, e.g. 128,64: {text!r}")
+    return values
+
+
+def parse_args(doc: str, epochs: int, hidden=None, dropout=None, threads=False):
+    """The common options, and those of the model the twin builds: `--hidden` (default `hidden`)
+    and `--dropout` (default `dropout`) where those are given, `--threads` where `threads`."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("data", type=Path, help="a folder written by `cargo xtask split`")
     parser.add_argument("--seed", type=int, default=42, help="seed of the model (default 42)")
@@ -42,7 +58,31 @@ def parse_args(doc: str, epochs: int) -> argparse.Namespace:
     parser.add_argument(
         "--dtype", choices=["float32", "float64"], default="float32", help="default float32"
     )
-    return parser.parse_args()
+    if hidden is not None:
+        default = ",".join(map(str, hidden))
+        parser.add_argument(
+            "--hidden", type=widths, default=hidden, help=f"hidden layer widths, default {default}"
+        )
+    if dropout is not None:
+        parser.add_argument(
+            "--dropout", type=float, default=dropout, help=f"dropout rate, default {dropout}"
+        )
+    if threads:
+        parser.add_argument(
+            "--threads", type=int, default=None, help="BLAS threads (default: the library's own)"
+        )
+    args = parser.parse_args()
+    if dropout is not None and not 0.0 <= args.dropout < 1.0:
+        parser.error(f"--dropout must be in [0, 1), got {args.dropout}")
+    return args
+
+
+def mlp_model(hidden: list, dropout, training: str, softmax=False) -> str:
+    """An MLP's description, as the Rust backends write theirs."""
+    layers = "-".join(str(w) for w in [784, *hidden, 10])
+    extra = ", softmax" if softmax else ""
+    extra += "" if dropout is None else f", dropout {dropout:g}"
+    return f"MLP {layers}, ReLU{extra}; {training}"
 
 
 def read_idx(path: Path, magic: int):

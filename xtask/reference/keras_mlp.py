@@ -2,7 +2,7 @@
 """The notebook's dropout/Adam network in Keras (TensorFlow CPU), the notebook's own framework: a
 twin of the `burn` backend.
 
-784-128-64-10, ReLU, dropout 0.2 after each hidden layer, Keras' default Glorot-uniform weights
+784-128-64-10 (`--hidden`), ReLU, dropout 0.2 (`--dropout`) after each hidden layer, Keras' default Glorot-uniform weights
 and zero biases, Adam (learning rate 1e-3), batches of 32, shuffled every epoch, sparse
 categorical cross-entropy.
 
@@ -17,7 +17,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from _common import emit, fail_missing, load, parse_args  # noqa: E402
+from _common import emit, fail_missing, load, mlp_model, parse_args  # noqa: E402
 
 try:
     import tensorflow as tf
@@ -38,21 +38,18 @@ class EpochTimes(keras.callbacks.Callback):
 
 
 def main() -> None:
-    args = parse_args(__doc__, epochs=20)
+    args = parse_args(__doc__, epochs=20, hidden=[128, 64], dropout=0.2)
     keras.utils.set_random_seed(args.seed)
     keras.backend.set_floatx(args.dtype)
     x_train, y_train = load(args.data, "train", args.dtype)
     x_test, y_test = load(args.data, "t10k", args.dtype)
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(784,)),
-            keras.layers.Dense(128, activation="relu"),
-            keras.layers.Dropout(0.2),
-            keras.layers.Dense(64, activation="relu"),
-            keras.layers.Dropout(0.2),
-            keras.layers.Dense(10, activation="softmax"),
+    layers = [keras.Input(shape=(784,))]
+    for width in args.hidden:
+        layers += [
+            keras.layers.Dense(width, activation="relu"),
+            keras.layers.Dropout(args.dropout),
         ]
-    )
+    model = keras.Sequential([*layers, keras.layers.Dense(10, activation="softmax")])
     model.compile(
         optimizer=keras.optimizers.Adam(1e-3),
         loss="sparse_categorical_crossentropy",
@@ -73,6 +70,7 @@ def main() -> None:
         len(x_test),
         {"tensorflow": tf.__version__, "keras": keras.__version__},
         threads=threads,
+        model=mlp_model(args.hidden, args.dropout, "Adam (Keras)"),
     )
 
 

@@ -45,6 +45,7 @@ def main() -> None:
         iterations=int(model.n_iter_[0]),
         train_accuracy=float(model.score(x_train, y_train)),
         coef_dtype=str(model.coef_.dtype),
+        model=f"multinomial logistic regression, L-BFGS, C 1 (scikit-learn, {args.dtype})",
     )
 
 

@@ -2,7 +2,7 @@
 """The notebook's dropout/Adam network in PyTorch: a twin of the `burn` backend (the fastest CPU
 peer we know of).
 
-784-128-64-10, ReLU, dropout 0.2 after each hidden layer, Glorot-uniform weights and zero biases
+784-128-64-10 (`--hidden`), ReLU, dropout 0.2 (`--dropout`) after each hidden layer, Glorot-uniform weights and zero biases
 (as Keras and the burn backend), Adam (learning rate 1e-3), batches of 32, training set
 reshuffled every epoch, cross-entropy on the logits.
 
@@ -15,7 +15,7 @@ Prints one JSON line (see _common.py). Needs `pip install numpy torch threadpool
 
 import time
 
-from _common import emit, fail_missing, load, parse_args
+from _common import emit, fail_missing, load, mlp_model, parse_args
 
 try:
     import torch
@@ -26,11 +26,15 @@ except ImportError as e:
 BATCH = 32
 
 
-def network() -> nn.Module:
+HIDDEN = [128, 64]
+DROPOUT = 0.2
+
+
+def network(hidden: list, dropout: float) -> nn.Module:
     layers = []
-    for n_in, n_out in [(784, 128), (128, 64)]:
-        layers += [nn.Linear(n_in, n_out), nn.ReLU(), nn.Dropout(0.2)]
-    layers.append(nn.Linear(64, 10))
+    for n_in, n_out in zip([784, *hidden], hidden):
+        layers += [nn.Linear(n_in, n_out), nn.ReLU(), nn.Dropout(dropout)]
+    layers.append(nn.Linear(hidden[-1], 10))
     net = nn.Sequential(*layers)
     for m in net:
         if isinstance(m, nn.Linear):
@@ -39,11 +43,11 @@ def network() -> nn.Module:
     return net
 
 
-def run(twin: str, net: nn.Module, batch: int, doc: str, epochs: int) -> None:
+def run(twin: str, net: nn.Module, batch: int, args, model: str) -> None:
     """Trains `net` with Adam (1e-3) on batches of `batch`, reshuffled every epoch, and prints
-    the twin's JSON line: the loop every PyTorch twin shares. The caller seeds torch before it
-    builds `net`, so that initial weights, shuffles and dropout all follow the seed."""
-    args = parse_args(doc, epochs=epochs)
+    the twin's JSON line with `model`, its description: the loop every PyTorch twin shares. The
+    caller seeds torch before it builds `net`, so that initial weights, shuffles and dropout all
+    follow the seed."""
     dtype = getattr(torch, args.dtype)
     x_train, y_train = load(args.data, "train", args.dtype)
     x_test, y_test = load(args.data, "t10k", args.dtype)
@@ -79,13 +83,16 @@ def run(twin: str, net: nn.Module, batch: int, doc: str, epochs: int) -> None:
         len(x_test),
         {"torch": torch.__version__},
         threads=torch.get_num_threads(),
+        model=model,
     )
 
 
 def main() -> None:
+    args = parse_args(__doc__, epochs=20, hidden=HIDDEN, dropout=DROPOUT)
     # Seeded before the network is built, so that its initial weights follow the seed.
-    torch.manual_seed(parse_args(__doc__, epochs=20).seed)
-    run("torch-mlp", network(), BATCH, __doc__, epochs=20)
+    torch.manual_seed(args.seed)
+    model = mlp_model(args.hidden, args.dropout, "Adam (PyTorch)")
+    run("torch-mlp", network(args.hidden, args.dropout), BATCH, args, model)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ mod compare;
 mod export;
 mod progress;
 mod provenance;
-mod reference;
 mod registry;
 
 use std::path::PathBuf;

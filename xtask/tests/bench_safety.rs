@@ -1,6 +1,7 @@
 //! `bench --reference` cannot damage what is committed or leave a twin running: Ctrl-C stops it,
 //! kills and waits for the twin, writes nothing and exits 130; a twin past `--twin-timeout` is
-//! stopped and reported; a selection with no row is an error that writes nothing.
+//! stopped and reported; a selection with no row is an error that writes nothing; the README's
+//! quick look writes its own folder and leaves the committed table as it was.
 
 // Test helpers, like the tests themselves, fail by panicking.
 #![allow(clippy::unwrap_used)]
@@ -94,7 +95,10 @@ fn sigint_during_a_twin_kills_it_writes_nothing_and_exits_130() {
         "took {:?}",
         started.elapsed()
     );
-    assert!(stderr.contains("interrupted: no table written"), "{stderr}");
+    assert!(
+        stderr.contains("interrupted (Ctrl-C): no table written"),
+        "{stderr}"
+    );
     assert!(!out.exists(), "a table was written");
     assert!(
         !Path::new(&format!("/proc/{twin_pid}")).exists(),
@@ -122,7 +126,10 @@ fn a_twin_past_its_time_limit_is_stopped_and_reported() {
     // The Rust side was measured and written; the twin is a failed row: exit status 2.
     assert_eq!(output.status.code(), Some(2), "{all}");
     assert!(
-        all.contains("NumPy f32 (numpy_mlp.py) ran past --twin-timeout (1 s) and was stopped"),
+        all.contains(
+            "NumPy f32 (xtask/reference/numpy_mlp.py) timed out: it ran past --twin-timeout (1 s) \
+             and was stopped"
+        ),
         "{all}"
     );
     assert!(out.join("reference.md").is_file(), "{all}");
@@ -133,26 +140,6 @@ fn a_twin_past_its_time_limit_is_stopped_and_reported() {
         !Path::new(&format!("/proc/{}", pid.trim())).exists(),
         "the timed-out twin (pid {pid}) is still running"
     );
-}
-
-#[cfg(not(feature = "flex"))]
-#[test]
-fn a_selection_without_a_row_in_this_build_is_an_error_that_writes_nothing() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (data, python, pid_file) = setup(tmp.path(), 1);
-    let out = tmp.path().join("bench");
-    let output = bench("cnn-epoch", &python, &data, &out, &[])
-        .output()
-        .unwrap();
-    let all = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{all}");
-    assert!(
-        all.contains("no side-by-side row for it in this build")
-            && all.contains("`flex` cargo feature"),
-        "{all}"
-    );
-    assert!(!out.exists(), "{all}");
-    assert!(!pid_file.exists(), "a twin ran: {all}");
 }
 
 #[cfg(not(feature = "flex"))]
@@ -168,7 +155,8 @@ fn without_flex_every_row_needs_an_out_so_the_committed_table_keeps_its_flex_row
     let all = text(&output);
     assert_eq!(output.status.code(), Some(1), "{all}");
     assert!(
-        all.contains("would replace benchmarks/, whose table has the Flex rows")
+        all.contains("would replace benchmarks/, the table of every workload, with one that lacks")
+            && all.contains("burn flex needs the `flex` cargo feature")
             && all.contains("give --out DIR"),
         "{all}"
     );
@@ -197,4 +185,182 @@ fn early_stopping_is_refused_before_anything_runs_as_the_timed_runs_have_no_vali
         "{all}"
     );
     assert!(!out.exists() && !pid_file.exists(), "{all}");
+}
+
+/// A stand-in Python that logs its arguments (one line per call) and answers as a twin does,
+/// or, with `signal`, kills itself with that signal.
+fn echo_python(root: &Path, signal: Option<u32>) -> (PathBuf, PathBuf) {
+    let log = root.join("calls.log");
+    let python = root.join("echo-python");
+    let answer = match signal {
+        Some(sig) => format!("kill -{sig} $$"),
+        None => r#"echo '{"twin": "stand-in", "model": "stand-in model", "seconds": [0.5], "unit": "epoch", "test_accuracy": 0.5}'"#.to_string(),
+    };
+    let script = format!("#!/bin/sh\necho \"$@\" >> '{}'\n{answer}\n", log.display());
+    std::fs::write(&python, script).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    (python, log)
+}
+
+/// Moves a folder aside for the life of the guard and puts it back on drop.
+struct Aside {
+    path: PathBuf,
+    kept: Option<(tempfile::TempDir, PathBuf)>,
+}
+
+impl Aside {
+    fn new(path: PathBuf) -> Self {
+        let kept = path.exists().then(|| {
+            let tmp = tempfile::tempdir_in(path.parent().unwrap()).unwrap();
+            let moved = tmp.path().join("kept");
+            std::fs::rename(&path, &moved).unwrap();
+            (tmp, moved)
+        });
+        Self { path, kept }
+    }
+}
+
+impl Drop for Aside {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+        if let Some((_tmp, moved)) = self.kept.take() {
+            let _ = std::fs::rename(moved, &self.path);
+        }
+    }
+}
+
+#[test]
+fn the_quick_look_writes_its_own_folder_and_leaves_the_committed_table_byte_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, _, _) = setup(tmp.path(), 1);
+    let (python, _) = echo_python(tmp.path(), None);
+    let benchmarks = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join("benchmarks");
+    let committed = std::fs::read(benchmarks.join("reference.md")).unwrap();
+    // The quick look's own folder, moved aside if a user's run left one, restored after.
+    let own = Aside::new(benchmarks.join("scratch-epoch"));
+    // The README's quick look, on a small fixture instead of MNIST.
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["bench", "scratch-epoch", "--reference"])
+        .arg(&python)
+        .args(["--rounds", "1", "--epochs", "2", "--data-dir"])
+        .arg(&data)
+        .arg("--skip-checksum")
+        .output()
+        .unwrap();
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(own.path.join("reference.md").is_file(), "{all}");
+    assert_eq!(
+        std::fs::read(benchmarks.join("reference.md")).unwrap(),
+        committed,
+        "benchmarks/reference.md changed"
+    );
+}
+
+#[test]
+fn the_settings_that_shape_the_model_reach_the_twins_arguments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, _, _) = setup(tmp.path(), 1);
+    let (python, log) = echo_python(tmp.path(), None);
+    let out = tmp.path().join("bench");
+    let output = bench(
+        "scratch-epoch",
+        &python,
+        &data,
+        &out,
+        &["--set", "scratch.hidden=64", "--set", "scratch.threads=1"],
+    )
+    .output()
+    .unwrap();
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let calls: Vec<&str> = calls.lines().collect();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    for call in &calls {
+        assert!(call.contains("--hidden 64 --threads 1"), "{call}");
+    }
+    // The row names the model timed on each side.
+    let md = std::fs::read_to_string(out.join("reference.md")).unwrap();
+    assert!(
+        md.contains("MLP 784-64-10") && md.contains("/ stand-in model |"),
+        "{md}"
+    );
+}
+
+#[test]
+fn a_setting_no_twin_can_mirror_is_refused_before_anything_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, _, _) = setup(tmp.path(), 1);
+    let (python, log) = echo_python(tmp.path(), None);
+    let out = tmp.path().join("bench");
+    let output = bench(
+        "linfa-fit",
+        &python,
+        &data,
+        &out,
+        &["--set", "linfa.checkpoints=10"],
+    )
+    .output()
+    .unwrap();
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("--set linfa.checkpoints: no twin can mirror it"),
+        "{all}"
+    );
+    assert!(!out.exists() && !log.exists(), "{all}");
+}
+
+#[test]
+fn a_setting_that_rules_out_every_variant_is_an_error_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, _, _) = setup(tmp.path(), 1);
+    let (python, log) = echo_python(tmp.path(), None);
+    let out = tmp.path().join("bench");
+    let output = bench(
+        "burn-epoch",
+        &python,
+        &data,
+        &out,
+        &["--set", "burn.device=wgpu"],
+    )
+    .output()
+    .unwrap();
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("bench burn-epoch --reference: no variant of it can run")
+            && all.contains("--set burn.device=wgpu asks for another configuration"),
+        "{all}"
+    );
+    assert!(!out.exists() && !log.exists(), "{all}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_twin_killed_by_a_signal_is_an_interruption_that_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, _, _) = setup(tmp.path(), 1);
+    let (python, _) = echo_python(tmp.path(), Some(9));
+    let out = tmp.path().join("bench");
+    let output = bench("scratch-epoch", &python, &data, &out, &[])
+        .output()
+        .unwrap();
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(130), "{all}");
+    assert!(
+        all.contains(
+            "interrupted (NumPy f32 (xtask/reference/numpy_mlp.py) was killed by signal 9)"
+        ),
+        "{all}"
+    );
+    assert!(!out.exists(), "{all}");
 }

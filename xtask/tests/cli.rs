@@ -806,10 +806,11 @@ fn bench_reference_alternates_with_the_twin_and_tabulates_its_figures() {
     assert_eq!(calls.len(), 4, "{calls:?}");
     assert!(
         calls[0].contains("numpy_mlp.py")
-            && calls[0].contains("--seed 42 --dtype float32 --epochs 2")
+            && calls[0].contains("--seed 42 --epochs 2 --dtype float32 --hidden 128"),
+        "{calls:?}"
     );
-    assert!(calls[1].contains("--seed 42 --dtype float64"));
-    assert!(calls[2].contains("--seed 43 --dtype float32"));
+    assert!(calls[1].contains("--seed 42 --epochs 2 --dtype float64"));
+    assert!(calls[2].contains("--seed 43 --epochs 2 --dtype float32"));
     // Written as markdown and JSON.
     let out = tmp.path().join("bench");
     let md = std::fs::read_to_string(out.join("reference.md")).unwrap();
@@ -955,4 +956,33 @@ fn a_bad_backend_setting_is_one_clear_error_before_anything_trains() {
             && help.contains("scratch.hidden (default 128)"),
         "{help}"
     );
+}
+
+/// `bench --list` names every workload the backends declare, with each variant's model and
+/// twins, or the cargo feature a variant needs.
+#[test]
+fn bench_list_names_the_declared_workloads_their_variants_and_twins() {
+    let result = xtask(&["bench", "--list"]);
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    assert!(result.status.success(), "{stdout}");
+    for workload in ["scratch-epoch", "linfa-fit", "burn-epoch"] {
+        assert!(stdout.contains(&format!("{workload} (")), "{stdout}");
+    }
+    assert!(
+        stdout.contains("- scratch: MLP 784-128-10")
+            && stdout.contains("twins: NumPy f32, NumPy f64"),
+        "{stdout}"
+    );
+    let flex_line = stdout
+        .lines()
+        .find(|l| l.contains("- burn flex"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    if cfg!(feature = "flex") {
+        assert!(flex_line.contains("twins: PyTorch, Keras"), "{flex_line}");
+    } else {
+        assert!(
+            flex_line.contains("needs the `flex` cargo feature"),
+            "{flex_line}"
+        );
+    }
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 use mnist_data::{Dataset, N_CLASSES};
 use serde::{Deserialize, Serialize};
 
+use crate::benchmark::{Twin, WorkMeter};
 use crate::config::{ConfigError, Hyperparams, ValidHyperparams};
 
 /// What a backend trains on. The test set is deliberately absent: it is used once, by the runner.
@@ -228,6 +229,19 @@ pub trait Backend: Send + Sync {
     /// with each run, so that a report says them only when this backend ran.
     fn notes(&self) -> Vec<String> {
         Vec::new()
+    }
+
+    /// The Python twins that train this model as configured, for `bench --reference`: each
+    /// one's arguments mirror the settings that shape the model. An error is one line naming a
+    /// setting no twin can mirror; none by default.
+    fn twins(&self) -> Result<Vec<Twin>, String> {
+        Ok(Vec::new())
+    }
+
+    /// A counter of the work done training on `train` (e.g. FLOPs, or products answered from
+    /// memory), for `bench`'s printout; none by default.
+    fn work_meter(&self, _train: &Dataset) -> Option<Box<dyn WorkMeter>> {
+        None
     }
 }
 

@@ -11,6 +11,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::backend::Backend;
+use crate::benchmark::Workload;
 use crate::config::ConfigError;
 
 /// One setting a backend declares.
@@ -40,6 +41,11 @@ pub trait BackendFactory: Send + Sync {
     /// when named or with `--backends all`).
     fn in_default_run(&self) -> bool {
         true
+    }
+
+    /// The workloads `cargo xtask bench` can time it on; none by default.
+    fn workloads(&self) -> &'static [Workload] {
+        &[]
     }
 }
 

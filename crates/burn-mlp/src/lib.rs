@@ -10,8 +10,10 @@
 //! in is an error naming the feature that brings it.
 //!
 //! Layout, as in burn's examples: [`model`] (the network), [`data`] (batches to tensors),
-//! [`training`] (the loop), with [`early_stop`] (the `patience` setting) beside it.
+//! [`training`] (the loop), with [`early_stop`] (the `patience` setting) beside it; [`bench`]
+//! declares its benchmark and twins.
 
+pub mod bench;
 pub mod data;
 pub mod denormals;
 pub mod early_stop;
@@ -26,7 +28,7 @@ use std::sync::Mutex;
 
 use bench_core::{
     Backend, BackendFactory, ConfigError, FittedModel, Hyperparams, Observer, SettingSpec,
-    Settings, TrainData, TrainError, ValidHyperparams,
+    Settings, TrainData, TrainError, Twin, ValidHyperparams, Workload,
 };
 use burn::module::Module;
 use burn::prelude::*;
@@ -254,6 +256,10 @@ impl BackendFactory for BurnFactory {
             patience: patience_setting(s)?,
         }))
     }
+
+    fn workloads(&self) -> &'static [Workload] {
+        bench::WORKLOADS
+    }
 }
 
 /// The `dropout` setting of a burn network: a rate in [0, 1).
@@ -331,6 +337,10 @@ impl Backend for BurnBackend {
 
     fn needs_validation(&self) -> Option<String> {
         patience_needs_validation(self.name(), self.patience)
+    }
+
+    fn twins(&self) -> Result<Vec<Twin>, String> {
+        Ok(self.python_twins())
     }
 
     fn notes(&self) -> Vec<String> {

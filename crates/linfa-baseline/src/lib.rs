@@ -59,7 +59,8 @@ use std::time::Instant;
 
 use bench_core::{
     Backend, BackendFactory, ConfigError, EpochStats, FittedModel, HistoryUnit, Hyperparams,
-    Observer, SettingSpec, Settings, TrainData, TrainError, ValidHyperparams, loss_and_accuracy,
+    Observer, SettingSpec, Settings, TrainData, TrainError, Twin, ValidHyperparams, WorkMeter,
+    Workload, loss_and_accuracy,
 };
 use linfa::prelude::*;
 use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
@@ -174,6 +175,10 @@ impl BackendFactory for LinfaFactory {
             ..Default::default()
         }))
     }
+
+    fn workloads(&self) -> &'static [Workload] {
+        bench::WORKLOADS
+    }
 }
 
 impl Backend for LinfaBackend {
@@ -222,6 +227,15 @@ impl Backend for LinfaBackend {
         ])
     }
 
+    fn twins(&self) -> Result<Vec<Twin>, String> {
+        self.sklearn_twins()
+    }
+
+    fn work_meter(&self, _train: &Dataset) -> Option<Box<dyn WorkMeter>> {
+        let start = product_counts()?;
+        Some(Box::new(bench::ProductMeter { start }))
+    }
+
     fn notes(&self) -> Vec<String> {
         vec![format!(
             "{} fits with L-BFGS, which has no epochs: its curves count L-BFGS iterations. \
@@ -268,6 +282,7 @@ pub const MATRIX_PRODUCTS: &str = if cfg!(feature = "blis") {
     "matrixmultiply"
 };
 
+pub mod bench;
 #[cfg(feature = "blis")]
 pub mod products;
 

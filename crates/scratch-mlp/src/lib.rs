@@ -5,11 +5,12 @@
 //! from N(0, 1)/sqrt(fan_in), zero biases, learning rate 0.1, batches of 32, 10 epochs, the
 //! training set reshuffled every epoch. Hidden sizes are configurable.
 //!
-//! Layout: [`model`] holds the network and inference, [`training`] the SGD loop (the input layer
+//! Layout: [`bench`] declares its benchmark (workload, NumPy twins, FLOP count), [`model`] holds the network and inference, [`training`] the SGD loop (the input layer
 //! split across worker threads by pixels), [`sparse`] the input layer's products over non-zero
 //! pixels, [`sync`] the barrier the workers meet at. Results are reproducible for a given seed and
 //! thread count (the thread count changes the order of a few sums, so it is recorded).
 
+pub mod bench;
 pub mod model;
 pub mod sparse;
 pub mod sync;
@@ -19,8 +20,9 @@ use std::collections::BTreeMap;
 
 use bench_core::{
     Backend, BackendFactory, ConfigError, FittedModel, Hyperparams, Observer, SettingSpec,
-    Settings, TrainData, TrainError, ValidHyperparams,
+    Settings, TrainData, TrainError, Twin, ValidHyperparams, WorkMeter, Workload,
 };
+use mnist_data::Dataset;
 
 pub use model::{FittedMlp, Mlp};
 pub use training::SgdOptions;
@@ -96,6 +98,10 @@ impl BackendFactory for ScratchFactory {
         }
         Ok(Box::new(ScratchBackend { hidden, threads }))
     }
+
+    fn workloads(&self) -> &'static [Workload] {
+        bench::WORKLOADS
+    }
 }
 
 impl Backend for ScratchBackend {
@@ -141,6 +147,14 @@ impl Backend for ScratchBackend {
             ("layers".to_string(), self.layer_sizes()),
             ("threads".to_string(), self.threads.to_string()),
         ])
+    }
+
+    fn twins(&self) -> Result<Vec<Twin>, String> {
+        Ok(self.numpy_twins())
+    }
+
+    fn work_meter(&self, train: &Dataset) -> Option<Box<dyn WorkMeter>> {
+        Some(Box::new(self.epoch_work(train)))
     }
 
     fn train(

@@ -1,0 +1,134 @@
+//! What a backend declares for `cargo xtask bench`: the workloads it can be timed on (which
+//! images, what one timed unit is, the variants timed side by side), the Python twins that train
+//! the same model, and the work it can count while it trains. The harness holds no backend's
+//! name: it reads these declarations from the registry.
+
+use mnist_data::{SplitKind, SplitSpec};
+
+/// The images a workload trains on. Both hold nothing out for validation that training sees:
+/// timed epochs contain no validation pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkSplit {
+    /// The notebook's protocol, `pooled-80-20`, with nothing held out: 56k train, 14k test.
+    Pooled,
+    /// The official files with 20% of the training file held out and unused, as the notebook's
+    /// Keras run (`validation_split=0.2`): 48k train, the official 10k test.
+    StandardHeldOut,
+}
+
+impl WorkSplit {
+    /// Every split, in the order tables describe them.
+    pub const ALL: [Self; 2] = [Self::Pooled, Self::StandardHeldOut];
+
+    /// The split's specification with `seed`.
+    pub fn spec(self, seed: u64) -> SplitSpec {
+        match self {
+            Self::Pooled => SplitSpec {
+                kind: SplitKind::Pooled8020,
+                seed,
+                validation_fraction: 0.0,
+            },
+            Self::StandardHeldOut => SplitSpec {
+                kind: SplitKind::Standard,
+                seed,
+                validation_fraction: 0.2,
+            },
+        }
+    }
+
+    /// How a table describes it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Pooled => "split pooled-80-20, nothing held out",
+            Self::StandardHeldOut => {
+                "split standard with 20% of the training file held out and unused (as the \
+                 notebook's Keras `validation_split=0.2`)"
+            }
+        }
+    }
+}
+
+/// What one timed unit of a workload is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkUnit {
+    /// One pass over the training images; a run's figure is the median of its epochs.
+    Epoch,
+    /// A whole fit (e.g. L-BFGS's iterations); a run's figure is its training time.
+    Fit,
+}
+
+impl WorkUnit {
+    /// The unit's name in tables: `epoch` or `fit`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Epoch => "epoch",
+            Self::Fit => "fit",
+        }
+    }
+}
+
+/// A cargo feature a variant needs, and whether this build has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Feature {
+    /// The feature's name, e.g. `flex`.
+    pub name: &'static str,
+    /// Whether it is compiled in (the backend crate's `cfg!(feature = ...)`).
+    pub compiled: bool,
+}
+
+/// One configuration of the backend timed side by side with its twins, e.g. burn on Flex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Variant {
+    /// Its row label, e.g. `burn flex`.
+    pub label: &'static str,
+    /// The backend's settings it sets on top of the command line's, as (setting, value).
+    pub settings: &'static [(&'static str, &'static str)],
+    /// The cargo feature it needs, if any.
+    pub feature: Option<Feature>,
+}
+
+impl Variant {
+    /// Whether this build can run it.
+    pub fn compiled(&self) -> bool {
+        self.feature.is_none_or(|f| f.compiled)
+    }
+}
+
+/// A workload a backend declares: `bench NAME` times it, `bench --reference` times its variants
+/// alternated with their twins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Workload {
+    /// Its name on the command line, e.g. `burn-epoch`.
+    pub name: &'static str,
+    /// One line for `bench --list`.
+    pub about: &'static str,
+    /// The images it trains on.
+    pub split: WorkSplit,
+    /// What one timed unit is.
+    pub unit: WorkUnit,
+    /// The configurations timed side by side (at least one).
+    pub variants: &'static [Variant],
+}
+
+/// A Python program that trains the same model as a backend, for `bench --reference`. It is run
+/// as `PYTHON SCRIPT SPLIT_DIR --seed S [--epochs E] ARGS...` and prints one JSON line (see
+/// `xtask/reference/_common.py`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Twin {
+    /// Its column label, e.g. `NumPy f32`.
+    pub label: String,
+    /// The script, relative to the workspace root.
+    pub script: &'static str,
+    /// Arguments that make it train the backend's model as configured (widths, dropout, float
+    /// type, threads); `--seed` and `--epochs` are added by the harness.
+    pub args: Vec<String>,
+    /// What a reader should know about the pairing, e.g. `same precision` (may be empty).
+    pub note: &'static str,
+}
+
+/// Counts the work a backend does while it is timed, for `bench`'s printout.
+pub trait WorkMeter {
+    /// Lines describing the work of one unit, given how many units were trained since the meter
+    /// was made (the untimed warm-up included) and the median seconds of one.
+    fn lines(&self, units: u64, median_seconds: f64) -> Vec<String>;
+}

@@ -1,0 +1,80 @@
+//! The burn MLP's benchmark: one epoch on each CPU device, beside its PyTorch and Keras twins,
+//! which build the same widths and dropout.
+
+use bench_core::{Feature, Twin, Variant, WorkSplit, WorkUnit, Workload};
+
+use crate::BurnBackend;
+
+/// One epoch on the standard split with 20% held out, as the notebook's Keras run.
+pub const WORKLOADS: &[Workload] = &[Workload {
+    name: "burn-epoch",
+    about: "one burn-MLP epoch, batch 32 (48k images on MNIST)",
+    split: WorkSplit::StandardHeldOut,
+    unit: WorkUnit::Epoch,
+    variants: &[
+        Variant {
+            label: "burn ndarray",
+            settings: &[("device", "ndarray")],
+            feature: None,
+        },
+        Variant {
+            label: "burn flex",
+            settings: &[("device", "flex")],
+            feature: Some(FLEX),
+        },
+    ],
+}];
+
+/// The `flex` cargo feature of this crate (and of those that enable it).
+pub const FLEX: Feature = Feature {
+    name: "flex",
+    compiled: cfg!(feature = "flex"),
+};
+
+impl BurnBackend {
+    /// PyTorch and Keras, with this network's widths and dropout.
+    pub(crate) fn python_twins(&self) -> Vec<Twin> {
+        let hidden: Vec<String> = self.shape.hidden.iter().map(usize::to_string).collect();
+        let twin = |label: &str, script, note| Twin {
+            label: label.to_string(),
+            script,
+            args: vec![
+                "--hidden".into(),
+                hidden.join(","),
+                "--dropout".into(),
+                self.shape.dropout.to_string(),
+            ],
+            note,
+        };
+        vec![
+            twin("PyTorch", "xtask/reference/torch_mlp.py", ""),
+            twin(
+                "Keras",
+                "xtask/reference/keras_mlp.py",
+                "the notebook's framework",
+            ),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MlpShape;
+
+    #[test]
+    fn the_twins_build_the_same_widths_and_dropout() {
+        let backend = BurnBackend {
+            shape: MlpShape {
+                hidden: vec![256, 128],
+                dropout: 0.5,
+            },
+            ..Default::default()
+        };
+        let twins = backend.python_twins();
+        assert_eq!(twins.len(), 2);
+        for twin in twins {
+            assert_eq!(twin.args, ["--hidden", "256,128", "--dropout", "0.5"]);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! The twin protocol: run one Python twin on an exported split (in its own process group, with a
+//! time limit) and read the one JSON line it prints (see `xtask/reference/_common.py`).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use bench_core::Twin;
+use serde_json::Value;
+
+use super::args::PIP_INSTALL;
+use super::measure::{Measured, median};
+use crate::child::{self, Ended};
+use crate::progress::interrupted;
+
+/// Why a twin gave no figure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TwinError {
+    /// The interpreter itself cannot run: no twin will.
+    NoPython(String),
+    /// This twin failed (a missing package, a crash, its time limit).
+    Failed(String),
+    /// The user pressed Ctrl-C, or the twin was killed by a signal (the reason says which): it
+    /// was stopped and waited for; an interruption, not a failure.
+    Interrupted(String),
+}
+
+/// Runs `twin` with `python` on the split exported into `dir`, from the workspace `root`: its
+/// figure and the JSON record it printed (versions, threads, BLAS, model).
+pub fn run(
+    python: &Path,
+    root: &Path,
+    twin: &Twin,
+    dir: &Path,
+    seed: u64,
+    epochs: Option<usize>,
+    limit: Duration,
+) -> Result<(Measured, Value), TwinError> {
+    let mut cmd = Command::new(python);
+    cmd.arg(root.join(twin.script))
+        .arg(dir)
+        .args(["--seed", &seed.to_string()]);
+    if let Some(epochs) = epochs {
+        cmd.args(["--epochs", &epochs.to_string()]);
+    }
+    cmd.args(&twin.args);
+    let ended = child::run(cmd, limit).map_err(|e| {
+        TwinError::NoPython(format!(
+            "--reference {}: cannot run it ({e}); name a Python 3 interpreter with the twins' \
+             packages ({PIP_INSTALL}); the Rust figures are still measured",
+            python.display()
+        ))
+    })?;
+    let (status, stdout, stderr) = match ended {
+        Ended::Exited {
+            status,
+            stdout,
+            stderr,
+        } => (status, stdout, stderr),
+        Ended::Interrupted => return Err(TwinError::Interrupted("Ctrl-C".to_string())),
+        Ended::TimedOut => {
+            return Err(TwinError::Failed(format!(
+                "{} ({}) timed out: it ran past --twin-timeout ({} s) and was stopped",
+                twin.label,
+                twin.script,
+                limit.as_secs()
+            )));
+        }
+    };
+    let last = stdout.lines().rev().find(|l| !l.trim().is_empty());
+    let parsed: Option<Value> = last.and_then(|l| serde_json::from_str(l).ok());
+    if let Some(error) = parsed
+        .as_ref()
+        .and_then(|v| v.get("error"))
+        .and_then(Value::as_str)
+    {
+        return Err(TwinError::Failed(error.to_string()));
+    }
+    if !status.success() && interrupted() {
+        return Err(TwinError::Interrupted("Ctrl-C".to_string()));
+    }
+    if let Some(signal) = killed_by(&status) {
+        return Err(TwinError::Interrupted(format!(
+            "{} ({}) was killed by signal {signal}",
+            twin.label, twin.script
+        )));
+    }
+    if !status.success() {
+        let why = stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no message");
+        return Err(TwinError::Failed(format!(
+            "{} ({}) exited with {}: {why}",
+            twin.label, twin.script, status
+        )));
+    }
+    let record = parsed.ok_or_else(|| {
+        TwinError::Failed(format!(
+            "{} ({}) printed no JSON line (last line: {:?})",
+            twin.label,
+            twin.script,
+            last.unwrap_or("")
+        ))
+    })?;
+    let seconds: Vec<f64> = record
+        .get("seconds")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default();
+    match (
+        seconds.is_empty(),
+        record.get("test_accuracy").and_then(Value::as_f64),
+    ) {
+        (false, Some(test_accuracy)) => Ok((
+            Measured {
+                seconds: median(&seconds),
+                test_accuracy,
+            },
+            record,
+        )),
+        _ => Err(TwinError::Failed(format!(
+            "{} ({}) printed JSON without `seconds` and `test_accuracy`",
+            twin.label, twin.script
+        ))),
+    }
+}
+
+/// The signal that killed the process, if one did.
+#[cfg(unix)]
+fn killed_by(status: &std::process::ExitStatus) -> Option<i32> {
+    use std::os::unix::process::ExitStatusExt;
+    status.signal()
+}
+
+#[cfg(not(unix))]
+fn killed_by(_status: &std::process::ExitStatus) -> Option<i32> {
+    None
+}
