@@ -24,7 +24,10 @@ from torch_mlp import run
 BATCH = 64
 
 
-def network() -> nn.Module:
+DROPOUT = 0.25
+
+
+def network(dropout: float) -> nn.Module:
     return nn.Sequential(
         nn.Unflatten(1, (1, 28, 28)),
         nn.Conv2d(1, 32, 3),
@@ -36,17 +39,20 @@ def network() -> nn.Module:
         nn.Flatten(),
         nn.Linear(64 * 5 * 5, 128),
         nn.ReLU(),
-        nn.Dropout(0.25),
+        nn.Dropout(dropout),
         nn.Linear(128, 10),
     )
 
 
 def main() -> None:
-    args = parse_args(__doc__, epochs=7)
+    args = parse_args(__doc__, epochs=7, dropout=DROPOUT)
     # Seeded before the network is built, so that its initial weights follow the seed.
     torch.manual_seed(args.seed)
-    model = "CNN conv3x3(32)-pool-conv3x3(64)-pool-128-10, ReLU, dropout 0.25; Adam (PyTorch)"
-    run("torch-cnn", network(), BATCH, args, model)
+    model = (
+        f"CNN conv3x3(32)-pool-conv3x3(64)-pool-128-10, ReLU, dropout {args.dropout:g}; "
+        "Adam (PyTorch)"
+    )
+    run("torch-cnn", network(args.dropout), BATCH, args, model)
 
 
 if __name__ == "__main__":

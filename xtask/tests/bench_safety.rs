@@ -144,6 +144,26 @@ fn a_twin_past_its_time_limit_is_stopped_and_reported() {
 
 #[cfg(not(feature = "flex"))]
 #[test]
+fn a_selection_without_a_row_in_this_build_is_an_error_that_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, python, pid_file) = setup(tmp.path(), 1);
+    let out = tmp.path().join("bench");
+    let output = bench("cnn-epoch", &python, &data, &out, &[])
+        .output()
+        .unwrap();
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("bench cnn-epoch --reference: no variant of it can run, so nothing was run")
+            && all.contains("cnn flex needs the `flex` cargo feature"),
+        "{all}"
+    );
+    assert!(!out.exists(), "{all}");
+    assert!(!pid_file.exists(), "a twin ran: {all}");
+}
+
+#[cfg(not(feature = "flex"))]
+#[test]
 fn without_flex_every_row_needs_an_out_so_the_committed_table_keeps_its_flex_rows() {
     let tmp = tempfile::tempdir().unwrap();
     let (_, python, pid_file) = setup(tmp.path(), 1);

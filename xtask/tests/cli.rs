@@ -965,7 +965,7 @@ fn bench_list_names_the_declared_workloads_their_variants_and_twins() {
     let result = xtask(&["bench", "--list"]);
     let stdout = String::from_utf8_lossy(&result.stdout);
     assert!(result.status.success(), "{stdout}");
-    for workload in ["scratch-epoch", "linfa-fit", "burn-epoch"] {
+    for workload in ["scratch-epoch", "linfa-fit", "burn-epoch", "cnn-epoch"] {
         assert!(stdout.contains(&format!("{workload} (")), "{stdout}");
     }
     assert!(

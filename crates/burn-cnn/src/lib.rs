@@ -7,7 +7,7 @@
 //! It shares burn's device handling with `burn-mlp` rather than copying it: the device choice
 //! ([`BurnDevice`]), the training loop (seeding, subnormal flushing, per-epoch validation) and
 //! evaluation come from `burn_mlp::training`, and burn trainings in one process run one at a
-//! time ([`burn_mlp::serial_training`]). It is slower than the MLPs, so a comparison runs it
+//! time ([`burn_mlp::serial_training`]). [`bench`] declares its benchmark and twin. It is slower than the MLPs, so a comparison runs it
 //! only when it is named (or with `--backends all`).
 //!
 //! Its default device is Flex, which comes with the `flex` cargo feature (off in the default
@@ -16,6 +16,7 @@
 //! slower per epoch, docs/benchmarks.md). Its training tests need the feature too (`cargo test -p burn-cnn --features flex`,
 //! as CI runs them): on ndarray they would take minutes.
 
+pub mod bench;
 pub mod model;
 
 use std::collections::BTreeMap;
@@ -23,7 +24,7 @@ use std::path::Path;
 
 use bench_core::{
     Backend, BackendFactory, ConfigError, FittedModel, Hyperparams, Observer, SettingSpec,
-    Settings, TrainData, TrainError, ValidHyperparams,
+    Settings, TrainData, TrainError, Twin, ValidHyperparams, Workload,
 };
 use burn::module::Module;
 use burn::store::ModuleRecord;
@@ -97,6 +98,10 @@ impl BackendFactory for CnnFactory {
     fn in_default_run(&self) -> bool {
         false
     }
+
+    fn workloads(&self) -> &'static [Workload] {
+        bench::WORKLOADS
+    }
 }
 
 impl Backend for CnnBackend {
@@ -127,6 +132,10 @@ impl Backend for CnnBackend {
         let valid = hp.check()?;
         valid.minibatch(self.name())?;
         Ok(valid)
+    }
+
+    fn twins(&self) -> Result<Vec<Twin>, String> {
+        Ok(vec![self.torch_twin()])
     }
 
     fn settings(&self) -> BTreeMap<String, String> {
