@@ -179,7 +179,8 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         test: &split.test,
         provenance: &provenance,
     };
-    let files = report::write(&out, &report).context("writing the report")?;
+    let files = crate::progress::while_writing(|| report::write(&out, &report))
+        .context("writing the report")?;
     println!("report written to {}:", out.display());
     for f in files {
         println!("  {}", f.display());

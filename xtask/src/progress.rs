@@ -104,9 +104,29 @@ impl Observer for RunProgress {
     }
 }
 
-/// First Ctrl-C: ask the running backend to stop at the next batch. Second: quit at once.
+/// Set while an output folder is being swapped into place ([`while_writing`]).
+static WRITING: AtomicBool = AtomicBool::new(false);
+
+/// Runs `write` (the atomic replacement of an output folder) with the second Ctrl-C's quit held
+/// off, so that quitting cannot strand the folder half-swapped.
+pub fn while_writing<T>(write: impl FnOnce() -> T) -> T {
+    WRITING.store(true, Ordering::SeqCst);
+    let result = write();
+    WRITING.store(false, Ordering::SeqCst);
+    result
+}
+
+/// First Ctrl-C: ask the running backend to stop at the next batch. Second: quit at once, unless
+/// an output folder is being swapped into place, which finishes first.
 pub fn install_interrupt_handler() {
     let result = ctrlc::set_handler(|| {
+        if WRITING.load(Ordering::SeqCst) {
+            eprintln!(
+                "
+interrupt: the output is being written and finishes in a moment"
+            );
+            return;
+        }
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
             crate::child::kill_running();
             eprintln!("\ninterrupted again: quitting now; the previous reports are untouched");

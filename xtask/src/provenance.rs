@@ -237,9 +237,9 @@ mod tests {
             command_for(
                 &["blis", "flex"],
                 true,
-                args(&["compare", "--backends", "cnn"])
+                args(&["compare", "--backends", "all"])
             ),
-            "cargo xtask-flex compare --backends cnn"
+            "cargo xtask-flex compare --backends all"
         );
         assert_eq!(
             command_for(&["blis", "flex", "wgpu"], true, args(&["compare"])),

@@ -253,8 +253,24 @@ impl Drop for Aside {
     }
 }
 
+/// Every file under `dir` but those under `skip`, with its bytes.
+fn files_under(dir: &Path, skip: &Path, found: &mut Vec<(PathBuf, Vec<u8>)>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.starts_with(skip) {
+            continue;
+        }
+        if path.is_dir() {
+            files_under(&path, skip, found);
+        } else {
+            found.push((path.clone(), std::fs::read(&path).unwrap()));
+        }
+    }
+    found.sort();
+}
+
 #[test]
-fn the_quick_look_writes_its_own_folder_and_leaves_the_committed_table_byte_identical() {
+fn the_quick_look_writes_its_own_folder_and_leaves_the_committed_tables_byte_identical() {
     let tmp = tempfile::tempdir().unwrap();
     let (data, _, _) = setup(tmp.path(), 1);
     let (python, _) = echo_python(tmp.path(), None);
@@ -262,12 +278,14 @@ fn the_quick_look_writes_its_own_folder_and_leaves_the_committed_table_byte_iden
         .parent()
         .unwrap()
         .join("benchmarks");
-    let committed = std::fs::read(benchmarks.join("reference.md")).unwrap();
     // The quick look's own folder, moved aside if a user's run left one, restored after.
-    let own = Aside::new(benchmarks.join("scratch-epoch"));
+    let own = Aside::new(benchmarks.join("burn-epoch"));
+    let mut before = Vec::new();
+    files_under(&benchmarks, &own.path, &mut before);
+    assert!(before.iter().any(|(p, _)| p.ends_with("reference.md")));
     // The README's quick look, on a small fixture instead of MNIST.
     let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["bench", "scratch-epoch", "--reference"])
+        .args(["bench", "burn-epoch", "--reference"])
         .arg(&python)
         .args(["--rounds", "1", "--epochs", "2", "--data-dir"])
         .arg(&data)
@@ -277,11 +295,78 @@ fn the_quick_look_writes_its_own_folder_and_leaves_the_committed_table_byte_iden
     let all = text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(own.path.join("reference.md").is_file(), "{all}");
-    assert_eq!(
-        std::fs::read(benchmarks.join("reference.md")).unwrap(),
-        committed,
-        "benchmarks/reference.md changed"
+    let mut after = Vec::new();
+    files_under(&benchmarks, &own.path, &mut after);
+    assert!(
+        before == after,
+        "a committed table under benchmarks/ changed"
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_during_a_plain_bench_stops_it_and_exits_130() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, _, _) = setup(tmp.path(), 1);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["bench", "scratch-epoch", "--runs", "1000000", "--data-dir"])
+        .arg(&data)
+        .arg("--skip-checksum")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("bench did not stop within 30 s of Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(130), "{all}");
+    assert!(all.contains("interrupted: no result"), "{all}");
+}
+
+/// With Flex every workload has its variants, so only the guards below stand between a run
+/// and the committed table of every workload.
+#[cfg(feature = "flex")]
+#[test]
+fn the_committed_table_is_replaced_only_by_a_default_run_with_a_working_interpreter() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (python, log) = echo_python(tmp.path(), None);
+    let refused = |args: &[&str], expected: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["bench", "--reference"])
+            .args(args)
+            .output()
+            .unwrap();
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{all}");
+        assert!(all.contains(expected), "{all}");
+    };
+    let py = python.to_str().unwrap();
+    refused(
+        &[py, "--epochs", "1"],
+        "this run changes --epochs: give --out DIR; nothing was run or written",
+    );
+    refused(
+        &[py, "--set", "scratch.hidden=64"],
+        "this run changes a backend setting: give --out DIR",
+    );
+    refused(
+        &["/nonexistent/python3"],
+        "--reference /nonexistent/python3: cannot run it, so benchmarks/ would get a table",
+    );
+    assert!(!log.exists(), "a twin ran");
 }
 
 #[test]
@@ -340,27 +425,34 @@ fn a_setting_no_twin_can_mirror_is_refused_before_anything_runs() {
 }
 
 #[test]
-fn a_setting_that_rules_out_every_variant_is_an_error_naming_it() {
+fn a_setting_that_rules_out_every_variant_is_an_error_naming_it_and_a_typo_is_named_as_one() {
     let tmp = tempfile::tempdir().unwrap();
     let (data, _, _) = setup(tmp.path(), 1);
     let (python, log) = echo_python(tmp.path(), None);
     let out = tmp.path().join("bench");
-    let output = bench(
-        "burn-epoch",
-        &python,
-        &data,
-        &out,
-        &["--set", "burn.device=wgpu"],
-    )
-    .output()
-    .unwrap();
-    let all = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{all}");
+    let run = |workload: &str, set: &str| {
+        let output = bench(workload, &python, &data, &out, &["--set", set])
+            .output()
+            .unwrap();
+        let all = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{all}");
+        all
+    };
+    let all = run("cnn-epoch", "cnn.device=ndarray");
     assert!(
-        all.contains("bench burn-epoch --reference: no variant of it can run")
-            && all.contains("--set burn.device=wgpu asks for another configuration"),
+        all.contains("bench cnn-epoch --reference: no variant of it can run, so nothing was run"),
         "{all}"
     );
+    if cfg!(feature = "flex") {
+        assert!(
+            all.contains(
+                "cnn flex left out: --set cnn.device=ndarray asks for another configuration"
+            ),
+            "{all}"
+        );
+    }
+    let all = run("burn-epoch", "burn.device=ndaray");
+    assert!(all.contains("unknown burn device \"ndaray\""), "{all}");
     assert!(!out.exists() && !log.exists(), "{all}");
 }
 

@@ -7,8 +7,9 @@
 //! It shares burn's device handling with `burn-mlp` rather than copying it: the device choice
 //! ([`BurnDevice`]), the training loop (seeding, subnormal flushing, per-epoch validation) and
 //! evaluation come from `burn_mlp::training`, and burn trainings in one process run one at a
-//! time ([`burn_mlp::serial_training`]). [`bench`] declares its benchmark and twin. It is slower than the MLPs, so a comparison runs it
-//! only when it is named (or with `--backends all`).
+//! time ([`burn_mlp::serial_training`]). [`bench`] declares its benchmark and twin. It is
+//! slower than the MLPs, so a comparison runs it only when it is named (or with
+//! `--backends all`).
 //!
 //! Its default device is Flex, which comes with the `flex` cargo feature (off in the default
 //! build, whose cold compile it would lengthen by minutes; docs/building.md): without it, the command line

@@ -5,8 +5,9 @@
 //! from N(0, 1)/sqrt(fan_in), zero biases, learning rate 0.1, batches of 32, 10 epochs, the
 //! training set reshuffled every epoch. Hidden sizes are configurable.
 //!
-//! Layout: [`bench`] declares its benchmark (workload, NumPy twins, FLOP count), [`model`] holds the network and inference, [`training`] the SGD loop (the input layer
-//! split across worker threads by pixels), [`sparse`] the input layer's products over non-zero
+//! Layout: [`bench`] declares its benchmark (workload, NumPy twins, FLOP count), [`model`]
+//! holds the network and inference, [`training`] the SGD loop (the input layer split across
+//! worker threads by pixels), [`sparse`] the input layer's products over non-zero
 //! pixels, [`sync`] the barrier the workers meet at. Results are reproducible for a given seed and
 //! thread count (the thread count changes the order of a few sums, so it is recorded).
 

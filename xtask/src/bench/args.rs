@@ -14,14 +14,15 @@ pub const PIP_INSTALL: &str = "pip install numpy scikit-learn torch tensorflow-c
 #[derive(Debug, Args)]
 #[command(after_help = after_help())]
 pub struct BenchArgs {
-    /// The workload to time (`--list` names every one). With --reference: only this workload's
-    /// rows (default: every workload's).
+    /// The workload to time (`--list` names every one), its backend configured by --set (its
+    /// defaults otherwise). With --reference: only this workload's rows, each variant of it
+    /// beside its twins (default: every workload's).
     pub workload: Option<String>,
     /// List the workloads the backends declare, their variants and twins, and exit.
     #[arg(long)]
     pub list: bool,
-    /// Timed runs (after one untimed warm-up run).
-    #[arg(long, default_value_t = 5)]
+    /// Timed runs (after one untimed warm-up run); with --reference, --rounds instead.
+    #[arg(long, default_value_t = 5, conflicts_with = "reference")]
     pub runs: usize,
     /// Side by side with each backend's Python twins (xtask/reference/*.py), run by this
     /// interpreter: each Rust variant alternated with its twins, round after round.

@@ -4,6 +4,7 @@
 //! table in [`table`]. No backend is named here: everything comes from the registry.
 
 mod args;
+mod destination;
 mod measure;
 mod side_by_side;
 mod table;

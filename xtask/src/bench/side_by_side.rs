@@ -19,8 +19,9 @@ use mnist_data::Split;
 use serde_json::json;
 
 use super::args::BenchArgs;
+use super::destination::{self, default_out, guard_committed_table, stopped};
 use super::measure::{measure, without_validation};
-use super::table::{RustColumn, Side, Table, TwinColumn};
+use super::table::{Row, RustColumn, Side, Table, TwinColumn};
 use super::twin::{self, TwinError};
 use super::workloads::{self, Declared};
 use crate::progress::interrupted;
@@ -36,6 +37,12 @@ pub fn run(args: &BenchArgs, python: &Path, declared: Option<Declared>) -> Resul
     if args.epochs == Some(0) {
         bail!("--epochs must be at least 1");
     }
+    if args.seed.checked_add(rounds as u64).is_none() {
+        bail!(
+            "--seed {} leaves no room for {rounds} rounds' seeds",
+            args.seed
+        );
+    }
     // What produced the table, read once as the run starts (the tree may change while it runs).
     let (machine, build) = (provenance::cpu(), provenance::build());
     let (commit, date) = (provenance::git_commit(), provenance::now_utc());
@@ -50,6 +57,12 @@ pub fn run(args: &BenchArgs, python: &Path, declared: Option<Declared>) -> Resul
     }
     for why in &left_out {
         eprintln!("note: {why}");
+    }
+    // The table of every workload, committed with the project, is replaced only by a run of the
+    // defaults that every side completes.
+    let replaces_committed = declared.is_none() && args.out.is_none();
+    if replaces_committed {
+        guard_committed_table(args, python)?;
     }
     let out = args.out.clone().unwrap_or_else(|| default_out(declared));
     report::check_replaceable(&out).context("--out")?;
@@ -89,7 +102,11 @@ pub fn run(args: &BenchArgs, python: &Path, declared: Option<Declared>) -> Resul
                     table.twins.len() - 1
                 }
             };
-            table.rows.push((r, t));
+            table.rows.push(Row {
+                rust: r,
+                twin: t,
+                note: twin.note,
+            });
         }
     }
 
@@ -169,9 +186,12 @@ pub fn run(args: &BenchArgs, python: &Path, declared: Option<Declared>) -> Resul
                     }
                 }
             }
-            // Twins train as long as the variant they follow: its epochs, or its own fit.
-            let epochs = (unit == WorkUnit::Epoch)
-                .then(|| args.epochs.unwrap_or(b.backend.defaults().epochs));
+            // Twins train as long as the variant they follow: its epochs, or its fit's budget.
+            let budget = b.backend.defaults().epochs;
+            let epochs = Some(match unit {
+                WorkUnit::Epoch => args.epochs.unwrap_or(budget),
+                WorkUnit::Fit => budget,
+            });
             for t in (0..table.twins.len()).filter(|&t| first_user[t] == r) {
                 let column = &mut table.twins[t];
                 if !python_ok || column.side.failure.is_some() {
@@ -251,12 +271,11 @@ pub fn run(args: &BenchArgs, python: &Path, declared: Option<Declared>) -> Resul
     if interrupted() {
         return Ok(stopped(&out, "Ctrl-C"));
     }
-    report::replace_dir_atomically(&out, |dir| {
+    let out = destination::write(&out, replaces_committed && table.any_failed(), |dir| {
         std::fs::write(dir.join("reference.md"), &markdown)?;
         std::fs::write(dir.join("reference.json"), &json_text)?;
-        Ok::<(), anyhow::Error>(())
-    })
-    .with_context(|| format!("--out {}: the table was not written", out.display()))?;
+        Ok(())
+    })?;
     println!("written to {}", out.display());
     Ok(if table.any_failed() {
         ExitCode::from(crate::EXIT_RUNS_FAILED)
@@ -265,42 +284,10 @@ pub fn run(args: &BenchArgs, python: &Path, declared: Option<Declared>) -> Resul
     })
 }
 
-/// `benchmarks/` at the workspace root for every workload, `benchmarks/WORKLOAD/` for one, so
-/// that a quick look at one workload never replaces another's table.
-fn default_out(declared: Option<Declared>) -> PathBuf {
-    let root = provenance::workspace_root().join("benchmarks");
-    match declared {
-        Some(d) => root.join(d.workload.name),
-        None => root,
-    }
-}
-
 fn upper_first(s: &str) -> String {
     let mut chars = s.chars();
     chars
         .next()
         .map(|c| c.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
-}
-
-/// After Ctrl-C (or a twin killed by a signal): nothing is written, the exit status says so.
-fn stopped(out: &Path, why: &str) -> ExitCode {
-    eprintln!(
-        "interrupted ({why}): no table written; {} is untouched",
-        out.display()
-    );
-    ExitCode::from(crate::EXIT_INTERRUPTED)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_workload_writes_its_own_folder_never_the_table_of_all() {
-        let root = provenance::workspace_root().join("benchmarks");
-        assert_eq!(default_out(None), root);
-        let d = workloads::declared()[0];
-        assert_eq!(default_out(Some(d)), root.join(d.workload.name));
-    }
 }

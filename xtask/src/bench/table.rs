@@ -76,14 +76,27 @@ impl TwinColumn {
     }
 }
 
+/// A row: a Rust column beside a twin column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Row {
+    /// Index of the Rust column.
+    pub rust: usize,
+    /// Index of the twin column.
+    pub twin: usize,
+    /// The pairing's note, as the Rust variant's declaration of this twin gives it (one twin
+    /// run can be "same precision" beside one variant and "the notebook's pairing" beside
+    /// another).
+    pub note: &'static str,
+}
+
 /// The table: columns, and rows pairing a Rust column with a twin column.
 pub struct Table {
     /// Rust variants.
     pub rust: Vec<RustColumn>,
     /// Twins, each run once a round however many rows it is in.
     pub twins: Vec<TwinColumn>,
-    /// (Rust column, twin column).
-    pub rows: Vec<(usize, usize)>,
+    /// The rows, in order.
+    pub rows: Vec<Row>,
 }
 
 impl Table {
@@ -107,9 +120,14 @@ impl Table {
              twin test accuracy | model: Rust / twin |\n\
              |:---|:---|:---|---:|---:|:---|---:|---:|:---|\n",
         );
-        for &(r, t) in &self.rows {
+        for &Row {
+            rust: r,
+            twin: t,
+            note,
+        } in &self.rows
+        {
             let (rust, twin) = (&self.rust[r], &self.twins[t]);
-            let twin_label = match twin.twin.note {
+            let twin_label = match note {
                 "" => twin.twin.label.clone(),
                 note => format!("{} ({note})", twin.twin.label),
             };
@@ -144,9 +162,8 @@ impl Table {
             s.push_str(&format!("\nNot in this table: {why}.\n"));
         }
         s.push_str(&format!(
-            "\nTimes: median over rounds of each run's median epoch (of the whole fit for the \
-             logistic regressions). Test accuracy: mean ± std over the rounds' model seeds. \
-             {about_splits}\n"
+            "\nTimes: median over rounds of each run's median epoch (of its training time for a \
+             fit). Test accuracy: mean ± std over the rounds' model seeds. {about_splits}\n"
         ));
         for column in &self.twins {
             if let Some(about) = &column.about {
@@ -165,21 +182,27 @@ impl Table {
 
     /// The rows and columns as JSON.
     pub fn json_rows(&self) -> (Value, Value) {
-        let rows = self.rows.iter().map(|&(r, t)| {
-            let (rust, twin) = (&self.rust[r], &self.twins[t]);
-            json!({
-                "rust": rust.label,
-                "rust_model": rust.model,
-                "rust_settings": rust.settings,
-                "twin": twin.twin.label,
-                "twin_model": twin.about.as_ref().and_then(|a| a.get("model")),
-                "note": twin.twin.note,
-                "unit": rust.unit.name(),
-                "ratio_twin_over_rust": self.ratio((r, t)),
-                "rust_side": rust.side.to_json(),
-                "twin_side": twin.side.to_json(),
-            })
-        });
+        let rows = self.rows.iter().map(
+            |&Row {
+                 rust: r,
+                 twin: t,
+                 note,
+             }| {
+                let (rust, twin) = (&self.rust[r], &self.twins[t]);
+                json!({
+                    "rust": rust.label,
+                    "rust_model": rust.model,
+                    "rust_settings": rust.settings,
+                    "twin": twin.twin.label,
+                    "twin_model": twin.about.as_ref().and_then(|a| a.get("model")),
+                    "note": note,
+                    "unit": rust.unit.name(),
+                    "ratio_twin_over_rust": self.ratio((r, t)),
+                    "rust_side": rust.side.to_json(),
+                    "twin_side": twin.side.to_json(),
+                })
+            },
+        );
         let twins = self.twins.iter().map(|c| {
             json!({
                 "twin": c.twin.label,
@@ -305,7 +328,11 @@ mod tests {
                 about: Some(json!({"model": "MLP 784-64-10 (Python)"})),
                 side: measured(2.0),
             }],
-            rows: vec![(0, 0)],
+            rows: vec![Row {
+                rust: 0,
+                twin: 0,
+                note: "",
+            }],
         };
         let md = table.markdown("headline", "splits", &[]);
         let row = md.lines().find(|l| l.starts_with("| rust side")).unwrap();
@@ -315,5 +342,46 @@ mod tests {
         );
         assert!(row.contains("2.00x faster"), "{row}");
         assert!(md.contains("`xtask/reference/x.py --hidden 64`"), "{md}");
+    }
+
+    #[test]
+    fn a_twin_shared_by_two_variants_carries_each_rows_own_note() {
+        let column = |label: &'static str| RustColumn {
+            label,
+            model: "m".into(),
+            settings: BTreeMap::new(),
+            unit: WorkUnit::Fit,
+            side: Side::default(),
+        };
+        let table = Table {
+            rust: vec![column("low"), column("high")],
+            twins: vec![TwinColumn {
+                twin: Twin {
+                    label: "shared".into(),
+                    script: "s.py",
+                    args: Vec::new(),
+                    note: "declared first",
+                },
+                about: None,
+                side: Side::default(),
+            }],
+            rows: vec![
+                Row {
+                    rust: 0,
+                    twin: 0,
+                    note: "another pairing",
+                },
+                Row {
+                    rust: 1,
+                    twin: 0,
+                    note: "same precision",
+                },
+            ],
+        };
+        let md = table.markdown("h", "s", &[]);
+        assert!(md.contains("| low | shared (another pairing) |"), "{md}");
+        assert!(md.contains("| high | shared (same precision) |"), "{md}");
+        let (rows, _) = table.json_rows();
+        assert_eq!(rows[1]["note"], "same precision");
     }
 }

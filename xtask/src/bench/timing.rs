@@ -1,5 +1,6 @@
-//! `cargo xtask bench WORKLOAD`: repeated timed runs of one declared workload; reports the
-//! median, and the work the backend counted.
+//! `cargo xtask bench WORKLOAD`: repeated timed runs of one declared workload, its backend as
+//! the command line configures it (`--set`; its defaults otherwise: the variants are for
+//! `--reference`); reports the median, and the work the backend counted.
 
 use std::process::ExitCode;
 
@@ -37,11 +38,12 @@ pub fn run(args: &BenchArgs, declared: Declared) -> Result<ExitCode> {
     let mut times = Vec::with_capacity(args.runs);
     // Run 0 is the warm-up: page faults, thread start-up, CPU frequency ramp.
     for run in 0..=args.runs {
-        let measured = measure(backend, workload.unit, &split, epochs, args.seed)?;
+        let measured = measure(backend, workload.unit, &split, epochs, args.seed);
         if interrupted() {
             eprintln!("interrupted: no result");
             return Ok(ExitCode::from(crate::EXIT_INTERRUPTED));
         }
+        let measured = measured?;
         if run > 0 {
             eprintln!("run {run}/{}: {:.3} s", args.runs, measured.seconds);
             times.push(measured.seconds);

@@ -1,6 +1,7 @@
 //! The twin protocol: run one Python twin on an exported split (in its own process group, with a
 //! time limit) and read the one JSON line it prints (see `xtask/reference/_common.py`).
 
+use std::io::ErrorKind;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -20,13 +21,15 @@ pub enum TwinError {
     NoPython(String),
     /// This twin failed (a missing package, a crash, its time limit).
     Failed(String),
-    /// The user pressed Ctrl-C, or the twin was killed by a signal (the reason says which): it
-    /// was stopped and waited for; an interruption, not a failure.
+    /// The user pressed Ctrl-C, or the twin was stopped by a signal that someone sends to stop
+    /// a program (INT, TERM, HUP, QUIT, KILL; the reason says which): an interruption, not a
+    /// failure. A crash (SIGSEGV, SIGABRT, ...) is a failure.
     Interrupted(String),
 }
 
-/// Runs `twin` with `python` on the split exported into `dir`, from the workspace `root`: its
-/// figure and the JSON record it printed (versions, threads, BLAS, model).
+/// Runs `twin` with `python` on the split exported into `dir`, from the workspace `root`, for
+/// `epochs` (epochs, or a fit's iteration budget): its figure and the JSON record it printed
+/// (versions, threads, BLAS, model).
 pub fn run(
     python: &Path,
     root: &Path,
@@ -44,12 +47,13 @@ pub fn run(
         cmd.args(["--epochs", &epochs.to_string()]);
     }
     cmd.args(&twin.args);
-    let ended = child::run(cmd, limit).map_err(|e| {
-        TwinError::NoPython(format!(
+    let ended = child::run(cmd, limit).map_err(|e| match e.kind() {
+        ErrorKind::NotFound | ErrorKind::PermissionDenied => TwinError::NoPython(format!(
             "--reference {}: cannot run it ({e}); name a Python 3 interpreter with the twins' \
              packages ({PIP_INSTALL}); the Rust figures are still measured",
             python.display()
-        ))
+        )),
+        _ => TwinError::Failed(format!("{} ({}): {e}", twin.label, twin.script)),
     })?;
     let (status, stdout, stderr) = match ended {
         Ended::Exited {
@@ -80,10 +84,15 @@ pub fn run(
         return Err(TwinError::Interrupted("Ctrl-C".to_string()));
     }
     if let Some(signal) = killed_by(&status) {
-        return Err(TwinError::Interrupted(format!(
+        let why = format!(
             "{} ({}) was killed by signal {signal}",
             twin.label, twin.script
-        )));
+        );
+        return Err(if STOPPING_SIGNALS.contains(&signal) {
+            TwinError::Interrupted(why)
+        } else {
+            TwinError::Failed(why)
+        });
     }
     if !status.success() {
         let why = stderr
@@ -126,6 +135,10 @@ pub fn run(
         ))),
     }
 }
+
+/// SIGHUP, SIGINT, SIGQUIT, SIGKILL, SIGTERM: what people and supervisors send to stop a
+/// program (the same numbers on every unix Rust supports).
+const STOPPING_SIGNALS: [i32; 5] = [1, 2, 3, 9, 15];
 
 /// The signal that killed the process, if one did.
 #[cfg(unix)]

@@ -63,11 +63,8 @@ pub fn list() -> Result<String> {
             w.about
         ));
         for v in w.variants {
-            match v.feature.filter(|f| !f.compiled) {
-                Some(f) => s.push_str(&format!(
-                    "  - {}: needs the `{}` cargo feature, not in this build\n",
-                    v.label, f.name
-                )),
+            match v.feature.filter(|_| !v.compiled()) {
+                Some(f) => s.push_str(&format!("  - {}\n", missing_feature(v.label, f.name))),
                 None => {
                     let built = build_variant(d, v, &[])?;
                     let twins = built.twins.iter().map(|t| t.label.as_str());
@@ -82,6 +79,14 @@ pub fn list() -> Result<String> {
         }
     }
     Ok(s)
+}
+
+/// Why `label` cannot run in this build.
+fn missing_feature(label: &str, feature: &str) -> String {
+    format!(
+        "{label} needs the `{feature}` cargo feature, which this build lacks (rebuild xtask with \
+         it: `cargo run --release -p xtask --features {feature} -- bench ...`)"
+    )
 }
 
 /// A variant built with the command line's settings: the Rust side of some rows.
@@ -131,16 +136,14 @@ pub fn build_selected(
     selected: &[Declared],
     settings: &[Assignment],
 ) -> Result<(Vec<Built>, Vec<String>)> {
+    // Every value is checked first, so that a typo is named as one, not taken for a choice.
+    registry::select(None, settings)?;
     let mut built = Vec::new();
     let mut left_out = Vec::new();
     for d in selected {
         for v in d.workload.variants {
-            if let Some(f) = v.feature.filter(|f| !f.compiled) {
-                left_out.push(format!(
-                    "{} needs the `{}` cargo feature, which this build lacks (`cargo xtask-{} \
-                     bench ...` has it)",
-                    v.label, f.name, f.name
-                ));
+            if let Some(f) = v.feature.filter(|_| !v.compiled()) {
+                left_out.push(missing_feature(v.label, f.name));
                 continue;
             }
             let overridden = v.settings.iter().find_map(|&(setting, value)| {
