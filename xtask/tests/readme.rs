@@ -140,8 +140,6 @@ fn every_figure_the_readme_copies_is_in_the_file_it_names() {
         "reports/summary.md",
         "reports/fashion-mnist/summary.md",
         "benchmarks/reference.md",
-        "benchmarks/burn-flush/reference.md",
-        "benchmarks/cnn/reference.md",
     ] {
         assert!(
             found.iter().any(|(p, _)| *p == source),
