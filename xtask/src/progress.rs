@@ -121,10 +121,8 @@ pub fn while_writing<T>(write: impl FnOnce() -> T) -> T {
 pub fn install_interrupt_handler() {
     let result = ctrlc::set_handler(|| {
         if WRITING.load(Ordering::SeqCst) {
-            eprintln!(
-                "
-interrupt: the output is being written and finishes in a moment"
-            );
+            INTERRUPTED.store(true, Ordering::SeqCst);
+            eprintln!("\ninterrupt: the output is being written and finishes in a moment");
             return;
         }
         if INTERRUPTED.swap(true, Ordering::SeqCst) {

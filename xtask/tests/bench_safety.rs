@@ -363,6 +363,14 @@ fn the_committed_table_is_replaced_only_by_a_default_run_with_a_working_interpre
         "this run changes a backend setting: give --out DIR",
     );
     refused(
+        &[py, "--rounds", "1"],
+        "this run changes --rounds: give --out DIR",
+    );
+    refused(
+        &[py, "--seed", "7"],
+        "this run changes --seed: give --out DIR",
+    );
+    refused(
         &["/nonexistent/python3"],
         "--reference /nonexistent/python3: cannot run it, so benchmarks/ would get a table",
     );
@@ -458,11 +466,11 @@ fn a_setting_that_rules_out_every_variant_is_an_error_naming_it_and_a_typo_is_na
 
 #[cfg(unix)]
 #[test]
-fn a_twin_killed_by_a_signal_is_an_interruption_that_writes_nothing() {
+fn a_twin_stopped_by_a_signal_is_an_interruption_and_a_crash_is_a_failed_row() {
     let tmp = tempfile::tempdir().unwrap();
     let (data, _, _) = setup(tmp.path(), 1);
-    let (python, _) = echo_python(tmp.path(), Some(9));
     let out = tmp.path().join("bench");
+    let (python, _) = echo_python(tmp.path(), Some(15));
     let output = bench("scratch-epoch", &python, &data, &out, &[])
         .output()
         .unwrap();
@@ -470,9 +478,18 @@ fn a_twin_killed_by_a_signal_is_an_interruption_that_writes_nothing() {
     assert_eq!(output.status.code(), Some(130), "{all}");
     assert!(
         all.contains(
-            "interrupted (NumPy f32 (xtask/reference/numpy_mlp.py) was killed by signal 9)"
+            "interrupted (NumPy f32 (xtask/reference/numpy_mlp.py) was killed by signal 15)"
         ),
         "{all}"
     );
     assert!(!out.exists(), "{all}");
+    // SIGSEGV: a crash, reported in the table, whose Rust side is still measured.
+    let (python, _) = echo_python(tmp.path(), Some(11));
+    let output = bench("scratch-epoch", &python, &data, &out, &[])
+        .output()
+        .unwrap();
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    let md = std::fs::read_to_string(out.join("reference.md")).unwrap();
+    assert!(md.contains("was killed by signal 11"), "{md}");
 }

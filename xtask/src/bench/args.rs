@@ -10,6 +10,12 @@ use crate::registry::{self, SettingsArgs};
 /// What to install for every twin.
 pub const PIP_INSTALL: &str = "pip install numpy scikit-learn torch tensorflow-cpu threadpoolctl";
 
+/// Rounds of a side-by-side run unless told otherwise (the committed table's).
+pub const DEFAULT_ROUNDS: usize = 5;
+
+/// Seed of the split and the first model unless told otherwise (the notebook's split).
+pub const DEFAULT_SEED: u64 = 42;
+
 /// Flags of `bench`.
 #[derive(Debug, Args)]
 #[command(after_help = after_help())]
@@ -29,7 +35,7 @@ pub struct BenchArgs {
     #[arg(long, value_name = "PYTHON")]
     pub reference: Option<PathBuf>,
     /// With --reference: rounds, each with its own model seed (--seed, --seed+1, ...).
-    #[arg(long, default_value_t = 5, requires = "reference")]
+    #[arg(long, default_value_t = DEFAULT_ROUNDS, requires = "reference")]
     pub rounds: usize,
     /// With --reference: epochs of every network's run, both sides (default: each backend's
     /// own). A fit (the logistic regressions) always runs its whole budget.
@@ -50,7 +56,7 @@ pub struct BenchArgs {
     )]
     pub twin_timeout: u64,
     /// Seed of the split and the model.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
     #[command(flatten)]
     pub settings: SettingsArgs,

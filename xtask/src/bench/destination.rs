@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 
-use super::args::{BenchArgs, PIP_INSTALL};
+use super::args::{BenchArgs, DEFAULT_ROUNDS, DEFAULT_SEED, PIP_INSTALL};
 use super::workloads::Declared;
 use crate::provenance;
 
@@ -20,6 +20,12 @@ pub fn guard_committed_table(args: &BenchArgs, python: &Path) -> Result<()> {
     }
     if args.epochs.is_some() {
         changed.push("--epochs");
+    }
+    if args.rounds != DEFAULT_ROUNDS {
+        changed.push("--rounds");
+    }
+    if args.seed != DEFAULT_SEED {
+        changed.push("--seed");
     }
     if args.data.dataset != "mnist" {
         changed.push("--dataset");
@@ -51,6 +57,16 @@ pub fn guard_committed_table(args: &BenchArgs, python: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Whether `out` is the committed table's folder, however it is spelled.
+pub fn is_committed_table(out: &Path) -> bool {
+    let committed = default_out(None);
+    out == committed
+        || matches!(
+            (out.canonicalize(), committed.canonicalize()),
+            (Ok(a), Ok(b)) if a == b
+        )
 }
 
 /// `benchmarks/` at the workspace root for every workload, `benchmarks/WORKLOAD/` for one, so

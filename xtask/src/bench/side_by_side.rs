@@ -60,7 +60,11 @@ pub fn run(args: &BenchArgs, python: &Path, declared: Option<Declared>) -> Resul
     }
     // The table of every workload, committed with the project, is replaced only by a run of the
     // defaults that every side completes.
-    let replaces_committed = declared.is_none() && args.out.is_none();
+    let replaces_committed = declared.is_none()
+        && args
+            .out
+            .as_deref()
+            .is_none_or(destination::is_committed_table);
     if replaces_committed {
         guard_committed_table(args, python)?;
     }

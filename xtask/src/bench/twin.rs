@@ -22,8 +22,9 @@ pub enum TwinError {
     /// This twin failed (a missing package, a crash, its time limit).
     Failed(String),
     /// The user pressed Ctrl-C, or the twin was stopped by a signal that someone sends to stop
-    /// a program (INT, TERM, HUP, QUIT, KILL; the reason says which): an interruption, not a
-    /// failure. A crash (SIGSEGV, SIGABRT, ...) is a failure.
+    /// a program (HUP, INT, QUIT, TERM; the reason says which): an interruption, not a failure.
+    /// A crash (SIGSEGV, SIGABRT, ...) or SIGKILL (most often the out-of-memory killer: the
+    /// twin's process group does not get the terminal's signals) is a failed row.
     Interrupted(String),
 }
 
@@ -136,9 +137,9 @@ pub fn run(
     }
 }
 
-/// SIGHUP, SIGINT, SIGQUIT, SIGKILL, SIGTERM: what people and supervisors send to stop a
-/// program (the same numbers on every unix Rust supports).
-const STOPPING_SIGNALS: [i32; 5] = [1, 2, 3, 9, 15];
+/// SIGHUP, SIGINT, SIGQUIT, SIGTERM: what people and supervisors send to stop a program (the
+/// same numbers on every unix Rust supports).
+const STOPPING_SIGNALS: [i32; 4] = [1, 2, 3, 15];
 
 /// The signal that killed the process, if one did.
 #[cfg(unix)]
