@@ -6,7 +6,7 @@
 //! accepts) and builds every backend that will run or was given a setting, before anything
 //! trains: a bad value is one error naming the setting, even for a backend left out of the run.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -54,6 +54,8 @@ pub trait BackendFactory: Send + Sync {
 pub struct Settings {
     backend: String,
     values: BTreeMap<String, String>,
+    /// The settings given on the command line (the others hold their defaults).
+    assigned: BTreeSet<String>,
 }
 
 impl Settings {
@@ -65,6 +67,7 @@ impl Settings {
                 .iter()
                 .map(|s| (s.name.to_string(), s.default.to_string()))
                 .collect(),
+            assigned: BTreeSet::new(),
         }
     }
 
@@ -79,9 +82,13 @@ impl Settings {
         T::Err: fmt::Display,
     {
         let raw = self.raw(name);
-        raw.trim()
-            .parse()
-            .map_err(|e| self.invalid(name, &format!("cannot use {raw:?}: {e}")))
+        raw.trim().parse::<T>().map_err(|e| {
+            if self.assigned.contains(name) {
+                self.invalid(name, &format!("cannot use {raw:?}: {e}"))
+            } else {
+                self.invalid(name, &e.to_string())
+            }
+        })
     }
 
     /// The value of `name` as a comma-separated list (empty for an empty value).
@@ -109,13 +116,25 @@ impl Settings {
         Ok(widths)
     }
 
-    /// The error for a value of `name` that cannot be used, saying `reason`.
+    /// The error for a value of `name` that cannot be used, saying `reason`: naming the `--set`
+    /// that gave it, or, for a default nobody set, saying that it is the default, so that the
+    /// user is not blamed for a value they never typed.
     pub fn invalid(&self, name: &str, reason: &str) -> ConfigError {
-        ConfigError::Invalid(format!("--set {}.{name}: {reason}", self.backend))
+        let backend = &self.backend;
+        ConfigError::Invalid(if self.assigned.contains(name) {
+            format!("--set {backend}.{name}: {reason}")
+        } else {
+            format!(
+                "{backend}.{name} is {:?} by default, which this build cannot use: {reason}; or \
+                 choose another value with --set {backend}.{name}=VALUE",
+                self.raw(name)
+            )
+        })
     }
 
     fn set(&mut self, name: &str, value: &str) {
         self.values.insert(name.to_string(), value.to_string());
+        self.assigned.insert(name.to_string());
     }
 }
 
@@ -330,6 +349,29 @@ mod tests {
         assert_eq!(
             err,
             "--set other.width: unknown backend \"other\"; available: toy"
+        );
+    }
+
+    #[test]
+    fn a_default_that_cannot_be_used_is_said_to_be_the_default() {
+        let specs = [SettingSpec {
+            name: "device",
+            help: "where",
+            default: "gpu",
+        }];
+        let defaults = Settings::defaults("toy", &specs);
+        let err = defaults.parse::<usize>("device").unwrap_err().to_string();
+        assert!(
+            err.starts_with("toy.device is \"gpu\" by default, which this build cannot use: ")
+                && err.ends_with("or choose another value with --set toy.device=VALUE"),
+            "{err}"
+        );
+        let mut set = defaults.clone();
+        set.set("device", "tpu");
+        let err = set.parse::<usize>("device").unwrap_err().to_string();
+        assert!(
+            err.starts_with("--set toy.device: cannot use \"tpu\": "),
+            "{err}"
         );
     }
 

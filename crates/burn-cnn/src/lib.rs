@@ -288,8 +288,8 @@ mod tests {
             let e = built.unwrap_or_default();
             assert!(
                 e.starts_with(
-                    "--set cnn.device: cannot use \"flex\": the flex device is not compiled into \
-                     this build; rebuild with the `flex` cargo feature"
+                    "cnn.device is \"flex\" by default, which this build cannot use: the flex \
+                     device is not compiled into this build; rebuild with the `flex` cargo feature"
                 ),
                 "{e}"
             );
