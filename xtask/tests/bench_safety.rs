@@ -181,6 +181,25 @@ fn without_flex_every_row_needs_an_out_so_the_committed_table_keeps_its_flex_row
         "{all}"
     );
     assert!(!pid_file.exists(), "a twin ran: {all}");
+    // Naming the committed folder with --out is the same thing.
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join("benchmarks");
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["bench", "--reference"])
+        .arg(&python)
+        .arg("--out")
+        .arg(&committed)
+        .output()
+        .unwrap();
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("burn flex needs the `flex` cargo feature"),
+        "{all}"
+    );
+    assert!(!pid_file.exists(), "a twin ran: {all}");
 }
 
 #[test]

@@ -38,6 +38,16 @@ pub fn without_validation(mut split: Split) -> Split {
     split
 }
 
+/// How long a run of `backend` trains, on both sides of a row: `requested` epochs (default: the
+/// backend's own) for an epoch workload, the backend's whole budget for a fit.
+pub fn run_length(backend: &dyn Backend, unit: WorkUnit, requested: Option<usize>) -> usize {
+    let budget = backend.defaults().epochs;
+    match unit {
+        WorkUnit::Epoch => requested.unwrap_or(budget),
+        WorkUnit::Fit => budget,
+    }
+}
+
 /// Trains `backend` once on `split` (built by [`without_validation`]) with model seed `seed`,
 /// for `epochs` epochs (a fit always runs its backend's whole budget), and measures it by `unit`.
 /// A failed run is an error with the runner's reason.
@@ -48,14 +58,10 @@ pub fn measure(
     epochs: Option<usize>,
     seed: u64,
 ) -> Result<Measured> {
-    let defaults = backend.defaults();
     let hp = Hyperparams {
         seed,
-        epochs: match unit {
-            WorkUnit::Fit => defaults.epochs,
-            WorkUnit::Epoch => epochs.unwrap_or(defaults.epochs),
-        },
-        ..defaults
+        epochs: run_length(backend, unit, epochs),
+        ..backend.defaults()
     };
     let hp = bench_core::prepare(backend, hp)?;
     let record = bench_core::run(backend, &hp, split, &mut Cancellable);

@@ -14,13 +14,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use bench_core::{WorkSplit, WorkUnit};
+use bench_core::WorkSplit;
 use mnist_data::Split;
 use serde_json::json;
 
 use super::args::BenchArgs;
 use super::destination::{self, default_out, guard_committed_table, stopped};
-use super::measure::{measure, without_validation};
+use super::measure::{measure, run_length, without_validation};
 use super::table::{Row, RustColumn, Side, Table, TwinColumn};
 use super::twin::{self, TwinError};
 use super::workloads::{self, Declared};
@@ -48,7 +48,14 @@ pub fn run(args: &BenchArgs, python: &Path, declared: Option<Declared>) -> Resul
     let (commit, date) = (provenance::git_commit(), provenance::now_utc());
     let selected = declared.map_or_else(workloads::declared, |d| vec![d]);
     let (built, left_out) = workloads::build_selected(&selected, &args.settings.assignments()?)?;
-    if !left_out.is_empty() && declared.is_none() && args.out.is_none() {
+    // The table of every workload, committed with the project, is replaced only by a run of the
+    // defaults, in a build with every variant, that every side completes.
+    let replaces_committed = declared.is_none()
+        && args
+            .out
+            .as_deref()
+            .is_none_or(destination::is_committed_table);
+    if !left_out.is_empty() && replaces_committed {
         bail!(
             "bench --reference without a workload would replace benchmarks/, the table of every \
              workload, with one that lacks some: {}; nothing was run or written; give --out DIR",
@@ -58,13 +65,6 @@ pub fn run(args: &BenchArgs, python: &Path, declared: Option<Declared>) -> Resul
     for why in &left_out {
         eprintln!("note: {why}");
     }
-    // The table of every workload, committed with the project, is replaced only by a run of the
-    // defaults that every side completes.
-    let replaces_committed = declared.is_none()
-        && args
-            .out
-            .as_deref()
-            .is_none_or(destination::is_committed_table);
     if replaces_committed {
         guard_committed_table(args, python)?;
     }
@@ -190,12 +190,8 @@ pub fn run(args: &BenchArgs, python: &Path, declared: Option<Declared>) -> Resul
                     }
                 }
             }
-            // Twins train as long as the variant they follow: its epochs, or its fit's budget.
-            let budget = b.backend.defaults().epochs;
-            let epochs = Some(match unit {
-                WorkUnit::Epoch => args.epochs.unwrap_or(budget),
-                WorkUnit::Fit => budget,
-            });
+            // Twins train as long as the variant they follow.
+            let epochs = Some(run_length(b.backend.as_ref(), unit, args.epochs));
             for t in (0..table.twins.len()).filter(|&t| first_user[t] == r) {
                 let column = &mut table.twins[t];
                 if !python_ok || column.side.failure.is_some() {
