@@ -113,9 +113,18 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         anyhow::bail!("{reason}");
     }
 
-    // So is the output folder: a run must not train for minutes and then find it cannot write.
-    report::check_replaceable(&out).context("--out")?;
+    // So is the output folder, claimed for this run until the report is written: a run must not
+    // train for minutes and then find it cannot write, or that another run wrote there meanwhile.
+    let output = crate::output::claim(&out)?;
     if let Some(dir) = &args.save_models {
+        if output.contains(dir) {
+            anyhow::bail!(
+                "--save-models {} is inside --out {}, which is replaced as a whole when the \
+                 report is written; save the models outside it (e.g. --save-models models)",
+                dir.display(),
+                out.display()
+            );
+        }
         std::fs::create_dir_all(dir).with_context(|| {
             format!("--save-models {}: cannot create the folder", dir.display())
         })?;
@@ -179,7 +188,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         test: &split.test,
         provenance: &provenance,
     };
-    let files = crate::progress::while_writing(|| report::write(&out, &report))
+    let files = crate::output::replace(&output, |dir| Ok(report::write_into(dir, &report)?))
         .context("writing the report")?;
     println!("report written to {}:", out.display());
     for f in files {

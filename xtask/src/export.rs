@@ -42,12 +42,11 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             args.out.display()
         );
     }
+    let output = crate::output::claim(&args.out)?;
     let mnist = args.data.load()?.mnist;
     let split = Split::new(&mnist.train, &mnist.test, args.split.spec(args.seed))?;
-    crate::progress::while_writing(|| {
-        report::replace_dir_atomically(&args.out, |dir| write_split(dir, &split))
-    })
-    .with_context(|| format!("--out {}: the split was not written", args.out.display()))?;
+    crate::output::replace(&output, |dir| write_split(dir, &split))
+        .with_context(|| format!("--out {}: the split was not written", args.out.display()))?;
     println!(
         "split {} (seed {}): {} train, {} validation, {} test images written to {}",
         split.spec.kind.name(),

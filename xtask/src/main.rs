@@ -5,6 +5,7 @@ mod bench;
 mod child;
 mod compare;
 mod export;
+mod output;
 mod progress;
 mod provenance;
 mod registry;
@@ -24,7 +25,9 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 const AFTER_HELP: &str = "\
 Exit status:
   0    everything ran and every run succeeded
-  1    bad input (flags, data files, configuration): nothing was trained, no report written
+  1    an error, which the message names: bad input (flags, data files, configuration) or an
+       --out another run holds, found before anything trained; or, after training, the report
+       could not be written (the previous one is left as it was)
   2    the comparison ran and the report was written, but some runs failed (see the status column)
   130  interrupted with Ctrl-C: the previous reports are left as they were";
 

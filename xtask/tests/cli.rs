@@ -254,7 +254,16 @@ fn seeds_out_of_range_are_one_clear_error_each() {
 #[test]
 fn help_explains_every_command_and_the_exit_codes() {
     let help = String::from_utf8(xtask(&["--help"]).stdout).unwrap();
-    for expected in ["compare", "data", "bench", "split", "Exit status", "130"] {
+    for expected in [
+        "compare",
+        "data",
+        "bench",
+        "split",
+        "Exit status",
+        "130",
+        "another run holds",
+        "could not be written",
+    ] {
         assert!(help.contains(expected), "missing {expected:?} in:\n{help}");
     }
     let help = String::from_utf8(xtask(&["compare", "--help"]).stdout).unwrap();

@@ -11,6 +11,10 @@ pub mod summary;
 pub mod tables;
 pub mod verdict;
 
+mod output;
+
+pub use output::{MARKER, Output, check_replaceable};
+
 use std::path::{Path, PathBuf};
 
 use bench_core::RunRecord;
@@ -133,6 +137,17 @@ pub enum ReportError {
         /// What is there, and what to do.
         reason: &'static str,
     },
+    /// Another run of the tool holds the output folder; nothing was touched.
+    #[error("{}: {who} is writing to this folder (it holds {}); wait for it to finish or stop \
+             it, or name another folder (nothing was written)", path.display(), lock.display())]
+    Busy {
+        /// The output path.
+        path: PathBuf,
+        /// Who holds it, e.g. `another run (pid 1234)`.
+        who: String,
+        /// The lock file.
+        lock: PathBuf,
+    },
     /// Polars failed to build or write a table.
     #[error("{}: {message}", path.display())]
     Table {
@@ -167,143 +182,32 @@ impl ReportError {
     }
 }
 
-/// Writes the whole report into `out`, atomically (see [`replace_dir_atomically`]). Returns the
-/// files written, relative to `out`.
-pub fn write(out: &Path, report: &Report<'_>) -> Result<Vec<PathBuf>, ReportError> {
-    replace_dir_atomically(out, |staging| write_into(staging, report))
+/// What [`write`] wrote.
+#[derive(Debug)]
+pub struct Written {
+    /// The files written, relative to the output folder.
+    pub files: Vec<PathBuf>,
+    /// Lines to show the user: leftovers of a crashed run recovered when the folder was claimed,
+    /// and anything that went wrong once the report was in place.
+    pub warnings: Vec<String>,
 }
 
-/// The file that marks a folder as written by this tool. Only such a folder (or an empty one)
-/// is ever replaced, so that `--out` pointed at a folder of other files cannot delete them.
-pub const MARKER: &str = ".mnist-compare";
-
-const MARKER_TEXT: &str =
-    "This folder was written by mnist-compare; this file lets it replace the folder as a whole.\n";
-
-/// Checks that [`replace_dir_atomically`] may replace `out`: it does not exist, or it is a
-/// folder that is empty or holds [`MARKER`] (an earlier output of this tool).
-pub fn check_replaceable(out: &Path) -> Result<(), ReportError> {
-    let meta = match std::fs::symlink_metadata(out) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(ReportError::io(out, e)),
-    };
-    if !meta.is_dir() {
-        return Err(ReportError::Occupied {
-            path: out.to_path_buf(),
-            reason: "exists and is not a folder; name a folder for the output (nothing was written)",
-        });
-    }
-    if out.join(MARKER).is_file() {
-        return Ok(());
-    }
-    let mut entries = std::fs::read_dir(out).map_err(|e| ReportError::io(out, e))?;
-    if entries.next().is_none() {
-        return Ok(());
-    }
-    Err(ReportError::Occupied {
-        path: out.to_path_buf(),
-        reason: "a folder with other files in it, not an earlier output of this tool (it has no \
-                 .mnist-compare file), so it will not be replaced; name a new or empty folder \
-                 (nothing was written)",
-    })
-}
-
-/// Fills the folder `out` atomically: `fill` writes into a temporary sibling folder, which then
-/// replaces `out` (if any) in one rename. If `fill` or the rename fails, the staging folder is
-/// removed and `out` is left as it was. `out` must pass [`check_replaceable`], checked first.
-pub fn replace_dir_atomically<T, E: From<ReportError>>(
-    out: &Path,
-    fill: impl FnOnce(&Path) -> Result<T, E>,
-) -> Result<T, E> {
-    check_replaceable(out)?;
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(|e| ReportError::io(&parent, e))?;
-    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("output");
-    let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(|e| ReportError::io(&staging, e))?;
-    }
-    std::fs::create_dir_all(&staging).map_err(|e| ReportError::io(&staging, e))?;
-    let filled = fill(&staging).and_then(|value| {
-        let marker = staging.join(MARKER);
-        std::fs::write(&marker, MARKER_TEXT).map_err(|e| ReportError::io(&marker, e))?;
-        replace_dir(&staging, out)?;
-        Ok(value)
-    });
-    if filled.is_err() {
-        // Nothing in the staging folder is worth keeping.
-        let _ = std::fs::remove_dir_all(&staging);
-    }
-    filled
-}
-
-/// Moves `staging` to `out`, keeping the old `out` aside until the new one is in place. Earlier
-/// outputs nested in `out` (folders holding [`MARKER`], e.g. `reports/fashion-mnist` inside
-/// `reports/`) that `staging` does not replace are carried over into the new folder.
-fn replace_dir(staging: &Path, out: &Path) -> Result<(), ReportError> {
-    let old = staging.with_extension("old");
-    let nested = nested_outputs(out, staging)?;
-    move_children(&nested, out, staging)?;
-    if out.exists()
-        && let Err(e) = std::fs::rename(out, &old)
-    {
-        let _ = move_children(&nested, staging, out);
-        return Err(ReportError::io(out, e));
-    }
-    if let Err(e) = std::fs::rename(staging, out) {
-        if old.exists() {
-            let _ = std::fs::rename(&old, out);
-        }
-        let _ = move_children(&nested, staging, out);
-        return Err(ReportError::io(out, e));
-    }
-    if old.exists() {
-        std::fs::remove_dir_all(&old).map_err(|e| ReportError::io(&old, e))?;
-    }
-    Ok(())
-}
-
-/// The folders in `out` that are outputs of this tool and have no namesake in `staging`.
-fn nested_outputs(out: &Path, staging: &Path) -> Result<Vec<std::ffi::OsString>, ReportError> {
-    let entries = match std::fs::read_dir(out) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(ReportError::io(out, e)),
-    };
-    let mut nested = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| ReportError::io(out, e))?;
-        let path = entry.path();
-        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-        if is_dir && path.join(MARKER).is_file() && !staging.join(entry.file_name()).exists() {
-            nested.push(entry.file_name());
-        }
-    }
-    Ok(nested)
-}
-
-/// Renames each of `names` from `from` into `to`; on a failure, moves back those already moved.
-fn move_children(names: &[std::ffi::OsString], from: &Path, to: &Path) -> Result<(), ReportError> {
-    for (i, name) in names.iter().enumerate() {
-        if let Err(e) = std::fs::rename(from.join(name), to.join(name)) {
-            for done in &names[..i] {
-                let _ = std::fs::rename(to.join(done), from.join(done));
-            }
-            return Err(ReportError::io(&from.join(name), e));
-        }
-    }
-    Ok(())
+/// Claims `out` ([`Output::claim`]) and writes the whole report into it, atomically.
+pub fn write(out: &Path, report: &Report<'_>) -> Result<Written, ReportError> {
+    let output = Output::claim(out)?;
+    let (files, mut warnings) = output.replace(|staging| write_into(staging, report))?;
+    warnings.splice(0..0, output.recovered().iter().cloned());
+    Ok(Written { files, warnings })
 }
 
 /// Test images in the sample grid, and mistakes shown per backend.
 const SAMPLES: usize = 24;
 const MISTAKES: usize = 16;
 
-fn write_into(dir: &Path, report: &Report<'_>) -> Result<Vec<PathBuf>, ReportError> {
+/// Writes the report's files into the existing folder `dir`, file by file: callers that replace
+/// an output go through [`write`] or [`Output::replace`], which make it atomic. Returns the
+/// files written, relative to `dir`.
+pub fn write_into(dir: &Path, report: &Report<'_>) -> Result<Vec<PathBuf>, ReportError> {
     let mut files = Vec::new();
     let results = Results {
         provenance: report.provenance.clone(),

@@ -157,7 +157,7 @@ fn writes_every_file_with_the_documented_structure() {
         test: &test,
         provenance: &prov,
     };
-    let files = report::write(&out, &report).unwrap();
+    let files = report::write(&out, &report).unwrap().files;
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     for expected in [
         "summary.md",

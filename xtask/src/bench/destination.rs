@@ -79,15 +79,16 @@ pub fn default_out(declared: Option<Declared>) -> PathBuf {
     }
 }
 
-/// Writes the table through `write` into `out`, atomically. With `diverted` (a run that would
-/// replace the committed table but had a side fail), `out` is left as it was and the table goes
-/// to a new folder, whose path is returned and said.
+/// Writes the table through `write` into the claimed `output`, atomically. With `diverted` (a
+/// run that would replace the committed table but had a side fail), it is left as it was and the
+/// table goes to a new folder, whose path is returned and said.
 pub fn write(
-    out: &Path,
+    output: &report::Output,
     diverted: bool,
     write: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<PathBuf> {
-    let out = if diverted {
+    let out = output.path();
+    if diverted {
         let kept = tempfile::Builder::new()
             .prefix("mnist-compare-bench-")
             .tempdir()
@@ -99,13 +100,15 @@ pub fn write(
             out.display(),
             kept.display()
         );
-        kept.join("benchmarks")
-    } else {
-        out.to_path_buf()
-    };
-    crate::progress::while_writing(|| report::replace_dir_atomically(&out, write))
+        let kept = kept.join("benchmarks");
+        let claimed = crate::output::claim(&kept)?;
+        crate::output::replace(&claimed, write)
+            .with_context(|| format!("{}: the table was not written", kept.display()))?;
+        return Ok(kept);
+    }
+    crate::output::replace(output, write)
         .with_context(|| format!("--out {}: the table was not written", out.display()))?;
-    Ok(out)
+    Ok(out.to_path_buf())
 }
 
 /// After Ctrl-C (or a twin killed by a signal): nothing is written, the exit status says so.

@@ -69,7 +69,7 @@ pub fn run(args: &BenchArgs, python: &Path, declared: Option<Declared>) -> Resul
         guard_committed_table(args, python)?;
     }
     let out = args.out.clone().unwrap_or_else(|| default_out(declared));
-    report::check_replaceable(&out).context("--out")?;
+    let output = crate::output::claim(&out)?;
     // The Rust side trains without a validation set (timed epochs only): a setting that needs
     // one (early stopping) is refused before anything runs.
     if let Some(reason) = built.iter().find_map(|b| b.backend.needs_validation()) {
@@ -271,7 +271,7 @@ pub fn run(args: &BenchArgs, python: &Path, declared: Option<Declared>) -> Resul
     if interrupted() {
         return Ok(stopped(&out, "Ctrl-C"));
     }
-    let out = destination::write(&out, replaces_committed && table.any_failed(), |dir| {
+    let out = destination::write(&output, replaces_committed && table.any_failed(), |dir| {
         std::fs::write(dir.join("reference.md"), &markdown)?;
         std::fs::write(dir.join("reference.json"), &json_text)?;
         Ok(())

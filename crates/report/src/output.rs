@@ -1,0 +1,484 @@
+//! The output folder: claimed by one run at a time, replaced as a whole and atomically, earlier
+//! outputs nested in it carried over, and what a crashed run left beside it recovered.
+//!
+//! Beside `out` (in its parent folder) a run uses three names, all its own:
+//! `.<name>.lock` (held while the run owns `out`, with its pid), `.<name>.tmp-<pid>` (the new
+//! output being written) and `.<name>.old-<pid>` (the previous output, between the two renames
+//! of the swap). Only the holder of the lock creates the other two, so whatever of them another
+//! pid left there belongs to a run that stopped mid-way, and is recovered when `out` is claimed.
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::Write as _;
+use std::path::{Component, Path, PathBuf};
+
+use crate::ReportError;
+
+/// The file that marks a folder as written by this tool. Only such a folder (or an empty one,
+/// or one holding nothing but such folders) is ever replaced, so that `--out` pointed at a
+/// folder of other files cannot delete them.
+pub const MARKER: &str = ".mnist-compare";
+
+const MARKER_TEXT: &str =
+    "This folder was written by mnist-compare; this file lets it replace the folder as a whole.\n";
+
+/// An output folder claimed by this process: no other run of the tool can claim it until this
+/// is dropped (or the process ends, even by a crash: the system releases the lock with it).
+#[derive(Debug)]
+pub struct Output {
+    out: PathBuf,
+    parent: PathBuf,
+    name: String,
+    lock: PathBuf,
+    // Held for the lock; closed (and so unlocked) after the lock file is removed.
+    held: Option<File>,
+    recovered: Vec<String>,
+}
+
+impl Output {
+    /// Claims `out`: takes its lock (refused, naming the pid, if another run holds it), recovers
+    /// what a crashed run left beside it (see [`Output::recovered`]) and checks that it may be
+    /// replaced ([`check_replaceable`]). Creates `out`'s parent folder if needed, nothing else.
+    pub fn claim(out: &Path) -> Result<Self, ReportError> {
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = match out.file_name().and_then(|n| n.to_str()) {
+            Some(name) => name.to_string(),
+            None => {
+                return Err(ReportError::Occupied {
+                    path: out.to_path_buf(),
+                    reason: "is not a folder name this tool can write to (name a folder, e.g. \
+                             reports/run1; nothing was written)",
+                });
+            }
+        };
+        std::fs::create_dir_all(&parent).map_err(|e| ReportError::io(&parent, e))?;
+        let lock = parent.join(format!(".{name}.lock"));
+        let held = take_lock(&lock, out)?;
+        let mut output = Self {
+            out: out.to_path_buf(),
+            parent,
+            name,
+            lock,
+            held: Some(held),
+            recovered: Vec::new(),
+        };
+        output.recovered = output.recover()?;
+        check_replaceable(out)?;
+        Ok(output)
+    }
+
+    /// The folder claimed.
+    pub fn path(&self) -> &Path {
+        &self.out
+    }
+
+    /// One line per leftover of a crashed run that [`Output::claim`] found beside the folder and
+    /// what became of it (restored, merged, removed, or why it could not be removed).
+    pub fn recovered(&self) -> &[String] {
+        &self.recovered
+    }
+
+    /// Whether `path` is `out` or inside it (so that replacing `out` would delete it). Both are
+    /// resolved as far as they exist, so `./reports/../reports/models` is inside `reports`.
+    pub fn contains(&self, path: &Path) -> bool {
+        resolved(path).starts_with(resolved(&self.out))
+    }
+
+    /// Fills the folder atomically: `fill` writes into a staging folder beside it, which then
+    /// replaces it in one rename, earlier outputs nested in it carried over. If `fill` or the
+    /// swap fails, the staging folder is removed and the folder is left as it was. Returns what
+    /// `fill` returned and warnings: a failure to remove the replaced folder once the new one is
+    /// in place does not undo the write.
+    pub fn replace<T, E: From<ReportError>>(
+        &self,
+        fill: impl FnOnce(&Path) -> Result<T, E>,
+    ) -> Result<(T, Vec<String>), E> {
+        check_replaceable(&self.out)?;
+        let pid = std::process::id();
+        let staging = self.sibling("tmp", pid);
+        std::fs::create_dir_all(&staging).map_err(|e| ReportError::io(&staging, e))?;
+        let filled = fill(&staging).and_then(|value| {
+            let marker = staging.join(MARKER);
+            std::fs::write(&marker, MARKER_TEXT).map_err(|e| ReportError::io(&marker, e))?;
+            let old = self.sibling("old", pid);
+            let warnings = swap(&staging, &self.out, &old, &|p| std::fs::remove_dir_all(p))?;
+            Ok((value, warnings))
+        });
+        if filled.is_err() {
+            // Nothing in the staging folder is worth keeping.
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+        filled
+    }
+
+    fn sibling(&self, what: &str, pid: u32) -> PathBuf {
+        self.parent.join(format!(".{}.{what}-{pid}", self.name))
+    }
+
+    /// Deals with the staging and old folders a crashed run left beside `out` (and the single
+    /// `.<name>.old` of earlier versions of the tool): a previous output stranded beside a
+    /// missing `out` is moved back; nested outputs inside either are carried into `out`; the
+    /// rest is removed.
+    fn recover(&self) -> Result<Vec<String>, ReportError> {
+        let entries =
+            std::fs::read_dir(&self.parent).map_err(|e| ReportError::io(&self.parent, e))?;
+        let prefix = format!(".{}.", self.name);
+        let mut olds = Vec::new();
+        let mut stagings = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| ReportError::io(&self.parent, e))?;
+            let file_name = entry.file_name();
+            let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+                continue;
+            };
+            if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            if rest == "old" || rest.strip_prefix("old-").is_some_and(is_pid) {
+                olds.push(entry.path());
+            } else if rest.strip_prefix("tmp-").is_some_and(is_pid) {
+                stagings.push(entry.path());
+            }
+        }
+        olds.sort();
+        stagings.sort();
+        let mut notes = Vec::new();
+        for old in olds {
+            if !self.out.exists() && old.join(MARKER).is_file() {
+                std::fs::rename(&old, &self.out).map_err(|e| ReportError::io(&old, e))?;
+                notes.push(format!(
+                    "recovered {} from {}, where a run that stopped while replacing it had left it",
+                    self.out.display(),
+                    old.display()
+                ));
+            } else {
+                notes.push(self.discard(&old, "the output a run was replacing")?);
+            }
+        }
+        for staging in stagings {
+            notes.push(self.discard(&staging, "the output a run was writing")?);
+        }
+        Ok(notes)
+    }
+
+    /// Carries the nested outputs of a leftover folder into `out`, then removes it.
+    fn discard(&self, leftover: &Path, what: &str) -> Result<String, ReportError> {
+        let nested = nested_outputs(leftover, &self.out)?;
+        if !nested.is_empty() {
+            std::fs::create_dir_all(&self.out).map_err(|e| ReportError::io(&self.out, e))?;
+            move_children(&nested, leftover, &self.out)?;
+        }
+        let kept = if nested.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<_> = nested.iter().map(|n| n.to_string_lossy()).collect();
+            format!(
+                "; what was nested in it ({}) is moved into {}",
+                names.join(", "),
+                self.out.display()
+            )
+        };
+        Ok(match std::fs::remove_dir_all(leftover) {
+            Ok(()) => format!(
+                "recovered: removed {}, {what} when it stopped{kept}",
+                leftover.display()
+            ),
+            Err(e) => format!(
+                "warning: cannot remove {}, {what} when it stopped{kept}: {e}; delete it by hand",
+                leftover.display()
+            ),
+        })
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        // Removed while still locked, so that a run waiting on this file finds it gone.
+        let _ = std::fs::remove_file(&self.lock);
+        drop(self.held.take());
+    }
+}
+
+fn is_pid(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Opens and locks `lock`, writing this process's id into it; refused if another process
+/// holds it. A lock file removed by its holder between our open and our lock is opened again.
+fn take_lock(lock: &Path, out: &Path) -> Result<File, ReportError> {
+    for _ in 0..8 {
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(lock)
+            .map_err(|e| ReportError::io(lock, e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let holder = std::fs::read_to_string(lock).unwrap_or_default();
+                let holder = holder.trim();
+                let who = if is_pid(holder) {
+                    format!("another run (pid {holder})")
+                } else {
+                    "another run".to_string()
+                };
+                return Err(ReportError::Busy {
+                    path: out.to_path_buf(),
+                    who,
+                    lock: lock.to_path_buf(),
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(ReportError::io(lock, e)),
+        }
+        if !same_file(&file, lock) {
+            continue;
+        }
+        let written = file
+            .set_len(0)
+            .and_then(|()| writeln!(file, "{}", std::process::id()));
+        written.map_err(|e| ReportError::io(lock, e))?;
+        return Ok(file);
+    }
+    Err(ReportError::Busy {
+        path: out.to_path_buf(),
+        who: "other runs".to_string(),
+        lock: lock.to_path_buf(),
+    })
+}
+
+/// Whether `path` still names the open `file` (and not a newer file of that name).
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// `path` made absolute, `.` and `..` resolved, and symbolic links resolved as far as it exists.
+fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut lexical = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            other => lexical.push(other),
+        }
+    }
+    let mut existing = lexical.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return lexical,
+        }
+    }
+    let mut real = existing
+        .canonicalize()
+        .unwrap_or_else(|_| existing.to_path_buf());
+    real.extend(rest.iter().rev());
+    real
+}
+
+/// Checks that `out` may be replaced: it does not exist, or it is a folder that is empty, holds
+/// [`MARKER`] (an earlier output of this tool), or holds nothing but earlier outputs (a folder
+/// created to hold a nested report) and their lock files.
+pub fn check_replaceable(out: &Path) -> Result<(), ReportError> {
+    let meta = match std::fs::symlink_metadata(out) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(ReportError::io(out, e)),
+    };
+    if !meta.is_dir() {
+        return Err(ReportError::Occupied {
+            path: out.to_path_buf(),
+            reason: "exists and is not a folder; name a folder for the output (nothing was written)",
+        });
+    }
+    if out.join(MARKER).is_file() {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(out).map_err(|e| ReportError::io(out, e))? {
+        let entry = entry.map_err(|e| ReportError::io(out, e))?;
+        if !is_carried(&entry) {
+            return Err(ReportError::Occupied {
+                path: out.to_path_buf(),
+                reason: "a folder with other files in it, not an earlier output of this tool \
+                         (it has no .mnist-compare file), so it will not be replaced; name a new \
+                         or empty folder (nothing was written)",
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Whether an entry of an output folder belongs to an output nested in it: a folder holding
+/// [`MARKER`], or the lock file of one (a run writing it right now).
+fn is_carried(entry: &std::fs::DirEntry) -> bool {
+    let Ok(kind) = entry.file_type() else {
+        return false;
+    };
+    let name = entry.file_name();
+    let name = name.to_string_lossy();
+    (kind.is_dir() && entry.path().join(MARKER).is_file())
+        || (kind.is_file() && name.starts_with('.') && name.ends_with(".lock"))
+}
+
+/// Moves `staging` to `out`, keeping the old `out` aside (as `old`) until the new one is in
+/// place. Outputs nested in `out` that `staging` does not replace are carried over. Once the new
+/// folder is in place, a failure to `remove` the old one is a warning, not an error.
+fn swap(
+    staging: &Path,
+    out: &Path,
+    old: &Path,
+    remove: &dyn Fn(&Path) -> std::io::Result<()>,
+) -> Result<Vec<String>, ReportError> {
+    let nested = nested_outputs(out, staging)?;
+    move_children(&nested, out, staging)?;
+    if out.exists()
+        && let Err(e) = std::fs::rename(out, old)
+    {
+        let _ = move_children(&nested, staging, out);
+        return Err(ReportError::io(out, e));
+    }
+    if let Err(e) = std::fs::rename(staging, out) {
+        if old.exists() {
+            let _ = std::fs::rename(old, out);
+        }
+        let _ = move_children(&nested, staging, out);
+        return Err(ReportError::io(out, e));
+    }
+    let mut warnings = Vec::new();
+    if old.exists()
+        && let Err(e) = remove(old)
+    {
+        warnings.push(format!(
+            "warning: the new output is in {}, but the one it replaced could not be removed \
+             from {}: {e}; delete it by hand",
+            out.display(),
+            old.display()
+        ));
+    }
+    Ok(warnings)
+}
+
+/// The entries of `out` that belong to outputs nested in it ([`is_carried`]) and have no
+/// namesake in `into`.
+fn nested_outputs(out: &Path, into: &Path) -> Result<Vec<OsString>, ReportError> {
+    let entries = match std::fs::read_dir(out) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(ReportError::io(out, e)),
+    };
+    let mut nested = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| ReportError::io(out, e))?;
+        if is_carried(&entry) && !into.join(entry.file_name()).exists() {
+            nested.push(entry.file_name());
+        }
+    }
+    nested.sort();
+    Ok(nested)
+}
+
+/// Renames each of `names` from `from` into `to`; on a failure, moves back those already moved.
+fn move_children(names: &[OsString], from: &Path, to: &Path) -> Result<(), ReportError> {
+    for (i, name) in names.iter().enumerate() {
+        if let Err(e) = std::fs::rename(from.join(name), to.join(name)) {
+            for done in &names[..i] {
+                let _ = std::fs::rename(to.join(done), from.join(done));
+            }
+            return Err(ReportError::io(&from.join(name), e));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marked(dir: &Path, text: &str) {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join(MARKER), "").unwrap();
+        std::fs::write(dir.join("summary.md"), text).unwrap();
+    }
+
+    #[test]
+    fn a_failure_to_remove_the_replaced_folder_is_a_warning_once_the_new_one_is_in_place() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("reports");
+        marked(&out, "old\n");
+        marked(&out.join("nested"), "nested\n");
+        let staging = tmp.path().join(".reports.tmp-1");
+        marked(&staging, "new\n");
+        let old = tmp.path().join(".reports.old-1");
+        let refuse = |_: &Path| Err(std::io::Error::other("device busy"));
+        let warnings = swap(&staging, &out, &old, &refuse).unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("warning: the new output is in"),
+            "{warnings:?}"
+        );
+        assert!(warnings[0].contains("device busy"), "{warnings:?}");
+        assert_eq!(
+            std::fs::read_to_string(out.join("summary.md")).unwrap(),
+            "new\n"
+        );
+        let nested = out.join("nested").join("summary.md");
+        assert_eq!(std::fs::read_to_string(nested).unwrap(), "nested\n");
+    }
+
+    #[test]
+    fn a_claim_is_exclusive_until_dropped_and_leaves_nothing_behind() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("reports");
+        let first = Output::claim(&out).unwrap();
+        let err = Output::claim(&out).unwrap_err();
+        let pid = format!("another run (pid {})", std::process::id());
+        assert!(err.to_string().contains(&pid), "{err}");
+        drop(first);
+        let again = Output::claim(&out).unwrap();
+        drop(again);
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn an_unmarked_folder_of_nested_outputs_may_be_replaced_and_others_may_not() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("reports");
+        marked(&out.join("fashion-mnist"), "nested\n");
+        std::fs::write(out.join(".fashion-mnist.lock"), "1\n").unwrap();
+        check_replaceable(&out).unwrap();
+        std::fs::write(out.join(".notes"), "theirs").unwrap();
+        assert!(check_replaceable(&out).is_err());
+    }
+
+    #[test]
+    fn a_path_inside_the_output_is_found_however_it_is_spelled() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("reports");
+        let output = Output::claim(&out).unwrap();
+        assert!(output.contains(&out.join("models")));
+        assert!(output.contains(&tmp.path().join("x").join("..").join("reports").join("m")));
+        assert!(!output.contains(&tmp.path().join("reports-models")));
+        assert!(!output.contains(&tmp.path().join("models")));
+    }
+}
