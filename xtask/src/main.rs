@@ -141,7 +141,7 @@ impl DataArgs {
     pub fn load(&self) -> anyhow::Result<Loaded> {
         let spec = self.check()?;
         let sources =
-            mnist_data::Sources::standard(spec, self.data_dir.clone(), !self.skip_checksum);
+            mnist_data::Sources::standard(spec, self.data_dir.clone(), !self.skip_checksum)?;
         let mnist = sources.load(&mut |note| eprintln!("data: {note}"))?;
         // Files that are a known dataset speak its language, even unverified by request.
         let known = if mnist.verified() {

@@ -356,6 +356,24 @@ fn synthetic_data_with_skip_checksum_trains_and_reports() {
 }
 
 #[test]
+fn a_download_timeout_that_is_not_a_number_is_one_clear_error() {
+    let result = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["data", "--dataset", "fashion-mnist"])
+        .env("MNIST_DOWNLOAD_TIMEOUT", "soon")
+        .env("MNIST_CACHE_DIR", "/nonexistent/mnist-compare-test-cache")
+        .env("MNIST_MIRRORS", "http://127.0.0.1:9/")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: MNIST_DOWNLOAD_TIMEOUT=\"soon\": expected the seconds"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn an_unknown_dataset_lists_the_known_ones() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("reports");

@@ -144,6 +144,14 @@ pub enum DataError {
         /// What went wrong.
         reason: String,
     },
+    /// A downloaded file could not be saved into the cache (a full disk, a read-only folder).
+    #[error("cannot save the download as {}: {error}; free space there, or set MNIST_CACHE_DIR to a writable folder (or fetch the four files yourself and pass --data-dir)", path.display())]
+    Cache {
+        /// The file being written.
+        path: PathBuf,
+        /// The cause.
+        error: std::io::Error,
+    },
     /// The files are all another known dataset's.
     #[error("{}: these are the {found} files (all four checksums match), not {expected}; pass --dataset {found_name}", dir.display())]
     OtherDataset {

@@ -6,6 +6,7 @@
 //! pixels to `f32` one batch at a time with [`Dataset::fill_batch`].
 
 pub mod dataset;
+pub mod download;
 pub mod error;
 pub mod idx;
 pub mod numpy_shuffle;

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crate::dataset::Dataset;
 use crate::error::DataError;
-use crate::idx::{IdxFile, IdxKind, parse_idx, read_idx};
+use crate::idx::{IdxFile, IdxKind, read_idx};
 use crate::spec::{DatasetSpec, IDX_FILE_NAMES, KNOWN, identify};
 
 /// One of the four MNIST files.
@@ -278,18 +278,25 @@ pub struct Sources {
     pub mirrors: Vec<String>,
     /// Whether local files must match the published checksums (downloads always must).
     pub verify: bool,
+    /// How long a mirror may send nothing before it is given up for the next
+    /// (`MNIST_DOWNLOAD_TIMEOUT`, in seconds; default [`DEFAULT_STALL_TIMEOUT`]).
+    pub stall_timeout: Duration,
 }
+
+/// How long a mirror may send nothing, unless `MNIST_DOWNLOAD_TIMEOUT` says otherwise.
+pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Sources {
     /// The standard search for `dataset`: `data_dir` from the command line, then the dataset's
     /// environment variable, the bundled copy (if the dataset has one), the cache
     /// (`$MNIST_CACHE_DIR/<dataset>` or the platform cache folder's `mnist-compare/<dataset>`)
-    /// and the mirrors (`MNIST_MIRRORS`, comma-separated, or the dataset's own).
+    /// and the mirrors (`MNIST_MIRRORS`, comma-separated, or the dataset's own), each given up
+    /// after `MNIST_DOWNLOAD_TIMEOUT` seconds without data (an error if it is not a number).
     pub fn standard(
         dataset: &'static DatasetSpec,
         data_dir: Option<PathBuf>,
         verify: bool,
-    ) -> Self {
+    ) -> Result<Self, DataError> {
         let env_path = |name: &str| {
             std::env::var_os(name)
                 .filter(|v| !v.is_empty())
@@ -300,7 +307,22 @@ impl Sources {
             .filter(|m| !m.trim().is_empty())
             .map(|m| m.split(',').map(|s| s.trim().to_string()).collect())
             .unwrap_or_else(|| dataset.mirrors.iter().map(|m| m.to_string()).collect());
-        Self {
+        let stall_timeout = match std::env::var("MNIST_DOWNLOAD_TIMEOUT") {
+            Ok(v) if !v.trim().is_empty() => v
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| {
+                    DataError::Invalid(format!(
+                        "MNIST_DOWNLOAD_TIMEOUT={v:?}: expected the seconds a mirror may send \
+                         nothing before the next is tried, e.g. 60"
+                    ))
+                })?,
+            _ => DEFAULT_STALL_TIMEOUT,
+        };
+        Ok(Self {
             dataset,
             known: KNOWN.to_vec(),
             data_dir,
@@ -311,7 +333,8 @@ impl Sources {
                 .map(|root| root.join(dataset.name)),
             mirrors,
             verify,
-        }
+            stall_timeout,
+        })
     }
 
     /// Finds and loads the dataset; `note` hears about places that were skipped and downloads.
@@ -373,7 +396,7 @@ impl Sources {
             );
             return Err(not_found(tried));
         };
-        match self.download(cache, note) {
+        match crate::download::download(self, cache, note) {
             Ok(urls) => load(
                 cache,
                 Origin::Downloaded {
@@ -381,110 +404,16 @@ impl Sources {
                     urls,
                 },
             ),
-            Err(mut failures) => {
+            Err(crate::download::Failed::Mirrors(mut failures)) => {
                 tried.append(&mut failures);
                 Err(not_found(tried))
             }
+            Err(crate::download::Failed::Cache(e)) => Err(e),
         }
-    }
-
-    /// Downloads the four files into `cache`, verifying each before an atomic rename into place.
-    /// Returns the URL each file came from, or every failure.
-    fn download(
-        &self,
-        cache: &Path,
-        note: &mut dyn FnMut(&str),
-    ) -> Result<Vec<String>, Vec<String>> {
-        if self.mirrors.is_empty() {
-            return Err(vec!["download: no mirrors configured".into()]);
-        }
-        std::fs::create_dir_all(cache)
-            .map_err(|e| vec![format!("download: cannot create {}: {e}", cache.display())])?;
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_connect(Some(Duration::from_secs(15)))
-            .timeout_global(Some(Duration::from_secs(300)))
-            .build()
-            .into();
-        let mut urls = Vec::new();
-        for part in Part::ALL {
-            let name = format!("{}.gz", self.dataset.file(part));
-            let target = cache.join(&name);
-            let mut failures = Vec::new();
-            let mut fetched = None;
-            for mirror in &self.mirrors {
-                let url = format!("{}/{name}", mirror.trim_end_matches('/'));
-                note(&format!("downloading {url}"));
-                match fetch_verified(&agent, &url, part, self.dataset.sha256[part as usize]) {
-                    Ok(bytes) => {
-                        fetched = Some((url, bytes));
-                        break;
-                    }
-                    Err(e) => {
-                        note(&format!("{e}"));
-                        failures.push(format!("download {e}"));
-                    }
-                }
-            }
-            let Some((url, bytes)) = fetched else {
-                return Err(failures);
-            };
-            write_atomically(&target, &bytes)
-                .map_err(|e| vec![format!("download: {}: {e}", target.display())])?;
-            urls.push(url);
-        }
-        Ok(urls)
     }
 }
 
 /// The `data/` folder shipped with this crate.
 pub fn bundled_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
-}
-
-const MAX_DOWNLOAD_BYTES: u64 = 64 << 20;
-
-fn fetch_verified(
-    agent: &ureq::Agent,
-    url: &str,
-    part: Part,
-    sha256: &str,
-) -> Result<Vec<u8>, DataError> {
-    let fail = |reason: String| DataError::Download {
-        url: url.to_string(),
-        reason,
-    };
-    let mut response = agent.get(url).call().map_err(|e| fail(e.to_string()))?;
-    let bytes = response
-        .body_mut()
-        .with_config()
-        .limit(MAX_DOWNLOAD_BYTES)
-        .read_to_vec()
-        .map_err(|e| fail(e.to_string()))?;
-    let file = parse_idx(&bytes, part.kind()).map_err(|p| fail(p.to_string()))?;
-    if file.sha256 != sha256 {
-        return Err(fail(format!(
-            "SHA-256 of the decoded bytes is {}, expected {sha256} (corrupt download)",
-            file.sha256
-        )));
-    }
-    Ok(bytes)
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so that
-/// readers never see a partial file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.{}.partial", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
