@@ -1,56 +1,116 @@
-//! Subnormal floats flushed to zero while burn trains.
+//! Subnormal floats flushed to zero while burn trains, on every thread that can be reached.
 //!
 //! Adam's second-moment estimates and many late-training gradients fall into the subnormal range
 //! (below 1.2e-38 in f32), where x86 CPUs take a slow microcode path for each operation. Without
 //! this, later epochs ran slower than the first (docs/benchmarks.md, "Subnormal floats"). The
-//! guard sets the SSE control register's flush-to-zero and denormals-are-zero bits on the
-//! training thread, where burn's CPU devices do nearly all of this network's work, and restores
-//! the previous value when dropped, so no other backend in the process is affected. TensorFlow,
-//! the notebook's framework, runs its CPU kernels the same way. Elsewhere than x86-64 it does
-//! nothing.
+//! guard sets the SSE control register's (MXCSR's) flush-to-zero and denormals-are-zero bits on
+//! the training thread and on every worker of rayon's global pool (where burn's CPU devices,
+//! ndarray and Flex, and Flex's gemm run their parallel work), and restores each thread's
+//! previous value when dropped, so no other backend in the process is affected. A thread
+//! inherits MXCSR from the thread that creates it, so the pools are started first, before any
+//! flag is set: none of their threads can be born with the flag and keep it. matrixmultiply's
+//! own pool (the ndarray device's threaded products) is started first too, but has no way in
+//! for code of ours: its threads keep the default, and subnormals in their share of a product
+//! are computed exactly, the slow way. TensorFlow, the notebook's framework, runs its CPU
+//! kernels with the same switch. Elsewhere than x86-64 it does nothing.
+
+use std::cell::Cell;
+use std::marker::PhantomData;
 
 /// Flush-to-zero (bit 15) and denormals-are-zero (bit 6) of MXCSR.
-#[cfg(target_arch = "x86_64")]
 const FTZ_DAZ: u32 = 0x8040;
 
-/// While alive, subnormal inputs and results are read and written as zero on this thread.
+thread_local! {
+    /// On a rayon worker while a guard holds: the value of MXCSR before the guard set it.
+    static WORKER_SAVED: Cell<Option<u32>> = const { Cell::new(None) };
+}
+
+/// While alive, subnormal inputs and results are read and written as zero on this thread and
+/// on rayon's workers. Not `Send`: it must be dropped on the thread that made it, whose value it
+/// restores.
 #[derive(Debug)]
 pub struct FlushDenormals {
-    #[cfg(target_arch = "x86_64")]
     saved: u32,
+    _this_thread: PhantomData<*const ()>,
 }
 
 impl FlushDenormals {
-    /// Turns flushing on for the current thread.
-    #[cfg(target_arch = "x86_64")]
-    #[allow(deprecated, unsafe_code)]
+    /// Starts the worker pools, then turns flushing on for this thread and rayon's workers.
     pub fn on() -> Self {
-        use std::arch::x86_64::{_mm_getcsr, _mm_setcsr};
-        // SAFETY: SSE is part of x86-64; setting FTZ and DAZ changes only how this thread
-        // rounds subnormal floats, and the previous value is restored on drop.
-        let saved = unsafe { _mm_getcsr() };
-        unsafe { _mm_setcsr(saved | FTZ_DAZ) };
-        Self { saved }
-    }
-
-    /// Does nothing on this architecture.
-    #[cfg(not(target_arch = "x86_64"))]
-    pub fn on() -> Self {
-        Self {}
+        start_pools();
+        let saved = csr();
+        set_csr(saved | FTZ_DAZ);
+        rayon::broadcast(|_| {
+            let before = csr();
+            WORKER_SAVED.with(|s| s.set(Some(before)));
+            set_csr(before | FTZ_DAZ);
+        });
+        Self {
+            saved,
+            _this_thread: PhantomData,
+        }
     }
 }
 
 impl Drop for FlushDenormals {
-    #[cfg(target_arch = "x86_64")]
-    #[allow(deprecated, unsafe_code)]
     fn drop(&mut self) {
-        // SAFETY: restores the value read in `on`.
-        unsafe { std::arch::x86_64::_mm_setcsr(self.saved) };
+        rayon::broadcast(|_| {
+            if let Some(before) = WORKER_SAVED.with(Cell::take) {
+                set_csr(before);
+            }
+        });
+        set_csr(self.saved);
     }
-
-    #[cfg(not(target_arch = "x86_64"))]
-    fn drop(&mut self) {}
 }
+
+/// Starts rayon's global pool and matrixmultiply's (each is created on first use, by whichever
+/// thread uses it first), so that their threads are created with this thread's current MXCSR.
+fn start_pools() {
+    rayon::broadcast(|_| ());
+    // Any f32 product goes through matrixmultiply::sgemm, which creates its pool first.
+    let one = ndarray::Array2::<f32>::ones((1, 1));
+    std::hint::black_box(one.dot(&one));
+}
+
+/// Whether flush-to-zero and denormals-are-zero are both on for the calling thread (always
+/// false elsewhere than x86-64).
+pub fn flushing() -> bool {
+    cfg!(target_arch = "x86_64") && csr() & FTZ_DAZ == FTZ_DAZ
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(deprecated, unsafe_code)]
+fn csr() -> u32 {
+    // SAFETY: reading MXCSR changes nothing, and SSE is part of every x86-64 CPU.
+    unsafe { std::arch::x86_64::_mm_getcsr() }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(deprecated, unsafe_code)]
+fn set_csr(value: u32) {
+    // SAFETY: Rust's position first. `_mm_setcsr` is deprecated because changing MXCSR's
+    // floating-point environment (rounding, exception masks, flush-to-zero, denormals-are-zero)
+    // is undefined behaviour by Rust's rules: the compiler assumes the default environment
+    // everywhere, may evaluate floating-point operations at compile time or move them across
+    // this call, and does not treat the call as a barrier. Why the code is still correct here:
+    // the only bits changed are FTZ and DAZ, whose one effect is that a subnormal input or
+    // result (below 1.2e-38) is read or written as zero, never a trap, a NaN or a rounding
+    // change elsewhere; an operation folded or moved across the switch differs at most in such
+    // a value; memory safety in the code run under the guard (burn's kernels, Adam, our loop)
+    // does not rest on float values (an index computed from floats, such as an argmax, is
+    // bounds-checked where it is used); each thread gets back the
+    // exact value it had (the guard is not `Send`, so it is dropped where it was made); and the
+    // training's result is checked end to end (conformance suite, the reports' accuracy).
+    unsafe { std::arch::x86_64::_mm_setcsr(value) }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn csr() -> u32 {
+    0
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn set_csr(_: u32) {}
 
 #[cfg(test)]
 mod tests {
