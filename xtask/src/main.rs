@@ -236,7 +236,15 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            let text = format!("{e:#}");
+            // A value that needs a cargo feature this build lacks: the command that works.
+            match bench_core::feature_needed(&text) {
+                Some(f) if !provenance::features().contains(&f) => eprintln!(
+                    "error: {text}; the same command with it: {}",
+                    provenance::command_line_with(f)
+                ),
+                _ => eprintln!("error: {text}"),
+            }
             ExitCode::FAILURE
         }
     }

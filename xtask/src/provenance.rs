@@ -122,6 +122,19 @@ pub fn command_line() -> String {
     )
 }
 
+/// [`command_line`] as it would be with `feature` compiled in as well: the command that works
+/// when this build lacks it.
+pub fn command_line_with(feature: &str) -> String {
+    let mut with = features();
+    if !with.contains(&feature) {
+        with.push(feature);
+    }
+    let args = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned());
+    command_for(&with, env!("MNIST_COMPARE_PROFILE") == "release", args)
+}
+
 fn command_for(features: &[&str], release: bool, args: impl Iterator<Item = String>) -> String {
     let mut cmd = cargo_invocation(features, release);
     for arg in args {

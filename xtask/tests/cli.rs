@@ -935,12 +935,28 @@ fn a_device_not_compiled_in_is_named_with_its_cargo_feature() {
         &out,
         &format!("--set burn.device: cannot use \"flex\": {missing}"),
     );
-    // The cnn's default device: said to be the default, not blamed on a --set nobody typed.
+    // The cnn's default device: said to be the default, not blamed on a --set nobody typed,
+    // and the command that works given, with the arguments as typed.
     for backends in ["cnn", "all"] {
-        assert_clean_failure(
+        let line = assert_one_line_error(
             &["--backends", backends],
             &out,
             &format!("cnn.device is \"flex\" by default, which this build cannot use: {missing}"),
+        );
+        assert!(!out.exists());
+        let works = line
+            .split_once("the same command with it: ")
+            .map(|(_, c)| c.trim_end())
+            .unwrap_or_else(|| panic!("no command in {line}"));
+        // The alias in a release build (as CI's); spelled out in a debug one.
+        assert!(
+            works.starts_with("cargo xtask-flex compare --out ")
+                || works.starts_with("cargo run -p xtask --features flex -- compare --out "),
+            "{works}"
+        );
+        assert!(
+            works.ends_with(&format!("--backends {backends}")),
+            "{works}"
         );
     }
 }

@@ -21,4 +21,7 @@ pub use benchmark::{Feature, Twin, Variant, WorkMeter, WorkSplit, WorkUnit, Work
 pub use config::{ConfigError, Hyperparams, Overrides, ValidHyperparams};
 pub use mnist_data;
 pub use run::{Metrics, RunRecord, RunStatus, accuracy, prepare, run, run_keeping_model};
-pub use settings::{Assignment, BackendFactory, SettingSpec, Settings, build_backends};
+pub use settings::{
+    Assignment, BackendFactory, SettingSpec, Settings, build_backends, feature_needed,
+    needs_feature,
+};

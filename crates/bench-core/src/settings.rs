@@ -138,6 +138,22 @@ impl Settings {
     }
 }
 
+/// How a backend says that a value needs a cargo feature this build lacks (in the reason it
+/// gives [`Settings::invalid`]): the command line finds it with [`feature_needed`] and names the
+/// command that works.
+pub fn needs_feature(feature: &str) -> String {
+    format!("rebuild with the `{feature}` cargo feature")
+}
+
+/// The cargo feature an error message says is needed ([`needs_feature`]), if it says one.
+pub fn feature_needed(message: &str) -> Option<&str> {
+    const BEFORE: &str = "rebuild with the `";
+    let start = message.find(BEFORE)? + BEFORE.len();
+    let rest = &message[start..];
+    let feature = &rest[..rest.find("` cargo feature")?];
+    (!feature.is_empty() && !feature.contains(char::is_whitespace)).then_some(feature)
+}
+
 /// One `BACKEND.SETTING=VALUE` from the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {
@@ -350,6 +366,17 @@ mod tests {
             err,
             "--set other.width: unknown backend \"other\"; available: toy"
         );
+    }
+
+    #[test]
+    fn the_feature_a_message_needs_is_found_again() {
+        let message = format!(
+            "the gpu device is missing; {}; compiled in: cpu",
+            needs_feature("gpu")
+        );
+        assert_eq!(feature_needed(&message), Some("gpu"));
+        assert_eq!(feature_needed("unknown device \"gpu\""), None);
+        assert_eq!(feature_needed("rebuild with the ` cargo feature"), None);
     }
 
     #[test]

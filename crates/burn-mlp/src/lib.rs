@@ -132,9 +132,8 @@ impl FromStr for BurnDevice {
         let names = names.join(", ");
         match KNOWN_DEVICES.iter().find(|(name, _)| *name == s) {
             Some((_, Some(feature))) => Err(format!(
-                "the {s} device is not compiled into this build; rebuild with the `{feature}` \
-                 cargo feature (e.g. `cargo run --release -p xtask --features {feature} -- ...`); \
-                 compiled in: {names}"
+                "the {s} device is not compiled into this build; {}; compiled in: {names}",
+                bench_core::needs_feature(feature)
             )),
             _ => Err(format!(
                 "unknown burn device {s:?}; compiled in: {names} (flex, cuda and wgpu come with \
