@@ -115,7 +115,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
 
     // So is the output folder, claimed for this run until the report is written: a run must not
     // train for minutes and then find it cannot write, or that another run wrote there meanwhile.
-    let output = crate::output::claim(&out)?;
+    let output = crate::output::claim(&out, args.out.is_some())?;
     if let Some(dir) = &args.save_models {
         if output.contains(dir) {
             anyhow::bail!(
@@ -123,6 +123,15 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
                  report is written; save the models outside it (e.g. --save-models models)",
                 dir.display(),
                 out.display()
+            );
+        }
+        if let Some(earlier) = report::enclosing_output(dir) {
+            anyhow::bail!(
+                "--save-models {} is inside {}, an earlier output of this tool, which the next \
+                 run into it replaces as a whole; save the models outside it (e.g. \
+                 --save-models models)",
+                dir.display(),
+                earlier.display()
             );
         }
         std::fs::create_dir_all(dir).with_context(|| {

@@ -36,13 +36,14 @@ pub struct ExportArgs {
 /// one, under `validation-*`. The folder appears complete or not at all.
 pub fn run(args: &ExportArgs) -> Result<()> {
     args.data.check()?;
+    // Claimed first (which may put back a split a crashed run left beside it), then new.
+    let output = crate::output::claim(&args.out, true)?;
     if args.out.exists() {
         bail!(
             "--out {}: already exists; name a new folder (nothing was written)",
             args.out.display()
         );
     }
-    let output = crate::output::claim(&args.out)?;
     let mnist = args.data.load()?.mnist;
     let split = Split::new(&mnist.train, &mnist.test, args.split.spec(args.seed))?;
     crate::output::replace(&output, |dir| write_split(dir, &split))

@@ -8,8 +8,15 @@ use anyhow::{Context, Result};
 
 /// Claims `out` for this run (see [`report::Output::claim`]): refused if another run holds it
 /// or it is not this tool's to replace; leftovers of a crashed run are recovered and said.
-pub fn claim(out: &Path) -> Result<report::Output> {
-    let output = report::Output::claim(out).context("--out")?;
+/// `typed`: whether the user named it with `--out` (an error about a default does not blame
+/// the flag).
+pub fn claim(out: &Path, typed: bool) -> Result<report::Output> {
+    let what = if typed {
+        "--out"
+    } else {
+        "the default output folder"
+    };
+    let output = report::Output::claim(out).context(what)?;
     for line in output.recovered() {
         eprintln!("{line}");
     }

@@ -99,6 +99,20 @@ fn save_models_inside_out_is_refused_before_anything_trains() {
         assert_refused_at_once(&output, &["--save-models", "inside --out"]);
         assert!(!models.exists(), "{}", models.display());
     }
+    // Inside another output of this tool (`reports/models` beside `--out reports/fashion`):
+    // the next run into it would delete the models.
+    let models = earlier.join("models");
+    let output = compare(
+        &data,
+        &new,
+        "burn",
+        &["--save-models", models.to_str().unwrap()],
+    );
+    assert_refused_at_once(
+        &output,
+        &["--save-models", "an earlier output of this tool"],
+    );
+    assert!(!models.exists());
     assert_eq!(std::fs::read(earlier.join("summary.md")).unwrap(), before);
     assert!(!new.exists());
 }
@@ -109,15 +123,16 @@ fn nested_reports_are_kept_whichever_is_written_first() {
     let data = fixture(tmp.path());
     let outer = tmp.path().join("reports");
     let inner = outer.join("fashion-mnist");
+    let both = || inner.join("summary.md").is_file() && outer.join("summary.md").is_file();
     // The nested report first: the outer folder is created to hold it, unmarked.
     compare_ok(&data, &inner, &[]);
     compare_ok(&data, &outer, &[]);
-    assert!(inner.join("summary.md").is_file());
-    // And again in the other order.
-    compare_ok(&data, &inner, &[]);
+    assert!(both());
+    // Then the outer one first, each replacing its earlier self.
     compare_ok(&data, &outer, &[]);
-    assert!(inner.join("summary.md").is_file());
-    assert!(outer.join("summary.md").is_file());
+    assert!(both());
+    compare_ok(&data, &inner, &[]);
+    assert!(both());
 }
 
 #[test]

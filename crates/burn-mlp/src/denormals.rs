@@ -12,13 +12,20 @@
 //! own pool (the ndarray device's threaded products) is started first too, but has no way in
 //! for code of ours: its threads keep the default, and subnormals in their share of a product
 //! are computed exactly, the slow way. TensorFlow, the notebook's framework, runs its CPU
-//! kernels with the same switch. Elsewhere than x86-64 it does nothing.
+//! kernels with the same switch. Guards may overlap (two trainings on two threads): the workers
+//! are flagged by the first and restored by the last. A thread that burn or one of its libraries
+//! creates during the training, outside these pools, is born with the flag and may keep it; none
+//! is known to, and the test reads the pools only. Elsewhere than x86-64 it does nothing.
 
 use std::cell::Cell;
 use std::marker::PhantomData;
+use std::sync::Mutex;
 
 /// Flush-to-zero (bit 15) and denormals-are-zero (bit 6) of MXCSR.
 const FTZ_DAZ: u32 = 0x8040;
+
+/// Guards alive in the process: rayon's workers are flagged while it is above zero.
+static GUARDS: Mutex<usize> = Mutex::new(0);
 
 thread_local! {
     /// On a rayon worker while a guard holds: the value of MXCSR before the guard set it.
@@ -37,14 +44,18 @@ pub struct FlushDenormals {
 impl FlushDenormals {
     /// Starts the worker pools, then turns flushing on for this thread and rayon's workers.
     pub fn on() -> Self {
-        start_pools();
+        let mut guards = GUARDS.lock().unwrap_or_else(|e| e.into_inner());
+        if *guards == 0 {
+            start_pools();
+            rayon::broadcast(|_| {
+                let before = csr();
+                WORKER_SAVED.with(|s| s.set(Some(before)));
+                set_csr(before | FTZ_DAZ);
+            });
+        }
+        *guards += 1;
         let saved = csr();
         set_csr(saved | FTZ_DAZ);
-        rayon::broadcast(|_| {
-            let before = csr();
-            WORKER_SAVED.with(|s| s.set(Some(before)));
-            set_csr(before | FTZ_DAZ);
-        });
         Self {
             saved,
             _this_thread: PhantomData,
@@ -54,12 +65,16 @@ impl FlushDenormals {
 
 impl Drop for FlushDenormals {
     fn drop(&mut self) {
-        rayon::broadcast(|_| {
-            if let Some(before) = WORKER_SAVED.with(Cell::take) {
-                set_csr(before);
-            }
-        });
         set_csr(self.saved);
+        let mut guards = GUARDS.lock().unwrap_or_else(|e| e.into_inner());
+        *guards = guards.saturating_sub(1);
+        if *guards == 0 {
+            rayon::broadcast(|_| {
+                if let Some(before) = WORKER_SAVED.with(Cell::take) {
+                    set_csr(before);
+                }
+            });
+        }
     }
 }
 
@@ -94,12 +109,15 @@ fn set_csr(value: u32) {
     // everywhere, may evaluate floating-point operations at compile time or move them across
     // this call, and does not treat the call as a barrier. Why the code is still correct here:
     // the only bits changed are FTZ and DAZ, whose one effect is that a subnormal input or
-    // result (below 1.2e-38) is read or written as zero, never a trap, a NaN or a rounding
-    // change elsewhere; an operation folded or moved across the switch differs at most in such
-    // a value; memory safety in the code run under the guard (burn's kernels, Adam, our loop)
+    // result (below 1.2e-38) is read or written as zero, never a trap or a change of rounding;
+    // a result differs only where a subnormal takes part (a subnormal divisor then gives an
+    // infinity, 0/subnormal a NaN, as an underflow to zero would, and the loop's divergence
+    // check reports a non-finite loss as a failed run); an operation folded or moved across the
+    // switch differs at most in the same way; memory safety in the code run under the guard (burn's kernels, Adam, our loop)
     // does not rest on float values (an index computed from floats, such as an argmax, is
     // bounds-checked where it is used); each thread gets back the
-    // exact value it had (the guard is not `Send`, so it is dropped where it was made); and the
+    // exact value it had (the guard is not `Send`, so it is dropped where it was made; rayon's
+    // workers when the last of overlapping guards is dropped, `GUARDS`); and the
     // training's result is checked end to end (conformance suite, the reports' accuracy).
     unsafe { std::arch::x86_64::_mm_setcsr(value) }
 }

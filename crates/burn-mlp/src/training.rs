@@ -64,7 +64,8 @@ pub fn train<N: Network>(
                 .to_string(),
         ));
     }
-    // Subnormals flushed to zero on this thread while it trains (see `denormals`).
+    // Subnormals flushed to zero on this thread and rayon's workers while it trains (see
+    // `denormals`).
     let _flush = crate::denormals::FlushDenormals::on();
     let device = device.clone().autodiff();
     device.seed(opts.seed);

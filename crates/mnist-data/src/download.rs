@@ -43,8 +43,10 @@ pub(crate) fn download(
     std::fs::create_dir_all(cache).map_err(|e| Failed::cache(cache, e))?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_secs(15)))
-        // A stall, not a slow link, is what gives a mirror up: the limit is per read.
+        // A stall, not a slow link, is what gives a mirror up: the limit is per read, with an
+        // overall bound for a mirror that trickles.
         .timeout_per_read(Some(sources.stall_timeout))
+        .timeout_global(Some(WHOLE_FILE))
         .build()
         .into();
     let mut urls = Vec::new();
@@ -82,6 +84,10 @@ pub(crate) fn download(
     }
     Ok(urls)
 }
+
+/// The longest one file may take, however steadily it trickles in (the largest, Fashion-MNIST's
+/// training images, is 26 MB: 15 KB/s).
+const WHOLE_FILE: Duration = Duration::from_secs(30 * 60);
 
 /// No dataset file is near this size; a mirror sending more is not sending one.
 const MAX_DOWNLOAD_BYTES: u64 = 64 << 20;
@@ -131,9 +137,14 @@ fn fetch_verified(
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
                 let e = ureq::Error::from(e);
+                let over = bytes.len() as u64 + buffer.len() as u64 > MAX_DOWNLOAD_BYTES;
                 return Err(fail(match (&e, length) {
                     (ureq::Error::Timeout(_), _) => transport(e, stall),
-                    (_, Some(len)) => closed(bytes.len(), len),
+                    _ if over => format!(
+                        "sent more than {} MiB, more than any dataset file: {ANOTHER_MIRROR}",
+                        MAX_DOWNLOAD_BYTES >> 20
+                    ),
+                    (ureq::Error::Io(_), Some(len)) => closed(bytes.len(), len),
                     _ => transport(e, stall),
                 }));
             }
@@ -160,6 +171,11 @@ fn fetch_verified(
 /// What went wrong talking to a mirror, and what to do.
 fn transport(e: ureq::Error, stall: Duration) -> String {
     match e {
+        ureq::Error::Timeout(ureq::Timeout::Global) => format!(
+            "still unfinished after {} min, so it was given up (a mirror this slow is unusable); \
+             {ANOTHER_MIRROR}",
+            WHOLE_FILE.as_secs() / 60
+        ),
         ureq::Error::Timeout(_) => format!(
             "sent nothing for {} s, so it was given up (a stalled mirror); set \
              MNIST_DOWNLOAD_TIMEOUT=SECONDS to wait longer on a slow link",

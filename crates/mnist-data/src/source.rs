@@ -307,8 +307,10 @@ impl Sources {
             .filter(|m| !m.trim().is_empty())
             .map(|m| m.split(',').map(|s| s.trim().to_string()).collect())
             .unwrap_or_else(|| dataset.mirrors.iter().map(|m| m.to_string()).collect());
-        let stall_timeout = match std::env::var("MNIST_DOWNLOAD_TIMEOUT") {
-            Ok(v) if !v.trim().is_empty() => v
+        let stall_timeout = match std::env::var_os("MNIST_DOWNLOAD_TIMEOUT") {
+            Some(v) if !v.is_empty() => v
+                .to_str()
+                .unwrap_or_default()
                 .trim()
                 .parse::<f64>()
                 .ok()

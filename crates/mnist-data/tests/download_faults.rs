@@ -152,6 +152,14 @@ fn an_html_page_served_with_status_200_is_named_as_one() {
 }
 
 #[test]
+fn an_html_page_served_as_a_binary_file_is_named_as_one() {
+    falls_through_to_the_next_mirror(
+        |_| Reply::HtmlAsBinary,
+        &["a web page (HTML)", "MNIST_MIRRORS"],
+    );
+}
+
+#[test]
 fn when_every_mirror_fails_each_is_one_line_and_the_cache_stays_empty() {
     let setup = setup(|_| Reply::Html);
     let (result, _) = load_watched(setup.sources(&["bad"]));

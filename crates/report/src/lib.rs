@@ -11,9 +11,10 @@ pub mod summary;
 pub mod tables;
 pub mod verdict;
 
+mod lock;
 mod output;
 
-pub use output::{MARKER, Output, check_replaceable};
+pub use output::{MARKER, Output, check_replaceable, enclosing_output};
 
 use std::path::{Path, PathBuf};
 
@@ -138,12 +139,13 @@ pub enum ReportError {
         reason: &'static str,
     },
     /// Another run of the tool holds the output folder; nothing was touched.
-    #[error("{}: {who} is writing to this folder (it holds {}); wait for it to finish or stop \
-             it, or name another folder (nothing was written)", path.display(), lock.display())]
+    #[error("{}: {who}; wait for it to finish or stop it, or name another folder (lock file {}; \
+             nothing was written)", path.display(), lock.display())]
     Busy {
         /// The output path.
         path: PathBuf,
-        /// Who holds it, e.g. `another run (pid 1234)`.
+        /// Who holds it and what it does, e.g. `another run (pid 1234) is writing to this
+        /// folder`.
         who: String,
         /// The lock file.
         lock: PathBuf,

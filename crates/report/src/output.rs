@@ -6,13 +6,14 @@
 //! output being written) and `.<name>.old-<pid>` (the previous output, between the two renames
 //! of the swap). Only the holder of the lock creates the other two, so whatever of them another
 //! pid left there belongs to a run that stopped mid-way, and is recovered when `out` is claimed.
+//! A run into a folder nested in an output also holds the outer folder's lock, shared
+//! (`lock.rs`), so that a run replacing the outer folder never moves a nested one mid-write.
 
 use std::ffi::OsString;
-use std::fs::File;
-use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 
 use crate::ReportError;
+use crate::lock::Lock;
 
 /// The file that marks a folder as written by this tool. Only such a folder (or an empty one,
 /// or one holding nothing but such folders) is ever replaced, so that `--out` pointed at a
@@ -29,14 +30,15 @@ pub struct Output {
     out: PathBuf,
     parent: PathBuf,
     name: String,
-    lock: PathBuf,
-    // Held for the lock; closed (and so unlocked) after the lock file is removed.
-    held: Option<File>,
+    // Dropped (released) when the output is: its own lock, then the outer folder's.
+    _own: Lock,
+    _outer: Option<Lock>,
     recovered: Vec<String>,
 }
 
 impl Output {
-    /// Claims `out`: takes its lock (refused, naming the pid, if another run holds it), recovers
+    /// Claims `out`: takes its lock (refused, naming the pid, if another run holds it, or a run
+    /// replaces the output folder `out` is in, or one writes an output nested in `out`), recovers
     /// what a crashed run left beside it (see [`Output::recovered`]) and checks that it may be
     /// replaced ([`check_replaceable`]). Creates `out`'s parent folder if needed, nothing else.
     pub fn claim(out: &Path) -> Result<Self, ReportError> {
@@ -56,13 +58,37 @@ impl Output {
         };
         std::fs::create_dir_all(&parent).map_err(|e| ReportError::io(&parent, e))?;
         let lock = parent.join(format!(".{name}.lock"));
-        let held = take_lock(&lock, out)?;
+        let own = Lock::exclusive(&lock)?.map_err(|holder| ReportError::Busy {
+            path: out.to_path_buf(),
+            who: match holder.0.as_str() {
+                // Only runs into nested folders hold it without naming themselves.
+                "another run" => "a run writing a report inside this folder is going".to_string(),
+                who => format!("{who} is writing to this folder"),
+            },
+            lock: lock.clone(),
+        })?;
+        let outer =
+            match outer_lock(&parent) {
+                Some(outer_lock) => Some(Lock::shared(&outer_lock)?.map_err(|holder| {
+                    ReportError::Busy {
+                        path: out.to_path_buf(),
+                        who: format!(
+                            "{} is writing {}, the folder this one is in, which it replaces as a \
+                         whole",
+                            holder.0,
+                            parent.display()
+                        ),
+                        lock: outer_lock.clone(),
+                    }
+                })?),
+                None => None,
+            };
         let mut output = Self {
             out: out.to_path_buf(),
             parent,
             name,
-            lock,
-            held: Some(held),
+            _own: own,
+            _outer: outer,
             recovered: Vec::new(),
         };
         output.recovered = output.recover()?;
@@ -107,8 +133,9 @@ impl Output {
             let warnings = swap(&staging, &self.out, &old, &|p| std::fs::remove_dir_all(p))?;
             Ok((value, warnings))
         });
-        if filled.is_err() {
-            // Nothing in the staging folder is worth keeping.
+        // Nothing in the staging folder is worth keeping, unless a nested output failed to move
+        // back: then it stays for the next claim to recover (`recover`), not deleted with it.
+        if filled.is_err() && nested_outputs(&staging, &self.out).is_ok_and(|n| n.is_empty()) {
             let _ = std::fs::remove_dir_all(&staging);
         }
         filled
@@ -147,12 +174,22 @@ impl Output {
         stagings.sort();
         let mut notes = Vec::new();
         for old in olds {
-            if !self.out.exists() && old.join(MARKER).is_file() {
-                std::fs::rename(&old, &self.out).map_err(|e| ReportError::io(&old, e))?;
+            // A previous output stranded beside a folder that is gone, or that was made again,
+            // unmarked, to hold a nested output: moved back, the nested ones into it.
+            let stranded = old.join(MARKER).is_file() && !self.out.join(MARKER).is_file();
+            if stranded && self.restore(&old)? {
                 notes.push(format!(
                     "recovered {} from {}, where a run that stopped while replacing it had left it",
                     self.out.display(),
                     old.display()
+                ));
+            } else if stranded {
+                notes.push(format!(
+                    "warning: {} holds the previous output of {}, left by a run that stopped \
+                     while replacing it, and {} has other files now: move it back by hand",
+                    old.display(),
+                    self.out.display(),
+                    self.out.display()
                 ));
             } else {
                 notes.push(self.discard(&old, "the output a run was replacing")?);
@@ -162,6 +199,24 @@ impl Output {
             notes.push(self.discard(&staging, "the output a run was writing")?);
         }
         Ok(notes)
+    }
+
+    /// Moves the previous output `old` back to `out`, with whatever outputs `out` holds now (if
+    /// it exists, unmarked) moved into it first. `false` if `out` holds anything else.
+    fn restore(&self, old: &Path) -> Result<bool, ReportError> {
+        if self.out.exists() {
+            if check_replaceable(&self.out).is_err() {
+                return Ok(false);
+            }
+            let nested = nested_outputs(&self.out, old)?;
+            move_children(&nested, &self.out, old)?;
+            if let Err(e) = std::fs::remove_dir(&self.out) {
+                let _ = move_children(&nested, old, &self.out);
+                return Err(ReportError::io(&self.out, e));
+            }
+        }
+        std::fs::rename(old, &self.out).map_err(|e| ReportError::io(old, e))?;
+        Ok(true)
     }
 
     /// Carries the nested outputs of a leftover folder into `out`, then removes it.
@@ -194,76 +249,34 @@ impl Output {
     }
 }
 
-impl Drop for Output {
-    fn drop(&mut self) {
-        // Removed while still locked, so that a run waiting on this file finds it gone.
-        let _ = std::fs::remove_file(&self.lock);
-        drop(self.held.take());
+/// The lock of the folder `parent` (`out`'s parent) as an output, when it is one (marked) or
+/// could become one (it holds nothing but outputs of this tool: a folder made to hold a nested
+/// report); `None` for any other folder, whose replacement this tool would refuse anyway.
+fn outer_lock(parent: &Path) -> Option<PathBuf> {
+    let name = parent.file_name()?.to_str()?;
+    if name == "." || name == ".." {
+        return None;
     }
+    let grandparent = match parent.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    check_replaceable(parent)
+        .is_ok()
+        .then(|| grandparent.join(format!(".{name}.lock")))
 }
 
 fn is_pid(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Opens and locks `lock`, writing this process's id into it; refused if another process
-/// holds it. A lock file removed by its holder between our open and our lock is opened again.
-fn take_lock(lock: &Path, out: &Path) -> Result<File, ReportError> {
-    for _ in 0..8 {
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(lock)
-            .map_err(|e| ReportError::io(lock, e))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let holder = std::fs::read_to_string(lock).unwrap_or_default();
-                let holder = holder.trim();
-                let who = if is_pid(holder) {
-                    format!("another run (pid {holder})")
-                } else {
-                    "another run".to_string()
-                };
-                return Err(ReportError::Busy {
-                    path: out.to_path_buf(),
-                    who,
-                    lock: lock.to_path_buf(),
-                });
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(ReportError::io(lock, e)),
-        }
-        if !same_file(&file, lock) {
-            continue;
-        }
-        let written = file
-            .set_len(0)
-            .and_then(|()| writeln!(file, "{}", std::process::id()));
-        written.map_err(|e| ReportError::io(lock, e))?;
-        return Ok(file);
-    }
-    Err(ReportError::Busy {
-        path: out.to_path_buf(),
-        who: "other runs".to_string(),
-        lock: lock.to_path_buf(),
-    })
-}
-
-/// Whether `path` still names the open `file` (and not a newer file of that name).
-#[cfg(unix)]
-fn same_file(file: &File, path: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (file.metadata(), std::fs::metadata(path)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-        _ => false,
-    }
-}
-
-#[cfg(not(unix))]
-fn same_file(_: &File, path: &Path) -> bool {
-    path.exists()
+/// The nearest folder at or above `path` that is an output of this tool (it holds [`MARKER`]),
+/// which a later run into it would replace with everything in it.
+pub fn enclosing_output(path: &Path) -> Option<PathBuf> {
+    let path = resolved(path);
+    path.ancestors()
+        .find(|a| a.join(MARKER).is_file())
+        .map(Path::to_path_buf)
 }
 
 /// `path` made absolute, `.` and `..` resolved, and symbolic links resolved as far as it exists.
@@ -444,6 +457,82 @@ mod tests {
         );
         let nested = out.join("nested").join("summary.md");
         assert_eq!(std::fs::read_to_string(nested).unwrap(), "nested\n");
+    }
+
+    #[test]
+    fn a_previous_output_stranded_beside_its_folder_is_moved_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("reports");
+        // Gone: killed between the two renames of a swap.
+        marked(&tmp.path().join(".reports.old-999999999"), "previous\n");
+        let output = Output::claim(&out).unwrap();
+        assert_eq!(output.recovered().len(), 1, "{:?}", output.recovered());
+        assert_eq!(
+            std::fs::read_to_string(out.join("summary.md")).unwrap(),
+            "previous\n"
+        );
+        drop(output);
+        // Made again, unmarked, by a run writing a report nested in it.
+        std::fs::rename(&out, tmp.path().join(".reports.old-999999999")).unwrap();
+        marked(&out.join("inner"), "nested\n");
+        let output = Output::claim(&out).unwrap();
+        assert!(
+            output.recovered()[0].starts_with("recovered"),
+            "{:?}",
+            output.recovered()
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("summary.md")).unwrap(),
+            "previous\n"
+        );
+        let nested = out.join("inner").join("summary.md");
+        assert_eq!(std::fs::read_to_string(nested).unwrap(), "nested\n");
+        // Beside a folder of other files: left where it is, and said.
+        drop(output);
+        std::fs::rename(&out, tmp.path().join(".reports.old-999999999")).unwrap();
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("thesis.tex"), "theirs").unwrap();
+        let err = Output::claim(&out).unwrap_err();
+        assert!(err.to_string().contains("not an earlier output"), "{err}");
+        assert!(
+            tmp.path()
+                .join(".reports.old-999999999")
+                .join("summary.md")
+                .is_file()
+        );
+    }
+
+    #[test]
+    fn runs_into_an_output_and_into_one_nested_in_it_exclude_each_other() {
+        let tmp = tempfile::tempdir().unwrap();
+        // A folder of its own, so that the folder holding `reports` is not itself an output.
+        std::fs::write(tmp.path().join("Cargo.toml"), "").unwrap();
+        let outer = tmp.path().join("reports");
+        let inner = outer.join("fashion-mnist");
+        let nested = Output::claim(&inner).unwrap();
+        let sibling = Output::claim(&outer.join("other")).unwrap();
+        let err = Output::claim(&outer).unwrap_err().to_string();
+        assert!(
+            err.contains("a run writing a report inside this folder"),
+            "{err}"
+        );
+        drop((nested, sibling));
+        let whole = Output::claim(&outer).unwrap();
+        let err = Output::claim(&inner).unwrap_err().to_string();
+        let pid = format!("another run (pid {}) is writing", std::process::id());
+        assert!(
+            err.contains(&pid) && err.contains("which it replaces as a whole"),
+            "{err}"
+        );
+        drop(whole);
+        // Every lock file is gone with its holders.
+        let mut left: Vec<String> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .chain(std::fs::read_dir(&outer).unwrap())
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["Cargo.toml", "reports"]);
     }
 
     #[test]

@@ -101,7 +101,7 @@ pub fn write(
             kept.display()
         );
         let kept = kept.join("benchmarks");
-        let claimed = crate::output::claim(&kept)?;
+        let claimed = crate::output::claim(&kept, false)?;
         crate::output::replace(&claimed, write)
             .with_context(|| format!("{}: the table was not written", kept.display()))?;
         return Ok(kept);

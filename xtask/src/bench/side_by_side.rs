@@ -69,7 +69,7 @@ pub fn run(args: &BenchArgs, python: &Path, declared: Option<Declared>) -> Resul
         guard_committed_table(args, python)?;
     }
     let out = args.out.clone().unwrap_or_else(|| default_out(declared));
-    let output = crate::output::claim(&out)?;
+    let output = crate::output::claim(&out, args.out.is_some())?;
     // The Rust side trains without a validation set (timed epochs only): a setting that needs
     // one (early stopping) is refused before anything runs.
     if let Some(reason) = built.iter().find_map(|b| b.backend.needs_validation()) {

@@ -20,6 +20,8 @@ pub enum Reply {
     File(Vec<u8>),
     /// 200 with an HTML error page, as a captive portal or a moved site serves.
     Html,
+    /// 200 with an HTML page declared as a binary file.
+    HtmlAsBinary,
     /// 200 announcing the bytes' full length, then the first `cut` of them and a closed
     /// connection.
     Cut(Vec<u8>, usize),
@@ -101,6 +103,11 @@ fn answer(mut stream: TcpStream, replies: &HashMap<String, Reply>, seen: &Mutex<
         Some(Reply::Html) => {
             let page = b"<!DOCTYPE html>\n<html><body><h1>Site moved</h1></body></html>\n";
             send(&head(page.len(), "text/html; charset=utf-8"));
+            send(page);
+        }
+        Some(Reply::HtmlAsBinary) => {
+            let page = b"\n  <html><body>503 Service Unavailable</body></html>\n";
+            send(&head(page.len(), binary));
             send(page);
         }
         Some(Reply::Cut(body, cut)) => {

@@ -1,0 +1,120 @@
+//! The lock files of output folders: `.<name>.lock` beside each, locked with the system's file
+//! lock, which the system releases when the holder exits, however it exits.
+//!
+//! A run holds its own output's lock exclusively, with its pid written in it for the message
+//! another run gets. A run writing a folder nested in an output (`reports/fashion-mnist` in
+//! `reports/`) also holds the outer folder's lock shared: runs into nested folders go on side by
+//! side, and a run into the outer folder, which replaces it as a whole, waits for none of them
+//! mid-swap: it is refused while any of them goes, and they while it goes.
+
+use std::fs::File;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::ReportError;
+
+/// A held lock file; released (and the file removed, when no one else holds it) on drop.
+#[derive(Debug)]
+pub(crate) struct Lock {
+    path: PathBuf,
+    file: Option<File>,
+    exclusive: bool,
+}
+
+/// Who holds a lock that could not be taken: `another run (pid N)`, or `another run` when the
+/// file names none (held shared, by runs into folders nested in it).
+pub(crate) struct Holder(pub(crate) String);
+
+impl Lock {
+    /// Takes `path` exclusively and writes this process's id into it.
+    pub(crate) fn exclusive(path: &Path) -> Result<Result<Self, Holder>, ReportError> {
+        Self::take(path, true)
+    }
+
+    /// Takes `path` shared, beside other shared holders.
+    pub(crate) fn shared(path: &Path) -> Result<Result<Self, Holder>, ReportError> {
+        Self::take(path, false)
+    }
+
+    fn take(path: &Path, exclusive: bool) -> Result<Result<Self, Holder>, ReportError> {
+        // A lock file removed by its holder between our open and our lock is opened again.
+        for _ in 0..8 {
+            let mut file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(path)
+                .map_err(|e| ReportError::io(path, e))?;
+            let taken = if exclusive {
+                file.try_lock()
+            } else {
+                file.try_lock_shared()
+            };
+            match taken {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => return Ok(Err(holder(path))),
+                Err(std::fs::TryLockError::Error(e)) => return Err(ReportError::io(path, e)),
+            }
+            if !same_file(&file, path) {
+                continue;
+            }
+            // An exclusive holder names itself; shared holders clear a pid a crashed run left.
+            let written = file.set_len(0).and_then(|()| {
+                if exclusive {
+                    writeln!(file, "{}", std::process::id())
+                } else {
+                    Ok(())
+                }
+            });
+            written.map_err(|e| ReportError::io(path, e))?;
+            return Ok(Ok(Self {
+                path: path.to_path_buf(),
+                file: Some(file),
+                exclusive,
+            }));
+        }
+        Ok(Err(Holder("other runs".to_string())))
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let Some(file) = self.file.take() else {
+            return;
+        };
+        // Removed while still locked (exclusively: a shared holder first makes sure it is the
+        // last), so that a run waiting on this file finds it gone and makes a new one.
+        if (self.exclusive || file.try_lock().is_ok()) && same_file(&file, &self.path) {
+            let _ = std::fs::remove_file(&self.path);
+        }
+        drop(file);
+    }
+}
+
+fn holder(path: &Path) -> Holder {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let pid = text.trim();
+    Holder(
+        if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) {
+            format!("another run (pid {pid})")
+        } else {
+            "another run".to_string()
+        },
+    )
+}
+
+/// Whether `path` still names the open `file` (and not a newer file of that name).
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &File, path: &Path) -> bool {
+    path.exists()
+}
