@@ -11,7 +11,7 @@ use mnist_data::Split;
 
 use crate::progress::{RunProgress, interrupted};
 use crate::registry::{self, SettingsArgs};
-use crate::{DataArgs, EXIT_INTERRUPTED, EXIT_RUNS_FAILED, SplitArgs, provenance};
+use crate::{DataArgs, EXIT_INTERRUPTED, EXIT_RUNS_FAILED, SplitArgs, provenance, saved_models};
 
 /// Flags of `compare`.
 #[derive(Debug, Args)]
@@ -43,8 +43,9 @@ pub struct CompareArgs {
     pub lr: Option<f64>,
     #[command(flatten)]
     pub settings: SettingsArgs,
-    /// Also save each trained model into this folder, for backends that can
-    /// (`<backend>-seed<N>.bpk` for burn).
+    /// Also save each trained model into this folder: `<backend>-seed<N>/` with the backend's
+    /// weights and model.json (dataset, class names, settings, seed, test accuracy, commit), for
+    /// `cargo xtask predict --models DIR`.
     #[arg(long, value_name = "DIR")]
     pub save_models: Option<PathBuf>,
     /// Folder to write the report into: a new or empty folder, or an earlier report (it holds a
@@ -73,7 +74,8 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     // The code as it is when the run starts: editing the tree while it trains changes nothing.
     let git_commit = provenance::git_commit();
     let command = provenance::command_line();
-    let backends = registry::select(args.backends.as_deref(), &args.settings.assignments()?)?;
+    let assignments = args.settings.assignments()?;
+    let backends = registry::select(args.backends.as_deref(), &assignments)?;
     let dataset_spec = args.data.check()?;
     let out = args
         .out
@@ -163,7 +165,18 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         let (record, model) = bench_core::run_keeping_model(backend, hp, &split, &mut progress);
         progress.finish();
         if let (Some(dir), Some(model)) = (&args.save_models, model) {
-            save_model(dir, &record, model.as_ref());
+            let settings = registry::resolved_settings(&record.backend, &assignments);
+            let manifest = saved_models::Manifest::new(
+                &record,
+                dataset_spec.name,
+                &dataset,
+                settings,
+                &git_commit,
+            );
+            match saved_models::save(dir, &manifest, model.as_ref()) {
+                Ok(path) => eprintln!("saved {}", path.display()),
+                Err(e) => eprintln!("warning: {e:#}"),
+            }
         }
         if interrupted() {
             report_interrupted(&records);
@@ -212,21 +225,6 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_RUNS_FAILED));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Saves one model, reporting (not failing on) backends that cannot save or a disk error.
-fn save_model(dir: &std::path::Path, record: &RunRecord, model: &dyn bench_core::FittedModel) {
-    let path = dir.join(format!(
-        "{}-seed{}.bpk",
-        record.backend, record.hyperparams.seed
-    ));
-    let result = std::fs::create_dir_all(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))
-        .and_then(|()| model.save(&path).map_err(|e| e.to_string()));
-    match result {
-        Ok(()) => eprintln!("saved {}", path.display()),
-        Err(e) => eprintln!("not saved: {e}"),
-    }
 }
 
 fn one_line(r: &RunRecord) -> String {

@@ -9,6 +9,7 @@ mod output;
 mod progress;
 mod provenance;
 mod registry;
+mod saved_models;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

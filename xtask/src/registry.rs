@@ -3,6 +3,8 @@
 //! on it from xtask, and add one line to `factories`. Its settings then reach `--set` and
 //! `--help` with no other change here.
 
+use std::collections::BTreeMap;
+
 use anyhow::{Result, bail};
 use bench_core::{Assignment, Backend, BackendFactory};
 use clap::Args;
@@ -76,6 +78,16 @@ pub fn factories() -> Vec<Box<dyn BackendFactory>> {
         Box::new(burn_mlp::BurnFactory),
         Box::new(burn_cnn::CnnFactory),
     ]
+}
+
+/// Every setting of the backend `name`, with the value `assignments` give it or its default
+/// (empty for an unknown backend): what a saved model records.
+pub fn resolved_settings(name: &str, assignments: &[Assignment]) -> BTreeMap<String, String> {
+    factories()
+        .iter()
+        .find(|f| f.name() == name)
+        .map(|f| bench_core::settings::resolved(f.as_ref(), assignments))
+        .unwrap_or_default()
 }
 
 /// Every backend's settings, for `--help`.

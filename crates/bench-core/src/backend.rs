@@ -127,11 +127,14 @@ pub trait FittedModel: Send {
         Ok(argmax_rows(&self.predict_proba(images)?))
     }
 
-    /// Writes the model to `path`, for backends that can; the caller chooses where.
-    fn save(&self, path: &Path) -> Result<(), TrainError> {
+    /// Writes the model's weights into the existing folder `dir`, in files of the backend's
+    /// choosing (a standard format where one fits), so that [`Backend::load`] of a backend built
+    /// with the same settings reads them back to bit-identical predictions. The caller writes
+    /// what else is needed to rebuild that backend (its settings) beside them.
+    fn save(&self, dir: &Path) -> Result<(), TrainError> {
         Err(TrainError::Backend(format!(
             "{}: this backend cannot save its models",
-            path.display()
+            dir.display()
         )))
     }
 }
@@ -236,6 +239,17 @@ pub trait Backend: Send + Sync {
     /// setting no twin can mirror; none by default.
     fn twins(&self) -> Result<Vec<Twin>, String> {
         Ok(Vec::new())
+    }
+
+    /// Reads back the model that [`FittedModel::save`] wrote into `dir` from a model of a backend
+    /// built with these settings. An error names the file and what is wrong (a missing file,
+    /// weights of another shape).
+    fn load(&self, dir: &Path) -> Result<Box<dyn FittedModel>, TrainError> {
+        Err(TrainError::Backend(format!(
+            "{}: {} cannot load saved models",
+            dir.display(),
+            self.name()
+        )))
     }
 
     /// A counter of the work done training on `train` (e.g. FLOPs, or products answered from

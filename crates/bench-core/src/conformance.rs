@@ -84,6 +84,40 @@ pub fn same_seed_same_result(backend: &dyn Backend, hp: &Hyperparams) {
     assert_eq!(losses(&a), losses(&b));
 }
 
+/// A saved model loads back (through the backend) to bit-identical probabilities.
+pub fn saved_model_reloads_identically(backend: &dyn Backend, hp: &Hyperparams) {
+    let split = synthetic_split(13);
+    let valid = prepare(backend, *hp).expect("test hyperparameters are valid");
+    let train = crate::backend::TrainData {
+        train: &split.train,
+        validation: None,
+    };
+    let model = backend
+        .train(&valid, &train, &mut Quiet)
+        .unwrap_or_else(|e| panic!("{}: {e}", backend.name()));
+    let dir = std::env::temp_dir().join(format!(
+        "mnist-compare-conformance-{}-{}",
+        backend.name(),
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let saved = model.save(&dir);
+    let loaded = saved.and_then(|()| backend.load(&dir));
+    let _ = std::fs::remove_dir_all(&dir);
+    let loaded = loaded.unwrap_or_else(|e| panic!("{}: {e}", backend.name()));
+    let (a, b) = (
+        model.predict_proba(&split.test),
+        loaded.predict_proba(&split.test),
+    );
+    let (a, b) = (a.expect("predicts"), b.expect("predicts"));
+    assert!(
+        a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()) && a.len() == b.len(),
+        "{}: the reloaded model predicts differently",
+        backend.name()
+    );
+    assert_eq!(model.param_count(), loaded.param_count());
+}
+
 /// Invalid hyperparameters are rejected by [`prepare`]; training only accepts what it returns.
 pub fn rejects_invalid_config(backend: &dyn Backend, hp: &Hyperparams) {
     let mut bad = vec![(Hyperparams { epochs: 0, ..*hp }, "--epochs")];
@@ -133,6 +167,11 @@ macro_rules! conformance_suite {
             #[test]
             fn same_seed_same_result() {
                 $crate::conformance::same_seed_same_result(&$backend, &$hp);
+            }
+
+            #[test]
+            fn saved_model_reloads_identically() {
+                $crate::conformance::saved_model_reloads_identically(&$backend, &$hp);
             }
 
             #[test]

@@ -12,6 +12,7 @@ pub mod config;
 pub mod conformance;
 pub mod run;
 pub mod settings;
+pub mod weights;
 
 pub use backend::{
     Backend, EpochStats, FittedModel, HistoryUnit, Observer, Quiet, TrainData, TrainError, argmax,

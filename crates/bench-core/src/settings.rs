@@ -183,6 +183,19 @@ impl FromStr for Assignment {
     }
 }
 
+/// Every setting of `factory` with the value `assignments` give it, or its default: what a saved
+/// model records to rebuild its backend.
+pub fn resolved(
+    factory: &dyn BackendFactory,
+    assignments: &[Assignment],
+) -> BTreeMap<String, String> {
+    let mut settings = Settings::defaults(factory.name(), factory.settings());
+    for a in assignments.iter().filter(|a| a.backend == factory.name()) {
+        settings.set(&a.setting, &a.value);
+    }
+    settings.values
+}
+
 /// Builds the backends of `factories` named in `selected`, in the factories' order, with
 /// `assignments` applied (a later assignment of the same setting wins). Each assignment must name
 /// a known backend and one of its settings, and every backend given a setting is built too, so

@@ -106,6 +106,11 @@ impl BackendFactory for CnnFactory {
 }
 
 impl Backend for CnnBackend {
+    fn load(&self, dir: &Path) -> Result<Box<dyn FittedModel>, TrainError> {
+        let path = dir.join(burn_mlp::MODEL_FILE);
+        Ok(Box::new(FittedCnn::load(&path, self.device)?))
+    }
+
     fn name(&self) -> &str {
         "cnn"
     }
@@ -226,11 +231,12 @@ impl FittedModel for FittedCnn {
         self.model.num_params()
     }
 
-    fn save(&self, path: &Path) -> Result<(), TrainError> {
+    fn save(&self, dir: &Path) -> Result<(), TrainError> {
+        let path = dir.join(burn_mlp::MODEL_FILE);
         self.model
             .clone()
             .into_record()
-            .save(path)
+            .save(&path)
             .map_err(|e| TrainError::Backend(format!("{}: {e:?}", path.display())))
     }
 }
@@ -264,17 +270,17 @@ mod tests {
         };
         let model = backend.train(&hp, &data, &mut bench_core::Quiet).unwrap();
         let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("cnn.bpk");
-        model.save(&path).unwrap();
-        let loaded = FittedCnn::load(&path, backend.device).unwrap();
+        model.save(tmp.path()).unwrap();
+        let loaded = backend.load(tmp.path()).unwrap();
         assert_eq!(
             loaded.predict_proba(&split.test).unwrap(),
             model.predict_proba(&split.test).unwrap()
         );
         assert_eq!(loaded.param_count(), model.param_count());
+        let path = tmp.path().join(burn_mlp::MODEL_FILE);
         std::fs::write(&path, b"not a model").unwrap();
-        let err = FittedCnn::load(&path, backend.device).unwrap_err();
-        assert!(err.to_string().contains("cnn.bpk"), "{err}");
+        let err = backend.load(tmp.path()).err().unwrap();
+        assert!(err.to_string().contains("model.bpk"), "{err}");
     }
 
     #[test]

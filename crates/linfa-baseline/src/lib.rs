@@ -186,6 +186,13 @@ impl Backend for LinfaBackend {
         "linfa"
     }
 
+    fn load(&self, dir: &std::path::Path) -> Result<Box<dyn FittedModel>, TrainError> {
+        Ok(match self.precision {
+            Precision::F32 => Box::new(saved::load::<f32>(dir)?),
+            Precision::F64 => Box::new(saved::load::<f64>(dir)?),
+        })
+    }
+
     fn model(&self) -> String {
         format!(
             "multinomial logistic regression, L-BFGS, alpha {} (linfa-logistic, {})",
@@ -285,6 +292,7 @@ pub const MATRIX_PRODUCTS: &str = if cfg!(feature = "blis") {
 pub mod bench;
 #[cfg(feature = "blis")]
 pub mod products;
+mod saved;
 
 /// Products of the training features that BLIS computed and that were answered from memory
 /// (see [`products`]), in one fit or in several.
@@ -352,6 +360,18 @@ pub trait Float: linfa::Float + Send + Sync + 'static {
     fn weights(model: &Model<Self>) -> Array2<Self>;
     /// The classes seen in training, in column order.
     fn classes(model: &Model<Self>) -> &[usize];
+    /// The intercepts (zero here: the intercept is a feature column, see the crate docs).
+    fn intercepts(model: &Model<Self>) -> Vec<Self>;
+    /// `values` as a tensor of a weights file.
+    fn tensor(values: &[Self]) -> bench_core::weights::Values<'_>;
+    /// linfa's fitted type from its serde form (see `saved.rs`).
+    fn rebuild(value: serde_json::Value) -> Result<Model<Self>, serde_json::Error>;
+    /// The tensor `name` of `weights`, which must have `shape`.
+    fn read(
+        weights: &bench_core::weights::Weights,
+        name: &str,
+        shape: &[usize],
+    ) -> Result<Vec<Self>, TrainError>;
 }
 
 /// The training set as linfa takes it.
@@ -360,7 +380,7 @@ pub type Features<F> = DatasetBase<Array2<F>, Array1<usize>>;
 pub type Model<F> = MultiFittedLogisticRegression<F, usize>;
 
 macro_rules! impl_float {
-    ($t:ty) => {
+    ($t:ty, $variant:ident, $read:ident) => {
         impl Float for $t {
             fn from_pixel(v: f32) -> Self {
                 v as $t
@@ -397,12 +417,32 @@ macro_rules! impl_float {
             fn classes(model: &Model<Self>) -> &[usize] {
                 model.classes()
             }
+
+            fn intercepts(model: &Model<Self>) -> Vec<Self> {
+                model.intercept().to_vec()
+            }
+
+            fn rebuild(value: serde_json::Value) -> Result<Model<Self>, serde_json::Error> {
+                serde_json::from_value(value)
+            }
+
+            fn tensor(values: &[Self]) -> bench_core::weights::Values<'_> {
+                bench_core::weights::Values::$variant(values)
+            }
+
+            fn read(
+                weights: &bench_core::weights::Weights,
+                name: &str,
+                shape: &[usize],
+            ) -> Result<Vec<Self>, TrainError> {
+                weights.$read(name, shape)
+            }
         }
     };
 }
 
-impl_float!(f32);
-impl_float!(f64);
+impl_float!(f32, F32, f32);
+impl_float!(f64, F64, f64);
 
 /// Uniform scale of the features and the constant intercept feature the solver sees (see the
 /// crate docs): large enough steps for argmin's f32 line search, same optimum.
@@ -613,6 +653,10 @@ impl<F: Float> FittedModel for FittedLinfa<F> {
     fn param_count(&self) -> usize {
         // The full linear model: a weight per pixel and class, and an intercept per class.
         (IMAGE_PIXELS + 1) * N_CLASSES
+    }
+
+    fn save(&self, dir: &std::path::Path) -> Result<(), TrainError> {
+        saved::save(self, dir)
     }
 }
 

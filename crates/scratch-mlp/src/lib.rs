@@ -110,6 +110,18 @@ impl Backend for ScratchBackend {
         "scratch"
     }
 
+    fn load(&self, dir: &std::path::Path) -> Result<Box<dyn FittedModel>, TrainError> {
+        let sizes: Vec<usize> = std::iter::once(mnist_data::IMAGE_PIXELS)
+            .chain(self.hidden.iter().copied())
+            .chain(std::iter::once(mnist_data::N_CLASSES))
+            .collect();
+        let mlp = Mlp::load(&dir.join(model::WEIGHTS_FILE), &sizes)?;
+        Ok(Box::new(FittedMlp {
+            mlp,
+            threads: self.threads,
+        }))
+    }
+
     fn model(&self) -> String {
         format!(
             "MLP {}, ReLU, softmax; SGD, hand-written backprop (ndarray)",

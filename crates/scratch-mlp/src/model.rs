@@ -138,6 +138,70 @@ pub fn softmax_in_place(row: &mut [f32]) -> f32 {
     max + sum.ln()
 }
 
+/// The weights file in a saved model's folder: `layers.I.weight` (`n_in x n_out`) and
+/// `layers.I.bias` of each layer I, f32, in the safetensors format.
+pub const WEIGHTS_FILE: &str = "weights.safetensors";
+
+impl Mlp {
+    /// Writes the weights to `path` ([`WEIGHTS_FILE`]'s format).
+    pub fn save(&self, path: &std::path::Path) -> Result<(), TrainError> {
+        use bench_core::weights::Values;
+        let names: Vec<[String; 2]> = (0..self.layers.len())
+            .map(|i| [format!("layers.{i}.weight"), format!("layers.{i}.bias")])
+            .collect();
+        // In logical (row-major) order, whatever the arrays' layout.
+        let weights: Vec<Vec<f32>> = self
+            .layers
+            .iter()
+            .map(|l| l.w.iter().copied().collect())
+            .collect();
+        let biases: Vec<Vec<f32>> = self.layers.iter().map(|l| l.b.to_vec()).collect();
+        let mut tensors = Vec::new();
+        for (i, [weight, bias]) in names.iter().enumerate() {
+            let w = &self.layers[i].w;
+            tensors.push((
+                weight.as_str(),
+                vec![w.nrows(), w.ncols()],
+                Values::F32(&weights[i]),
+            ));
+            tensors.push((
+                bias.as_str(),
+                vec![biases[i].len()],
+                Values::F32(&biases[i]),
+            ));
+        }
+        bench_core::weights::write(path, &tensors)
+    }
+
+    /// Reads weights written by [`Mlp::save`] for a network of layer widths `sizes` (input
+    /// first); an error names the file and the tensor that does not fit.
+    pub fn load(path: &std::path::Path, sizes: &[usize]) -> Result<Self, TrainError> {
+        let weights = bench_core::weights::Weights::read(path)?;
+        let layers = sizes
+            .windows(2)
+            .enumerate()
+            .map(|(i, w)| {
+                let weight = weights.f32(&format!("layers.{i}.weight"), &[w[0], w[1]])?;
+                let bias = weights.f32(&format!("layers.{i}.bias"), &[w[1]])?;
+                Ok(Dense {
+                    w: Array2::from_shape_vec((w[0], w[1]), weight).expect("shape checked"),
+                    b: Array1::from(bias),
+                })
+            })
+            .collect::<Result<Vec<_>, TrainError>>()?;
+        let expected = 2 * (sizes.len() - 1);
+        if weights.shapes()?.len() != expected {
+            return Err(TrainError::Backend(format!(
+                "{}: {} tensors, a network of widths {sizes:?} has {expected} (saved with other \
+                 settings?)",
+                path.display(),
+                weights.shapes()?.len()
+            )));
+        }
+        Ok(Self { layers })
+    }
+}
+
 /// A trained scratch MLP.
 #[derive(Debug, Clone)]
 pub struct FittedMlp {
@@ -154,6 +218,10 @@ impl FittedModel for FittedMlp {
 
     fn param_count(&self) -> usize {
         self.mlp.param_count()
+    }
+
+    fn save(&self, dir: &std::path::Path) -> Result<(), TrainError> {
+        self.mlp.save(&dir.join(WEIGHTS_FILE))
     }
 }
 
