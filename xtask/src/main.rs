@@ -6,6 +6,7 @@ mod child;
 mod compare;
 mod export;
 mod output;
+mod predict;
 mod progress;
 mod provenance;
 mod registry;
@@ -49,6 +50,9 @@ enum Command {
     Data(DataArgs),
     /// Measure training speed: median of repeated runs, with hardware and build recorded.
     Bench(bench::BenchArgs),
+    /// Classify your own images (PNG, JPEG, BMP) with the models `compare --save-models` saved:
+    /// each model's top three classes, and with --out a picture.
+    Predict(predict::PredictArgs),
     /// Write the split a comparison uses (same --split, --val-fraction, --seed) as raw IDX files,
     /// for training other tools on the same images.
     Split(export::ExportArgs),
@@ -233,6 +237,7 @@ fn main() -> ExitCode {
         Command::Data(args) => data(args).map(|()| ExitCode::SUCCESS),
         Command::Bench(args) => bench::run(args),
         Command::Split(args) => export::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Predict(args) => predict::run(args),
     };
     match result {
         Ok(code) => code,

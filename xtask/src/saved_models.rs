@@ -69,7 +69,6 @@ impl Manifest {
     }
 
     /// Reads and checks `dir/model.json`: an error names the file and what to do.
-    #[allow(dead_code)] // Read by `predict`, the next commit.
     pub fn read(dir: &Path) -> Result<Self> {
         let path = dir.join(MANIFEST);
         let text = std::fs::read_to_string(&path)
@@ -128,7 +127,6 @@ pub fn save(root: &Path, manifest: &Manifest, model: &dyn FittedModel) -> Result
 }
 
 /// The saved models' folders directly under `root` (those holding a manifest), sorted.
-#[allow(dead_code)] // Read by `predict`, the next commit.
 pub fn folders(root: &Path) -> Result<Vec<PathBuf>> {
     let entries =
         std::fs::read_dir(root).with_context(|| format!("--models {}", root.display()))?;

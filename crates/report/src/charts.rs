@@ -59,7 +59,7 @@ fn chart_error(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> ReportError + 
 }
 
 /// Runs `draw` on a white `width x height` canvas and saves it as PNG at `path`.
-fn canvas(
+pub(crate) fn canvas(
     path: &Path,
     (width, height): (u32, u32),
     draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), Box<dyn std::error::Error>>,
@@ -73,11 +73,11 @@ fn canvas(
     Ok(())
 }
 
-fn text(size: u32) -> TextStyle<'static> {
+pub(crate) fn text(size: u32) -> TextStyle<'static> {
     (FONT, size).into_font().color(&RIGHT)
 }
 
-fn bold(size: u32) -> TextStyle<'static> {
+pub(crate) fn bold(size: u32) -> TextStyle<'static> {
     (FONT, size)
         .into_font()
         .style(FontStyle::Bold)
@@ -475,7 +475,7 @@ pub fn accuracy(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportErr
 }
 
 /// The width in pixels of `line` in `style`'s font (an estimate if the font cannot say).
-fn text_width(line: &str, size: u32, bold_face: bool) -> i32 {
+pub(crate) fn text_width(line: &str, size: u32, bold_face: bool) -> i32 {
     register_fonts();
     let font = (FONT, size).into_font();
     let font = if bold_face {
