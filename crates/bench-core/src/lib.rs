@@ -10,6 +10,7 @@ pub mod backend;
 pub mod benchmark;
 pub mod config;
 pub mod conformance;
+pub mod deploy;
 pub mod run;
 pub mod settings;
 pub mod weights;

@@ -44,6 +44,10 @@ pub struct Metrics {
     pub predictions_per_second: f64,
     /// Trainable parameters.
     pub param_count: usize,
+    /// Latency, throughput and training memory ([`crate::deploy`]); absent in results written
+    /// before they were measured.
+    #[serde(default)]
+    pub deployment: Option<crate::deploy::Deployment>,
     /// Predicted class of each test image, in test-set order.
     pub test_predictions: Vec<u8>,
     /// Class probabilities of each test image (`n x 10`); kept in memory for the report, not saved.
@@ -147,9 +151,11 @@ fn train_and_evaluate(
         train: &split.train,
         validation: (!split.validation.is_empty()).then_some(&split.validation),
     };
+    let peak_measured = crate::deploy::reset_peak_memory();
     let started = Instant::now();
     let fitted = guarded(|| backend.train(hp, &data, recorder))?;
     let training_seconds = started.elapsed().as_secs_f64();
+    let peak_training_rss_bytes = peak_measured.then(crate::deploy::peak_memory).flatten();
     if let Some(bad) = recorder
         .history
         .iter()
@@ -182,12 +188,24 @@ fn train_and_evaluate(
     let (test_accuracy, test_probabilities) = evaluate(model, &split.test)?;
     let predictions_per_second =
         split.test.len() as f64 / started.elapsed().as_secs_f64().max(1e-9);
+    // What using the model costs, timed on test images (the scores above are final).
+    let measuring = Instant::now();
+    let (latency_median_seconds, latency_p99_seconds, latency_images, throughput_per_second) =
+        guarded(|| crate::deploy::measure(model, &split.test).map_err(TrainError::Backend))?;
     let metrics = Metrics {
         train_accuracy,
         validation_accuracy,
         test_accuracy,
         training_seconds,
         predictions_per_second,
+        deployment: Some(crate::deploy::Deployment {
+            latency_median_seconds,
+            latency_p99_seconds,
+            latency_images,
+            throughput_per_second,
+            peak_training_rss_bytes,
+            measuring_seconds: measuring.elapsed().as_secs_f64(),
+        }),
         param_count: model.param_count(),
         test_predictions: argmax_rows(&test_probabilities),
         test_probabilities,

@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod charts;
+pub mod deployment;
 pub mod prediction_chart;
 pub mod stats;
 pub mod summary;

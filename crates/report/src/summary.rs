@@ -32,6 +32,10 @@ pub struct Tables {
     pub mcnemar: DataFrame,
     /// Welch's test across seeds and the verdict, per pair of backends.
     pub across_seeds: DataFrame,
+    /// Latency, throughput and training memory per backend.
+    pub deployment_rows: Vec<crate::deployment::DeploymentRow>,
+    /// The same as a data frame.
+    pub deployment: DataFrame,
 }
 
 impl Tables {
@@ -42,7 +46,10 @@ impl Tables {
         labels: &DatasetLabels,
     ) -> PolarsResult<Self> {
         let rows = summary_rows(&analysis.groups);
+        let deployment_rows = crate::deployment::rows(&analysis.groups);
         Ok(Self {
+            deployment: crate::deployment::frame(&deployment_rows)?,
+            deployment_rows,
             summary: summary_frame(&rows)?,
             rows,
             runs: runs_frame(runs)?,
@@ -54,7 +61,7 @@ impl Tables {
     }
 
     /// The tables written as CSV and JSON, by file stem.
-    pub fn frames(&self) -> [(&'static str, &DataFrame); 6] {
+    pub fn frames(&self) -> [(&'static str, &DataFrame); 7] {
         [
             ("summary", &self.summary),
             ("runs", &self.runs),
@@ -62,6 +69,7 @@ impl Tables {
             ("classes", &self.classes),
             ("mcnemar", &self.mcnemar),
             ("across-seeds", &self.across_seeds),
+            ("deployment", &self.deployment),
         ]
     }
 }
@@ -570,6 +578,12 @@ pub fn markdown(
     md.push_str(&format!(
         "![Test accuracy per backend]({})\n\n",
         images.accuracy
+    ));
+
+    md.push_str(&crate::deployment::markdown(
+        &tables.deployment_rows,
+        crate::deployment::measuring_seconds(&analysis.groups),
+        p.total_seconds,
     ));
 
     md.push_str("## The tests behind the verdicts\n\n");

@@ -75,6 +75,14 @@ fn run(
             test_accuracy: correct as f64 / labels.len() as f64,
             training_seconds: 1.5,
             predictions_per_second: 1000.0,
+            deployment: Some(bench_core::deploy::Deployment {
+                latency_median_seconds: 2e-4,
+                latency_p99_seconds: 9e-4,
+                latency_images: 1000,
+                throughput_per_second: 50_000.0,
+                peak_training_rss_bytes: Some(300 << 20),
+                measuring_seconds: 0.5,
+            }),
             param_count: 1234,
             test_predictions: predictions,
             test_probabilities: probabilities,
@@ -146,6 +154,54 @@ fn csv_header(path: &Path) -> (Vec<String>, usize) {
 }
 
 #[test]
+fn the_deployment_table_gives_each_backends_medians_and_says_what_was_not_measured() {
+    let test = synth::separable(300, 7);
+    let mut runs = two_seeds(&test);
+    // The second seed's figures differ: the table shows the median of the two.
+    for r in &mut runs {
+        let m = r.metrics.as_mut().unwrap();
+        let d = m.deployment.as_mut().unwrap();
+        if r.hyperparams.seed == 43 {
+            d.latency_median_seconds = 4e-4;
+            d.peak_training_rss_bytes = None;
+        }
+    }
+    let prov = provenance(vec![42, 43]);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("reports");
+    let report = Report {
+        runs: &runs,
+        test: &test,
+        provenance: &prov,
+    };
+    report::write(&out, &report).unwrap();
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("## Using the models"), "{md}");
+    // Median of 0.2 and 0.4 ms; the memory of the one run that measured it.
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| scratch | 2 | "))
+        .unwrap_or_else(|| panic!("no deployment row: {md}"));
+    assert_eq!(
+        row,
+        "| scratch | 2 | 0.300 ms | 0.900 ms | 50000 | 300 MiB |"
+    );
+    let (header, rows) = csv_header(&out.join("deployment.csv"));
+    assert_eq!(
+        header,
+        [
+            "backend",
+            "runs",
+            "latency_median_ms",
+            "latency_p99_ms",
+            "throughput_batch256_per_s",
+            "peak_training_rss_mib"
+        ]
+    );
+    assert!(rows >= 1);
+}
+
+#[test]
 fn writes_every_file_with_the_documented_structure() {
     let test = synth::separable(300, 7);
     let runs = two_seeds(&test);
@@ -162,6 +218,8 @@ fn writes_every_file_with_the_documented_structure() {
     for expected in [
         "summary.md",
         "results.json",
+        "deployment.csv",
+        "deployment.json",
         "summary.csv",
         "summary.json",
         "runs.csv",
