@@ -43,9 +43,9 @@ pub struct CompareArgs {
     pub lr: Option<f64>,
     #[command(flatten)]
     pub settings: SettingsArgs,
-    /// Also save each trained model into this folder: `<backend>-seed<N>/` with the backend's
-    /// weights and model.json (dataset, class names, settings, seed, test accuracy, commit), for
-    /// `cargo xtask predict --models DIR`.
+    /// Also save each trained model into this folder: `<dataset>-<backend>-seed<N>/` with the
+    /// backend's weights and model.json (dataset, class names, settings, seed, test accuracy,
+    /// commit), for `cargo xtask predict --models DIR`.
     #[arg(long, value_name = "DIR")]
     pub save_models: Option<PathBuf>,
     /// Folder to write the report into: a new or empty folder, or an earlier report (it holds a

@@ -1,4 +1,5 @@
-//! Models saved by `compare --save-models DIR`: one folder per run, `DIR/<backend>-seed<N>/`,
+//! Models saved by `compare --save-models DIR`: one folder per run,
+//! `DIR/<dataset>-<backend>-seed<N>/` (so that MNIST's and Fashion-MNIST's share a folder),
 //! holding the backend's weights (its own files, `FittedModel::save`) and `model.json`, the
 //! manifest that says what the model is and how to rebuild its backend (every setting, default or
 //! given). `predict` reads them back through `BackendFactory`/`Backend::load`.
@@ -93,10 +94,14 @@ impl Manifest {
     }
 }
 
-/// Saves `model` with `manifest` into `root/<backend>-seed<N>/`, replacing an earlier model
-/// saved there (and nothing else): written into a staging folder beside it, then renamed.
+/// Saves `model` with `manifest` into `root/<dataset>-<backend>-seed<N>/`, replacing an earlier
+/// model saved there (and nothing else): written into a staging folder beside it and renamed in,
+/// the earlier one moved aside first and removed only once the new one is in place.
 pub fn save(root: &Path, manifest: &Manifest, model: &dyn FittedModel) -> Result<PathBuf> {
-    let name = format!("{}-seed{}", manifest.backend, manifest.seed);
+    let name = format!(
+        "{}-{}-seed{}",
+        manifest.dataset, manifest.backend, manifest.seed
+    );
     let dir = root.join(&name);
     let staging = root.join(format!(".{name}.tmp-{}", std::process::id()));
     let written = (|| -> Result<()> {
@@ -107,6 +112,7 @@ pub fn save(root: &Path, manifest: &Manifest, model: &dyn FittedModel) -> Result
         model.save(&staging)?;
         let json = serde_json::to_string_pretty(manifest)?;
         std::fs::write(staging.join(MANIFEST), json + "\n")?;
+        let old = root.join(format!(".{name}.old-{}", std::process::id()));
         if dir.exists() {
             if !dir.join(MANIFEST).is_file() {
                 bail!(
@@ -114,9 +120,17 @@ pub fn save(root: &Path, manifest: &Manifest, model: &dyn FittedModel) -> Result
                     dir.display()
                 );
             }
-            std::fs::remove_dir_all(&dir)?;
+            std::fs::rename(&dir, &old)?;
         }
-        std::fs::rename(&staging, &dir)?;
+        if let Err(e) = std::fs::rename(&staging, &dir) {
+            if old.exists() {
+                let _ = std::fs::rename(&old, &dir);
+            }
+            return Err(e.into());
+        }
+        if old.exists() {
+            let _ = std::fs::remove_dir_all(&old);
+        }
         Ok(())
     })();
     if let Err(e) = written {
@@ -130,8 +144,11 @@ pub fn save(root: &Path, manifest: &Manifest, model: &dyn FittedModel) -> Result
 pub fn folders(root: &Path) -> Result<Vec<PathBuf>> {
     let entries =
         std::fs::read_dir(root).with_context(|| format!("--models {}", root.display()))?;
+    // A folder whose name starts with a dot is a save in progress, or one a crash left.
     let mut dirs: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter_map(|e| e.ok())
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
         .filter(|p| p.join(MANIFEST).is_file())
         .collect();
     dirs.sort();

@@ -165,11 +165,11 @@ fn models_of_another_dataset_or_version_are_named_and_the_others_used() {
         std::fs::write(&path, json.to_string()).unwrap();
         dir
     };
-    let fashion = edit("scratch-seed42", "scratch-fashion", &|j| {
+    let fashion = edit("mnist-scratch-seed42", "scratch-fashion", &|j| {
         j["dataset"] = "fashion-mnist".into();
         j["dataset_title"] = "Fashion-MNIST".into();
     });
-    let future = edit("linfa-seed42", "linfa-future", &|j| {
+    let future = edit("mnist-linfa-seed42", "linfa-future", &|j| {
         j["format_version"] = 99.into()
     });
     let image = tmp.path().join("stroke.png");

@@ -95,8 +95,11 @@ pub fn saved_model_reloads_identically(backend: &dyn Backend, hp: &Hyperparams) 
     let model = backend
         .train(&valid, &train, &mut Quiet)
         .unwrap_or_else(|e| panic!("{}: {e}", backend.name()));
+    // One folder per call: two suites of one backend (f32 and f64, two shapes) run at once.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!(
-        "mnist-compare-conformance-{}-{}",
+        "mnist-compare-conformance-{}-{}-{call}",
         backend.name(),
         std::process::id()
     ));

@@ -32,6 +32,9 @@ pub struct Deployment {
     /// Peak resident memory of the whole process while the model trained (Linux: the high-water
     /// mark reset before training and read after); `None` where it cannot be measured.
     pub peak_training_rss_bytes: Option<u64>,
+    /// The process's resident memory when training started (what the peak rose from).
+    #[serde(default)]
+    pub rss_before_training_bytes: Option<u64>,
     /// Seconds the latency and throughput measurements took, warm-ups included.
     #[serde(default)]
     pub measuring_seconds: f64,
@@ -84,19 +87,26 @@ pub fn measure(
     Ok((median, p99, seconds.len(), throughput))
 }
 
-/// Resets the process's resident-memory high-water mark to its current size (Linux; false where
-/// it cannot).
-pub fn reset_peak_memory() -> bool {
-    cfg!(target_os = "linux") && std::fs::write("/proc/self/clear_refs", "5").is_ok()
+/// Resets the process's resident-memory high-water mark to its current size and returns that
+/// size in bytes (Linux; `None` where it cannot).
+pub fn reset_peak_memory() -> Option<u64> {
+    if !cfg!(target_os = "linux") || std::fs::write("/proc/self/clear_refs", "5").is_err() {
+        return None;
+    }
+    status_bytes("VmRSS:")
 }
 
 /// The process's resident-memory high-water mark since the last reset, in bytes (Linux: VmHWM).
 pub fn peak_memory() -> Option<u64> {
+    status_bytes("VmHWM:")
+}
+
+fn status_bytes(field: &str) -> Option<u64> {
     if !cfg!(target_os = "linux") {
         return None;
     }
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
 }
@@ -108,14 +118,15 @@ mod tests {
     #[test]
     #[cfg(target_os = "linux")]
     fn the_high_water_mark_sees_an_allocation_and_can_be_reset() {
-        assert!(reset_peak_memory());
+        let start = reset_peak_memory().unwrap();
         let before = peak_memory().unwrap();
+        assert!(before >= start);
         let big = vec![1u8; 64 << 20];
         std::hint::black_box(&big);
         let during = peak_memory().unwrap();
         assert!(during >= before + (60 << 20), "{before} -> {during}");
         drop(big);
-        assert!(reset_peak_memory());
+        assert!(reset_peak_memory().is_some());
         assert!(peak_memory().unwrap() < during, "reset");
     }
 }

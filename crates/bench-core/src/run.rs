@@ -151,11 +151,11 @@ fn train_and_evaluate(
         train: &split.train,
         validation: (!split.validation.is_empty()).then_some(&split.validation),
     };
-    let peak_measured = crate::deploy::reset_peak_memory();
+    let rss_before_training_bytes = crate::deploy::reset_peak_memory();
     let started = Instant::now();
     let fitted = guarded(|| backend.train(hp, &data, recorder))?;
     let training_seconds = started.elapsed().as_secs_f64();
-    let peak_training_rss_bytes = peak_measured.then(crate::deploy::peak_memory).flatten();
+    let peak_training_rss_bytes = rss_before_training_bytes.and(crate::deploy::peak_memory());
     if let Some(bad) = recorder
         .history
         .iter()
@@ -181,31 +181,43 @@ fn train_and_evaluate(
         Some(v) => Some(evaluate(model, v)?.0),
         None => None,
     };
-    // The one place the test set is read: once, after training and after every check of the
+    // The one place the test set is scored: once, after training and after every check of the
     // model that does not need it. Nothing above this line sees it; what can still fail the run
     // here is the model itself (a panic, or probabilities that are not finite or miss images).
     let started = Instant::now();
     let (test_accuracy, test_probabilities) = evaluate(model, &split.test)?;
     let predictions_per_second =
         split.test.len() as f64 / started.elapsed().as_secs_f64().max(1e-9);
-    // What using the model costs, timed on test images (the scores above are final).
+    // What using the model costs, timed on test images after they were scored (timing reads their
+    // pixels, no label, and changes no score). A model that fails here keeps its scores, without
+    // the figures.
     let measuring = Instant::now();
-    let (latency_median_seconds, latency_p99_seconds, latency_images, throughput_per_second) =
-        guarded(|| crate::deploy::measure(model, &split.test).map_err(TrainError::Backend))?;
+    let timed =
+        guarded(|| crate::deploy::measure(model, &split.test).map_err(TrainError::Backend)).ok();
     let metrics = Metrics {
         train_accuracy,
         validation_accuracy,
         test_accuracy,
         training_seconds,
         predictions_per_second,
-        deployment: Some(crate::deploy::Deployment {
-            latency_median_seconds,
-            latency_p99_seconds,
-            latency_images,
-            throughput_per_second,
-            peak_training_rss_bytes,
-            measuring_seconds: measuring.elapsed().as_secs_f64(),
-        }),
+        deployment: timed.map(
+            |(
+                latency_median_seconds,
+                latency_p99_seconds,
+                latency_images,
+                throughput_per_second,
+            )| {
+                crate::deploy::Deployment {
+                    latency_median_seconds,
+                    latency_p99_seconds,
+                    latency_images,
+                    throughput_per_second,
+                    peak_training_rss_bytes,
+                    rss_before_training_bytes,
+                    measuring_seconds: measuring.elapsed().as_secs_f64(),
+                }
+            },
+        ),
         param_count: model.param_count(),
         test_predictions: argmax_rows(&test_probabilities),
         test_probabilities,

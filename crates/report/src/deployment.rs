@@ -23,6 +23,8 @@ pub struct DeploymentRow {
     pub throughput_per_second: Option<f64>,
     /// Peak resident memory while training, MiB (`None`: not measured).
     pub peak_training_rss_mib: Option<f64>,
+    /// How far it rose above the process's memory when training started, MiB.
+    pub training_rss_rise_mib: Option<f64>,
 }
 
 fn median(mut values: Vec<f64>) -> Option<f64> {
@@ -54,6 +56,10 @@ pub fn rows(groups: &[BackendRuns<'_>]) -> Vec<DeploymentRow> {
                 throughput_per_second: of(|d| Some(d.throughput_per_second)),
                 peak_training_rss_mib: of(|d| {
                     d.peak_training_rss_bytes.map(|b| b as f64 / 1048576.0)
+                }),
+                training_rss_rise_mib: of(|d| {
+                    let (peak, start) = (d.peak_training_rss_bytes?, d.rss_before_training_bytes?);
+                    Some(peak.saturating_sub(start) as f64 / 1048576.0)
                 }),
             }
         })
@@ -91,6 +97,12 @@ pub fn frame(rows: &[DeploymentRow]) -> PolarsResult<DataFrame> {
                 .map(|r| r.peak_training_rss_mib)
                 .collect::<Vec<_>>(),
         ),
+        Column::new(
+            "training_rss_rise_mib".into(),
+            rows.iter()
+                .map(|r| r.training_rss_rise_mib)
+                .collect::<Vec<_>>(),
+        ),
     ])
 }
 
@@ -115,13 +127,15 @@ pub fn markdown(rows: &[DeploymentRow], measuring: f64, total: f64) -> String {
          percentile), images per second at batch {BATCH} ({BATCHES} batches after an untimed one), \
          and the peak resident memory of the whole process while the model trained (Linux: the \
          high-water mark reset before training and read after; it includes the loaded dataset and \
-         whatever earlier runs left allocated; \"not measured\" elsewhere). Each figure is the \
+         whatever earlier runs left allocated, so the rise over the process's memory when \
+         training started, in brackets, is what the training itself took; \"not measured\" \
+         elsewhere). Each figure is the \
          median over the backend's runs, on this machine and build (see Provenance). Measuring \
          took {measuring:.1} s of this command's {total:.0} s ({:.1}%).\n\n",
         100.0 * measuring / total.max(1e-9)
     ));
     md.push_str(
-        "| backend | runs | one prediction: median | 99th percentile | images/s at batch 256 | peak memory while training |\n",
+        "| backend | runs | one prediction: median | 99th percentile | images/s at batch 256 | peak memory while training (rise) |\n",
     );
     md.push_str("|:---|---:|---:|---:|---:|---:|\n");
     for r in rows {
@@ -133,8 +147,11 @@ pub fn markdown(rows: &[DeploymentRow], measuring: f64, total: f64) -> String {
             ms(r.latency_p99_ms),
             r.throughput_per_second
                 .map_or("–".to_string(), |v| format!("{v:.0}")),
-            r.peak_training_rss_mib
-                .map_or("not measured".to_string(), |v| format!("{v:.0} MiB")),
+            match (r.peak_training_rss_mib, r.training_rss_rise_mib) {
+                (Some(peak), Some(rise)) => format!("{peak:.0} MiB (+{rise:.0})"),
+                (Some(peak), None) => format!("{peak:.0} MiB"),
+                _ => "not measured".to_string(),
+            },
         ));
     }
     md.push('\n');

@@ -81,6 +81,7 @@ fn run(
                 latency_images: 1000,
                 throughput_per_second: 50_000.0,
                 peak_training_rss_bytes: Some(300 << 20),
+                rss_before_training_bytes: Some(100 << 20),
                 measuring_seconds: 0.5,
             }),
             param_count: 1234,
@@ -184,7 +185,7 @@ fn the_deployment_table_gives_each_backends_medians_and_says_what_was_not_measur
         .unwrap_or_else(|| panic!("no deployment row: {md}"));
     assert_eq!(
         row,
-        "| scratch | 2 | 0.300 ms | 0.900 ms | 50000 | 300 MiB |"
+        "| scratch | 2 | 0.300 ms | 0.900 ms | 50000 | 300 MiB (+200) |"
     );
     let (header, rows) = csv_header(&out.join("deployment.csv"));
     assert_eq!(
@@ -195,7 +196,8 @@ fn the_deployment_table_gives_each_backends_medians_and_says_what_was_not_measur
             "latency_median_ms",
             "latency_p99_ms",
             "throughput_batch256_per_s",
-            "peak_training_rss_mib"
+            "peak_training_rss_mib",
+            "training_rss_rise_mib"
         ]
     );
     assert!(rows >= 1);

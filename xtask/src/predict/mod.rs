@@ -19,7 +19,8 @@ const AFTER_HELP: &str = "\
 Exit status:
   0    every image was classified by every saved model
   1    nothing was classified: no usable model, no readable image, or a bad flag
-  2    some images or models failed (each said in one line); the others were classified";
+  2    some images or models failed, or the picture could not be written (each said in one
+       line); the others were classified";
 
 /// Flags of `predict`.
 #[derive(Debug, Args)]
@@ -155,15 +156,40 @@ pub fn run(args: &PredictArgs) -> Result<ExitCode> {
         });
     }
     if let Some(out) = &args.out {
-        report::prediction_chart::predictions(out, &class_names, &rows)
-            .with_context(|| format!("--out {}", out.display()))?;
-        println!("picture written to {}", out.display());
+        match draw(out, &class_names, &rows) {
+            Ok(()) => println!("picture written to {}", out.display()),
+            Err(e) => {
+                eprintln!("{e:#}");
+                failures += 1;
+            }
+        }
     }
     Ok(if failures > 0 {
         ExitCode::from(EXIT_RUNS_FAILED)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Draws the picture into a temporary file beside `out`, renamed over it once whole: a failure
+/// leaves `out` as it was.
+fn draw(
+    out: &Path,
+    class_names: &[String],
+    rows: &[report::prediction_chart::PredictionRow<'_>],
+) -> Result<()> {
+    let name = out
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("picture.png");
+    let tmp = out.with_file_name(format!(".{name}.tmp-{}.png", std::process::id()));
+    let drawn = report::prediction_chart::predictions(&tmp, class_names, rows)
+        .map_err(anyhow::Error::from)
+        .and_then(|()| std::fs::rename(&tmp, out).map_err(anyhow::Error::from));
+    if drawn.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    drawn.with_context(|| format!("--out {}: the picture was not written", out.display()))
 }
 
 /// Each folder's manifest; an unreadable one is said in one line and counted.
