@@ -126,11 +126,12 @@ pub fn markdown(rows: &[DeploymentRow], measuring: f64, total: f64) -> String {
          ({LATENCY_IMAGES} test images one at a time after {WARM_UP} untimed, median and 99th \
          percentile), images per second at batch {BATCH} ({BATCHES} batches after an untimed one), \
          and the peak resident memory of the whole process while the model trained (Linux: the \
-         high-water mark reset before training and read after; it includes the loaded dataset and \
-         whatever earlier runs left allocated, so the rise over the process's memory when \
-         training started, in brackets, is what the training itself took; \"not measured\" \
-         elsewhere). Each figure is the \
-         median over the backend's runs, on this machine and build (see Provenance). Measuring \
+         high-water mark reset before training and read after; \"not measured\" elsewhere). It \
+         includes the loaded dataset and whatever earlier runs left resident. In brackets, how far \
+         it rose above the process's memory when training started: what the training added to \
+         what the process already held; memory an earlier run freed is reused first, so a backend \
+         that trains after a hungrier one may add nothing. Each figure is the median over the \
+         backend's runs, on this machine and build (see Provenance). Measuring \
          took {measuring:.1} s of this command's {total:.0} s ({:.1}%).\n\n",
         100.0 * measuring / total.max(1e-9)
     ));
