@@ -28,7 +28,6 @@ use bench_core::{
     Settings, TrainData, TrainError, Twin, ValidHyperparams, Workload,
 };
 use burn::module::Module;
-use burn::store::ModuleRecord;
 use burn_mlp::BurnDevice;
 use burn_mlp::training;
 use mnist_data::Dataset;
@@ -214,7 +213,7 @@ impl FittedCnn {
     pub fn load(path: &Path, device: BurnDevice) -> Result<Self, TrainError> {
         let fail =
             |e: &dyn std::fmt::Debug| TrainError::Backend(format!("{}: {e:?}", path.display()));
-        let record = ModuleRecord::load(path).map_err(|e| fail(&e))?;
+        let record = burn_mlp::read_record(path)?;
         let model = Cnn::new(0.0, &device.device())
             .try_load_record(record)
             .map_err(|e| fail(&e))?;

@@ -389,6 +389,16 @@ impl Backend for BurnBackend {
     }
 }
 
+/// Reads a burnpack file into memory whole. (burn's `ModuleRecord::load` maps the file and reads
+/// it when a tensor is first used, so a model loaded that way fails later, with a panic inside
+/// burn, if its file has gone meanwhile.)
+pub fn read_record(path: &Path) -> Result<ModuleRecord, TrainError> {
+    let fail = |e: &dyn fmt::Debug| TrainError::Backend(format!("{}: {e:?}", path.display()));
+    let bytes =
+        std::fs::read(path).map_err(|e| TrainError::Backend(format!("{}: {e}", path.display())))?;
+    ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes)).map_err(|e| fail(&e))
+}
+
 /// The weights file in a saved model's folder: burn's own record format (burnpack).
 pub const MODEL_FILE: &str = "model.bpk";
 
@@ -410,8 +420,7 @@ impl FittedBurn {
 
     /// Reads weights saved by [`FittedBurn::save`] into a network of `shape` on `device`.
     pub fn load(path: &Path, shape: &MlpShape, device: BurnDevice) -> Result<Self, TrainError> {
-        let record = ModuleRecord::load(path)
-            .map_err(|e| TrainError::Backend(format!("{}: {e:?}", path.display())))?;
+        let record = read_record(path)?;
         let model = Mlp::new(shape, &device.device())
             .try_load_record(record)
             .map_err(|e| TrainError::Backend(format!("{}: {e:?}", path.display())))?;
