@@ -3,7 +3,7 @@
 //! the throughput at batch 256, and the process's peak resident memory while it trained. Each
 //! figure is the median over the backend's successful runs.
 
-use bench_core::deploy::{BATCH, BATCHES, Deployment, LATENCY_IMAGES, WARM_UP};
+use bench_core::deploy::{BATCH, BATCHES, Deployment, LATENCY_IMAGES, WARM_UP, median};
 use polars::prelude::*;
 
 use crate::stats::BackendRuns;
@@ -27,27 +27,15 @@ pub struct DeploymentRow {
     pub training_rss_rise_mib: Option<f64>,
 }
 
-fn median(mut values: Vec<f64>) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    Some(if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    })
-}
-
 /// A row per backend.
 pub fn rows(groups: &[BackendRuns<'_>]) -> Vec<DeploymentRow> {
     groups
         .iter()
         .map(|g| {
             let figures: Vec<Deployment> = g.ok().filter_map(|m| m.deployment).collect();
-            let of =
-                |f: fn(&Deployment) -> Option<f64>| median(figures.iter().filter_map(f).collect());
+            let of = |f: fn(&Deployment) -> Option<f64>| {
+                median(&figures.iter().filter_map(f).collect::<Vec<_>>())
+            };
             DeploymentRow {
                 backend: g.name.to_string(),
                 runs: figures.len(),

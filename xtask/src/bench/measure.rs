@@ -18,17 +18,7 @@ pub struct Measured {
 
 /// Median of `values` (the mean of the middle two for an even count; NaN for none).
 pub fn median(values: &[f64]) -> f64 {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
+    bench_core::deploy::median(values).unwrap_or(f64::NAN)
 }
 
 /// The split's images with nothing held out for validation that training would see: a timed
