@@ -489,6 +489,26 @@ pub(crate) fn text_width(line: &str, size: u32, bold_face: bool) -> i32 {
     )
 }
 
+/// Draws a 28x28 image at `(x0, y0)`, each pixel a `scale`-sided square, dark ink on white as
+/// MNIST's digits are printed.
+pub(crate) fn draw_digit(
+    root: &DrawingArea<BitMapBackend<'_>, Shift>,
+    pixels: &[u8],
+    (x0, y0): (i32, i32),
+    scale: i32,
+) -> Result<(), Box<dyn std::error::Error>> {
+    for (p, &v) in pixels.iter().enumerate() {
+        let (r, c) = ((p / SIDE) as i32, (p % SIDE) as i32);
+        let g = 255 - v;
+        let px = (x0 + c * scale, y0 + r * scale);
+        root.draw(&Rectangle::new(
+            [px, (px.0 + scale, px.1 + scale)],
+            RGBColor(g, g, g).filled(),
+        ))?;
+    }
+    Ok(())
+}
+
 /// `confusion-<backend>.png`: counts of true (rows) against predicted (columns) classes, shaded
 /// by the share of each true class. Named classes label the rows, and the columns vertically.
 pub fn confusion(
@@ -629,15 +649,7 @@ pub fn image_grid(
             let (col, row) = ((k % columns) as i32, (k / columns) as i32);
             let left = 10 + col * tile_w;
             let (x0, y0) = (left + (tile_w - image) / 2, 60 + row * tile_h);
-            for (p, &v) in test.image(tile.index).iter().enumerate() {
-                let (r, c) = ((p / SIDE) as i32, (p % SIDE) as i32);
-                let g = 255 - v;
-                let px = (x0 + c * scale, y0 + r * scale);
-                root.draw(&Rectangle::new(
-                    [px, (px.0 + scale, px.1 + scale)],
-                    RGBColor(g, g, g).filled(),
-                ))?;
-            }
+            draw_digit(root, test.image(tile.index), (x0, y0), scale)?;
             let wrong = tile.lines.iter().any(|(_, w)| *w);
             let frame = if wrong {
                 WRONG.stroke_width(3)

@@ -123,9 +123,10 @@ pub fn markdown(rows: &[DeploymentRow], measuring: f64, total: f64) -> String {
          took {measuring:.1} s of this command's {total:.0} s ({:.1}%).\n\n",
         100.0 * measuring / total.max(1e-9)
     ));
-    md.push_str(
-        "| backend | runs | one prediction: median | 99th percentile | images/s at batch 256 | peak memory while training (rise) |\n",
-    );
+    md.push_str(&format!(
+        "| backend | runs | one prediction: median | 99th percentile | images/s at batch {BATCH} \
+         | peak memory while training (rise) |\n",
+    ));
     md.push_str("|:---|---:|---:|---:|---:|---:|\n");
     for r in rows {
         md.push_str(&format!(

@@ -21,9 +21,20 @@ pub(crate) struct Lock {
     exclusive: bool,
 }
 
-/// Who holds a lock that could not be taken: `another run (pid N)`, or `another run` when the
-/// file names none (held shared, by runs into folders nested in it).
-pub(crate) struct Holder(pub(crate) String);
+/// Who holds a lock that could not be taken: the pid the file names (an exclusive holder writes
+/// its own), or none (held shared, by runs into folders nested in it).
+pub(crate) struct Holder {
+    pub(crate) pid: Option<u32>,
+}
+
+impl Holder {
+    /// `another run (pid N)`, or `another run`.
+    pub(crate) fn who(&self) -> String {
+        self.pid.map_or("another run".to_string(), |pid| {
+            format!("another run (pid {pid})")
+        })
+    }
+}
 
 impl Lock {
     /// Takes `path` exclusively and writes this process's id into it.
@@ -74,7 +85,7 @@ impl Lock {
                 exclusive,
             }));
         }
-        Ok(Err(Holder("other runs".to_string())))
+        Ok(Err(Holder { pid: None }))
     }
 }
 
@@ -94,14 +105,9 @@ impl Drop for Lock {
 
 fn holder(path: &Path) -> Holder {
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    let pid = text.trim();
-    Holder(
-        if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) {
-            format!("another run (pid {pid})")
-        } else {
-            "another run".to_string()
-        },
-    )
+    Holder {
+        pid: text.trim().parse().ok(),
+    }
 }
 
 /// Whether `path` still names the open `file` (and not a newer file of that name).

@@ -60,10 +60,10 @@ impl Output {
         let lock = parent.join(format!(".{name}.lock"));
         let own = Lock::exclusive(&lock)?.map_err(|holder| ReportError::Busy {
             path: out.to_path_buf(),
-            who: match holder.0.as_str() {
+            who: match holder.pid {
+                Some(_) => format!("{} is writing to this folder", holder.who()),
                 // Only runs into nested folders hold it without naming themselves.
-                "another run" => "a run writing a report inside this folder is going".to_string(),
-                who => format!("{who} is writing to this folder"),
+                None => "a run writing a report inside this folder is going".to_string(),
             },
             lock: lock.clone(),
         })?;
@@ -75,7 +75,7 @@ impl Output {
                         who: format!(
                             "{} is writing {}, the folder this one is in, which it replaces as a \
                          whole",
-                            holder.0,
+                            holder.who(),
                             parent.display()
                         ),
                         lock: outer_lock.clone(),

@@ -9,7 +9,7 @@ use mnist_data::{IMAGE_PIXELS, N_CLASSES, SIDE};
 use plotters::prelude::*;
 
 use crate::ReportError;
-use crate::charts::{bold, canvas, colour, text, text_width};
+use crate::charts::{bold, canvas, colour, draw_digit, text, text_width};
 
 /// One image's row of the picture.
 pub struct PredictionRow<'a> {
@@ -80,15 +80,7 @@ pub fn predictions(
             // What the models saw, dark ink on white as the report's grids show it.
             let scale = PANEL / SIDE as i32;
             let x0 = 14 + PANEL + 20;
-            for (p, &v) in row.seen.iter().enumerate() {
-                let (r, c) = ((p / SIDE) as i32, (p % SIDE) as i32);
-                let g = 255 - v;
-                let px = (x0 + c * scale, y0 + r * scale);
-                root.draw(&Rectangle::new(
-                    [px, (px.0 + scale, px.1 + scale)],
-                    RGBColor(g, g, g).filled(),
-                ))?;
-            }
+            draw_digit(root, row.seen, (x0, y0), scale)?;
             root.draw(&Rectangle::new(
                 [(x0 - 1, y0 - 1), (x0 + PANEL + 1, y0 + PANEL + 1)],
                 RGBColor(190, 190, 190).stroke_width(1),
@@ -97,7 +89,8 @@ pub fn predictions(
             // Each model's probabilities.
             for (m, (label, probabilities)) in row.models.iter().enumerate() {
                 let left = 14 + 2 * (PANEL + 20) + m as i32 * (block_w + 10);
-                root.draw_text(label, &bold(14), (left, top + 16))?;
+                // Regular 15, not bold 14: in bold the "rn" of "burn" runs into an "m".
+                root.draw_text(label, &text(15), (left, top + 16))?;
                 let best = bench_core::argmax(probabilities);
                 for (class, name) in class_names.iter().enumerate() {
                     let p = probabilities.get(class).copied().unwrap_or(0.0);
