@@ -1,7 +1,8 @@
 //! The one place that knows every backend. To add one: write a crate implementing
 //! `bench_core::Backend` and a `bench_core::BackendFactory` that declares its settings, depend
 //! on it from xtask, and add one line to `factories`. Its settings then reach `--set` and
-//! `--help` with no other change here.
+//! `--help` with no other change here. A backend behind a cargo feature of xtask also gets a line
+//! in `OPTIONAL`, so that a build without it names the feature when asked for it.
 
 use std::collections::BTreeMap;
 
@@ -90,6 +91,50 @@ pub fn resolved_settings(name: &str, assignments: &[Assignment]) -> BTreeMap<Str
         .unwrap_or_default()
 }
 
+/// Backends behind a cargo feature of xtask: (backend, feature, whether this build has it).
+const OPTIONAL: &[(&str, &str, bool)] = &[];
+
+/// Why `backend` cannot be used in this build, naming the cargo feature that brings it, when
+/// it is one of `optional` and not compiled in.
+fn not_compiled(backend: &str, optional: &[(&str, &str, bool)]) -> Option<String> {
+    optional
+        .iter()
+        .find(|(name, _, compiled)| *name == backend && !compiled)
+        .map(|(name, feature, _)| {
+            format!(
+                "the {name} backend is not compiled into this build; {}",
+                bench_core::needs_feature(feature)
+            )
+        })
+}
+
+/// The optional backends this build lacks, each with the sentence naming its feature.
+pub fn left_out() -> Vec<String> {
+    OPTIONAL
+        .iter()
+        .filter_map(|(name, _, _)| not_compiled(name, OPTIONAL))
+        .collect()
+}
+
+/// An error for the first backend named in `selection` or `assignments` that this build lacks.
+fn refuse_left_out(selection: Option<&str>, assignments: &[Assignment]) -> Result<()> {
+    let named = selection
+        .into_iter()
+        .flat_map(|l| l.split(','))
+        .map(str::trim);
+    for name in named {
+        if let Some(why) = not_compiled(name, OPTIONAL) {
+            bail!("--backends {name}: {why}");
+        }
+    }
+    for a in assignments {
+        if let Some(why) = not_compiled(&a.backend, OPTIONAL) {
+            bail!("--set {}.{}: {why}", a.backend, a.setting);
+        }
+    }
+    Ok(())
+}
+
 /// Every backend's settings, for `--help`.
 pub fn settings_help() -> String {
     bench_core::settings::help(&factories())
@@ -99,6 +144,7 @@ pub fn settings_help() -> String {
 /// selection those that run by default, built with `settings`. Every setting given is checked,
 /// by building its backend, whichever backends are selected.
 pub fn select(selection: Option<&str>, settings: &[Assignment]) -> Result<Vec<Box<dyn Backend>>> {
+    refuse_left_out(selection, settings)?;
     let factories = factories();
     let by_default: Vec<&str> = factories
         .iter()
@@ -132,4 +178,28 @@ pub fn select(selection: Option<&str>, settings: &[Assignment]) -> Result<Vec<Bo
         }
     };
     Ok(bench_core::build_backends(&factories, settings, &wanted)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_backend_left_out_of_the_build_is_named_with_its_feature() {
+        let optional = [("gpu-net", "gpu-net", false), ("fast-net", "fast", true)];
+        assert_eq!(
+            not_compiled("gpu-net", &optional).as_deref(),
+            Some(
+                "the gpu-net backend is not compiled into this build; rebuild with the \
+                 `gpu-net` cargo feature"
+            )
+        );
+        assert_eq!(not_compiled("fast-net", &optional), None);
+        assert_eq!(not_compiled("scratch", &optional), None);
+        // Every optional backend this build has is registered; none it lacks is.
+        let registered: Vec<&str> = factories().iter().map(|f| f.name()).collect();
+        for (name, _, compiled) in OPTIONAL {
+            assert_eq!(registered.contains(name), *compiled, "{name}");
+        }
+    }
 }

@@ -858,6 +858,53 @@ fn bench_reference_alternates_with_the_twin_and_tabulates_its_figures() {
 }
 
 #[test]
+fn several_workloads_are_alternated_in_one_run_and_one_alone_without_reference() {
+    let tmp = tempfile::tempdir().unwrap();
+    let python = stand_in_python(tmp.path());
+    // The stand-in knows only NumPy: the burn MLP's twins say their package is missing (exit 2).
+    let (stdout, _stderr) = bench_reference(
+        tmp.path(),
+        &[
+            "scratch-epoch",
+            "burn-epoch",
+            "--reference",
+            python.to_str().unwrap(),
+            "--rounds",
+            "2",
+            "--epochs",
+            "1",
+        ],
+        2,
+    );
+    let calls = std::fs::read_to_string(tmp.path().join("calls.log")).unwrap();
+    let scripts: Vec<&str> = calls
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or(""))
+        .map(|s| s.rsplit('/').next().unwrap_or(s))
+        .collect();
+    // Round 1: scratch's twins, then burn's; round 2: scratch's again (a twin whose package is
+    // missing is not asked again).
+    let numpy = ["numpy_mlp.py", "numpy_mlp.py"];
+    let round_1 = [&numpy[..], &["torch_mlp.py", "keras_mlp.py"]].concat();
+    assert_eq!(scripts, [&round_1[..], &numpy[..]].concat(), "{calls}");
+    assert!(
+        calls.lines().nth(4).unwrap().contains("--seed 43"),
+        "{calls}"
+    );
+    for row in ["| scratch | NumPy f32", "| burn ndarray | PyTorch"] {
+        assert!(stdout.contains(row), "no row {row:?} in:\n{stdout}");
+    }
+    // Without --reference, one workload at a time.
+    let out = xtask(&["bench", "scratch-epoch", "burn-epoch"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("one workload at a time") && stderr.contains("--reference"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn bench_reference_names_a_missing_package_and_still_measures_rust() {
     let tmp = tempfile::tempdir().unwrap();
     let python = stand_in_python(tmp.path());

@@ -126,9 +126,51 @@ pub struct Twin {
     pub note: &'static str,
 }
 
+/// The PyTorch and Keras twins of a dropout MLP (`xtask/reference/torch_mlp.py` and
+/// `keras_mlp.py`): ReLU hidden layers of the widths `hidden`, dropout `dropout` after each,
+/// Glorot-uniform weights, Adam (learning rate 1e-3): the network of every MLP backend with
+/// dropout and Adam.
+pub fn dropout_mlp_twins(hidden: &[usize], dropout: f64) -> Vec<Twin> {
+    let hidden: Vec<String> = hidden.iter().map(usize::to_string).collect();
+    let twin = |label: &str, script, note| Twin {
+        label: label.to_string(),
+        script,
+        args: vec![
+            "--hidden".into(),
+            hidden.join(","),
+            "--dropout".into(),
+            dropout.to_string(),
+        ],
+        note,
+    };
+    vec![
+        twin("PyTorch", "xtask/reference/torch_mlp.py", ""),
+        twin(
+            "Keras",
+            "xtask/reference/keras_mlp.py",
+            "the notebook's framework",
+        ),
+    ]
+}
+
 /// Counts the work a backend does while it is timed, for `bench`'s printout.
 pub trait WorkMeter {
     /// Lines describing the work of one unit, given how many units were trained since the meter
     /// was made (the untimed warm-up included) and the median seconds of one.
     fn lines(&self, units: u64, median_seconds: f64) -> Vec<String>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mlp_twins_build_the_widths_and_dropout_they_are_given() {
+        let twins = dropout_mlp_twins(&[256, 128], 0.5);
+        let labels: Vec<&str> = twins.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels, ["PyTorch", "Keras"]);
+        for twin in twins {
+            assert_eq!(twin.args, ["--hidden", "256,128", "--dropout", "0.5"]);
+        }
+    }
 }

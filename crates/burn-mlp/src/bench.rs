@@ -34,26 +34,7 @@ pub const FLEX: Feature = Feature {
 impl BurnBackend {
     /// PyTorch and Keras, with this network's widths and dropout.
     pub(crate) fn python_twins(&self) -> Vec<Twin> {
-        let hidden: Vec<String> = self.shape.hidden.iter().map(usize::to_string).collect();
-        let twin = |label: &str, script, note| Twin {
-            label: label.to_string(),
-            script,
-            args: vec![
-                "--hidden".into(),
-                hidden.join(","),
-                "--dropout".into(),
-                self.shape.dropout.to_string(),
-            ],
-            note,
-        };
-        vec![
-            twin("PyTorch", "xtask/reference/torch_mlp.py", ""),
-            twin(
-                "Keras",
-                "xtask/reference/keras_mlp.py",
-                "the notebook's framework",
-            ),
-        ]
+        bench_core::benchmark::dropout_mlp_twins(&self.shape.hidden, self.shape.dropout)
     }
 }
 

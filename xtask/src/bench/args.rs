@@ -21,9 +21,11 @@ pub const DEFAULT_SEED: u64 = 42;
 #[command(after_help = after_help())]
 pub struct BenchArgs {
     /// The workload to time (`--list` names every one), its backend configured by --set (its
-    /// defaults otherwise). With --reference: only this workload's rows, each variant of it
-    /// beside its twins (default: every workload's).
-    pub workload: Option<String>,
+    /// defaults otherwise). With --reference: only these workloads' rows, each variant beside its
+    /// twins, all alternated in one run (default: every workload's), e.g. `bench burn-epoch
+    /// candle-epoch --reference python3`; without it, one workload.
+    #[arg(value_name = "WORKLOAD")]
+    pub workloads: Vec<String>,
     /// List the workloads the backends declare, their variants and twins, and exit.
     #[arg(long)]
     pub list: bool,
@@ -42,8 +44,8 @@ pub struct BenchArgs {
     #[arg(long, requires = "reference")]
     pub epochs: Option<usize>,
     /// With --reference: folder for reference.md and reference.json (default: benchmarks/ at the
-    /// workspace root for every workload, benchmarks/WORKLOAD/ for one; replaced atomically, as
-    /// reports are). Ctrl-C writes nothing and exits 130.
+    /// workspace root for every workload, benchmarks/WORKLOAD/ for one, benchmarks/A+B/ for
+    /// several; replaced atomically, as reports are). Ctrl-C writes nothing and exits 130.
     #[arg(long, value_name = "DIR", requires = "reference")]
     pub out: Option<PathBuf>,
     /// With --reference: seconds a twin may run before it is stopped and reported as timed out.

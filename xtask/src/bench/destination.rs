@@ -69,12 +69,15 @@ pub fn is_committed_table(out: &Path) -> bool {
         )
 }
 
-/// `benchmarks/` at the workspace root for every workload, `benchmarks/WORKLOAD/` for one, so
-/// that a quick look at one workload never replaces another's table.
-pub fn default_out(declared: Option<Declared>) -> PathBuf {
+/// `benchmarks/` at the workspace root for every workload, `benchmarks/WORKLOAD/` for one and
+/// `benchmarks/A+B/` for several, so that a run of some workloads never replaces another's table.
+pub fn default_out(declared: Option<&[Declared]>) -> PathBuf {
     let root = provenance::workspace_root().join("benchmarks");
     match declared {
-        Some(d) => root.join(d.workload.name),
+        Some(named) => {
+            let names: Vec<&str> = named.iter().map(|d| d.workload.name).collect();
+            root.join(names.join("+"))
+        }
         None => root,
     }
 }
@@ -125,10 +128,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_workload_writes_its_own_folder_never_the_table_of_all() {
+    fn named_workloads_write_their_own_folder_never_the_table_of_all() {
         let root = provenance::workspace_root().join("benchmarks");
         assert_eq!(default_out(None), root);
-        let d = super::super::workloads::declared()[0];
-        assert_eq!(default_out(Some(d)), root.join(d.workload.name));
+        let all = super::super::workloads::declared();
+        assert_eq!(
+            default_out(Some(&all[..1])),
+            root.join(all[0].workload.name)
+        );
+        let two = format!("{}+{}", all[0].workload.name, all[1].workload.name);
+        assert_eq!(default_out(Some(&all[..2])), root.join(two));
     }
 }

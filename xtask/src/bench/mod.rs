@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 
 pub use args::BenchArgs;
+use workloads::Declared;
 
 /// Runs `bench` as its flags say.
 pub fn run(args: &BenchArgs) -> Result<ExitCode> {
@@ -24,15 +25,26 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
         print!("{}", workloads::list()?);
         return Ok(ExitCode::SUCCESS);
     }
-    let declared = args.workload.as_deref().map(workloads::find).transpose()?;
-    if let Some(python) = &args.reference {
-        return side_by_side::run(args, python, declared);
+    let mut named: Vec<Declared> = Vec::new();
+    for name in &args.workloads {
+        let d = workloads::find(name)?;
+        if !named.iter().any(|n| n.workload.name == d.workload.name) {
+            named.push(d);
+        }
     }
-    let Some(declared) = declared else {
-        bail!(
+    if let Some(python) = &args.reference {
+        return side_by_side::run(args, python, (!named.is_empty()).then_some(named));
+    }
+    match named.as_slice() {
+        [one] => timing::run(args, *one),
+        [] => bail!(
             "name a workload to time ({}), or pass --reference",
             workloads::names(&workloads::declared())
-        );
-    };
-    timing::run(args, declared)
+        ),
+        _ => bail!(
+            "bench times one workload at a time, and {} were named; add --reference PYTHON to \
+             time several side by side, alternated",
+            named.len()
+        ),
+    }
 }

@@ -27,9 +27,10 @@ use super::workloads::{self, Declared};
 use crate::progress::interrupted;
 use crate::provenance;
 
-/// Runs the side-by-side benchmark of `declared` (every workload when `None`), prints the table
+/// Runs the side-by-side benchmark of the workloads `declared` (every one when `None`), alternated
+/// in one run; prints the table
 /// and writes it into `--out`. Exits 2 when a side could not run (the table says which and why).
-pub fn run(args: &BenchArgs, python: &Path, declared: Option<Declared>) -> Result<ExitCode> {
+pub fn run(args: &BenchArgs, python: &Path, declared: Option<Vec<Declared>>) -> Result<ExitCode> {
     let rounds = args.rounds;
     if rounds == 0 {
         bail!("--rounds must be at least 1");
@@ -46,8 +47,13 @@ pub fn run(args: &BenchArgs, python: &Path, declared: Option<Declared>) -> Resul
     // What produced the table, read once as the run starts (the tree may change while it runs).
     let (machine, build) = (provenance::cpu(), provenance::build());
     let (commit, date) = (provenance::git_commit(), provenance::now_utc());
-    let selected = declared.map_or_else(workloads::declared, |d| vec![d]);
-    let (built, left_out) = workloads::build_selected(&selected, &args.settings.assignments()?)?;
+    let selected = declared.clone().unwrap_or_else(workloads::declared);
+    let (built, mut left_out) =
+        workloads::build_selected(&selected, &args.settings.assignments()?)?;
+    if declared.is_none() {
+        // Every workload: those of a backend this build lacks are missing too.
+        left_out.extend(crate::registry::left_out());
+    }
     // The table of every workload, committed with the project, is replaced only by a run of the
     // defaults, in a build with every variant, that every side completes.
     let replaces_committed = declared.is_none()
@@ -68,7 +74,10 @@ pub fn run(args: &BenchArgs, python: &Path, declared: Option<Declared>) -> Resul
     if replaces_committed {
         guard_committed_table(args, python)?;
     }
-    let out = args.out.clone().unwrap_or_else(|| default_out(declared));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(declared.as_deref()));
     let output = crate::output::claim(&out, args.out.is_some())?;
     // The Rust side trains without a validation set (timed epochs only): a setting that needs
     // one (early stopping) is refused before anything runs.

@@ -49,7 +49,8 @@ pub fn names(all: &[Declared]) -> String {
 }
 
 /// `bench --list`: each workload, its unit and split, its variants (and the cargo feature of
-/// those this build lacks) and each variant's twins with the default settings.
+/// those this build lacks) and each variant's twins with the default settings; then the
+/// backends this build lacks, whose workloads are not listed.
 pub fn list() -> Result<String> {
     let mut s = String::new();
     for d in declared() {
@@ -77,6 +78,9 @@ pub fn list() -> Result<String> {
                 }
             }
         }
+    }
+    for why in registry::left_out() {
+        s.push_str(&format!("Not listed: {why}.\n"));
     }
     Ok(s)
 }
