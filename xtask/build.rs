@@ -7,8 +7,9 @@ use std::fmt::Write;
 use std::process::Command;
 
 /// The crates whose versions every report names.
-const CRATES: [&str; 7] = [
+const CRATES: [&str; 8] = [
     "burn",
+    "candle-core",
     "linfa",
     "linfa-logistic",
     "ndarray",

@@ -78,6 +78,8 @@ pub fn factories() -> Vec<Box<dyn BackendFactory>> {
         Box::new(linfa_baseline::LinfaFactory),
         Box::new(burn_mlp::BurnFactory),
         Box::new(burn_cnn::CnnFactory),
+        #[cfg(feature = "candle")]
+        Box::new(candle_mlp::CandleFactory),
     ]
 }
 
@@ -92,7 +94,7 @@ pub fn resolved_settings(name: &str, assignments: &[Assignment]) -> BTreeMap<Str
 }
 
 /// Backends behind a cargo feature of xtask: (backend, feature, whether this build has it).
-const OPTIONAL: &[(&str, &str, bool)] = &[];
+const OPTIONAL: &[(&str, &str, bool)] = &[("candle", "candle", cfg!(feature = "candle"))];
 
 /// Why `backend` cannot be used in this build, naming the cargo feature that brings it, when
 /// it is one of `optional` and not compiled in.

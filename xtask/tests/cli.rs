@@ -967,6 +967,41 @@ fn bench_reference_with_a_missing_interpreter_says_what_to_install() {
     assert!(line.contains(" s | — |"), "{line}");
 }
 
+/// In a build without the candle backend, naming it (to run, or in a setting) is one error naming
+/// the cargo feature, with the command that works, before anything trains; with it, candle is in
+/// the default run's list.
+#[test]
+fn an_optional_backend_is_named_with_its_cargo_feature_in_a_build_without_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("reports");
+    if cfg!(feature = "candle") {
+        let help = xtask(&["compare", "--help"]);
+        let help = String::from_utf8_lossy(&help.stdout);
+        assert!(help.contains("candle.device"), "{help}");
+        return;
+    }
+    let missing = "the candle backend is not compiled into this build; rebuild with the `candle` \
+                   cargo feature";
+    let line = assert_one_line_error(
+        &["--backends", "scratch,candle"],
+        &out,
+        &format!("--backends candle: {missing}"),
+    );
+    assert!(
+        line.contains("the same command with it: ") && line.contains("--features candle"),
+        "{line}"
+    );
+    assert_clean_failure(
+        &["--set", "candle.hidden=32"],
+        &out,
+        &format!("--set candle.hidden: {missing}"),
+    );
+    assert!(!out.exists());
+    let list = xtask(&["bench", "--list"]);
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(list.contains(&format!("Not listed: {missing}.")), "{list}");
+}
+
 /// In a build without Flex, naming it (for burn, or through the cnn's default device) is one
 /// error naming the cargo feature that brings it, before anything trains.
 #[cfg(not(feature = "flex"))]
@@ -995,10 +1030,15 @@ fn a_device_not_compiled_in_is_named_with_its_cargo_feature() {
             .split_once("the same command with it: ")
             .map(|(_, c)| c.trim_end())
             .unwrap_or_else(|| panic!("no command in {line}"));
-        // The alias in a release build (as CI's); spelled out in a debug one.
+        // The alias in a release build with the default features (as CI's); spelled out in a
+        // debug one, or with another feature (candle) beside flex.
+        let spelled_out = if cfg!(feature = "candle") {
+            "cargo run --release -p xtask --features candle,flex -- compare --out "
+        } else {
+            "cargo run -p xtask --features flex -- compare --out "
+        };
         assert!(
-            works.starts_with("cargo xtask-flex compare --out ")
-                || works.starts_with("cargo run -p xtask --features flex -- compare --out "),
+            works.starts_with("cargo xtask-flex compare --out ") || works.starts_with(spelled_out),
             "{works}"
         );
         assert!(

@@ -1,0 +1,48 @@
+//! The candle MLP's benchmark: one epoch on candle's CPU device, beside the PyTorch and Keras
+//! twins of the burn MLP, which build the same widths and dropout (the same net).
+
+use bench_core::{Twin, Variant, WorkSplit, WorkUnit, Workload};
+
+use crate::CandleBackend;
+
+/// One epoch on the standard split with 20% held out, as the burn MLP's `burn-epoch`.
+pub const WORKLOADS: &[Workload] = &[Workload {
+    name: "candle-epoch",
+    about: "one candle-MLP epoch, batch 32 (48k images on MNIST)",
+    split: WorkSplit::StandardHeldOut,
+    unit: WorkUnit::Epoch,
+    variants: &[Variant {
+        label: "candle cpu",
+        settings: &[("device", "cpu")],
+        feature: None,
+    }],
+}];
+
+impl CandleBackend {
+    /// PyTorch and Keras, with this network's widths and dropout.
+    pub(crate) fn python_twins(&self) -> Vec<Twin> {
+        bench_core::benchmark::dropout_mlp_twins(&self.shape.hidden, self.shape.dropout)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MlpShape;
+
+    #[test]
+    fn the_twins_build_the_same_widths_and_dropout() {
+        let backend = CandleBackend {
+            shape: MlpShape {
+                hidden: vec![256, 128],
+                dropout: 0.5,
+            },
+            ..Default::default()
+        };
+        let twins = backend.python_twins();
+        assert_eq!(twins.len(), 2);
+        for twin in twins {
+            assert_eq!(twin.args, ["--hidden", "256,128", "--dropout", "0.5"]);
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! The burn MLP's recipe in candle (Hugging Face's Rust ML framework): Dense 128 ReLU, Dropout
+//! 0.2, Dense 64 ReLU, Dropout 0.2, Dense 10, softmax cross-entropy, Adam (lr 1e-3, β1 0.9,
+//! β2 0.999, ε 1e-7), batches of 32, 20 epochs, reshuffled every epoch with the run's seed;
+//! validation and test with dropout off. It is the second framework beside burn, so that a
+//! report answers "burn or candle?" on the same model, data, seeds and statistics.
+//!
+//! Where it differs from the burn backend: initial weights (Glorot-uniform, zero biases, as
+//! burn's) and dropout masks are drawn from the run's seeded generator and handed to candle,
+//! since candle's CPU random generator cannot be seeded; so the same seed gives another draw
+//! than burn's, from the same distributions. No early stopping (burn's `patience`).
+//!
+//! The device is chosen at run time ([`CandleDevice`]): the CPU always; CUDA and Metal behind
+//! this crate's `cuda` and `metal` cargo features (xtask's features of those names forward them). The whole crate is behind xtask's `candle`
+//! feature, so the default build does not compile candle.
+//!
+//! Layout: [`device`], [`model`] (the network, its weights file), [`training`] (the loop);
+//! [`bench`] declares its benchmark and twins.
+
+pub mod bench;
+pub mod device;
+pub mod model;
+pub mod training;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use bench_core::{
+    Backend, BackendFactory, ConfigError, FittedModel, Hyperparams, Observer, SettingSpec,
+    Settings, TrainData, TrainError, Twin, ValidHyperparams, Workload,
+};
+use candle_core::{Device, Tensor};
+use mnist_data::Dataset;
+
+pub use device::CandleDevice;
+pub use model::{Mlp, MlpShape};
+
+/// A candle error as a training error.
+pub(crate) fn candle_error(e: candle_core::Error) -> TrainError {
+    TrainError::Backend(format!("candle: {e}"))
+}
+
+/// The candle backend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandleBackend {
+    /// Where to run.
+    pub device: CandleDevice,
+    /// The network.
+    pub shape: MlpShape,
+}
+
+impl Default for CandleBackend {
+    fn default() -> Self {
+        Self {
+            device: CandleDevice::default(),
+            shape: MlpShape {
+                hidden: vec![128, 64],
+                dropout: 0.2,
+            },
+        }
+    }
+}
+
+/// Builds [`CandleBackend`] from its settings (`--set candle.hidden=256,128`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CandleFactory;
+
+const SETTINGS: &[SettingSpec] = &[
+    SettingSpec {
+        name: "device",
+        help: "cpu; cuda and metal with the cargo features of those names",
+        default: "cpu",
+    },
+    SettingSpec {
+        name: "hidden",
+        help: "hidden layer widths, comma-separated",
+        default: "128,64",
+    },
+    SettingSpec {
+        name: "dropout",
+        help: "dropout rate after each hidden layer, in [0, 1)",
+        default: "0.2",
+    },
+];
+
+impl BackendFactory for CandleFactory {
+    fn name(&self) -> &'static str {
+        "candle"
+    }
+
+    fn settings(&self) -> &'static [SettingSpec] {
+        SETTINGS
+    }
+
+    fn build(&self, s: &Settings) -> Result<Box<dyn Backend>, ConfigError> {
+        let dropout: f64 = s.parse("dropout")?;
+        if !(0.0..1.0).contains(&dropout) {
+            return Err(s.invalid("dropout", &format!("must be in [0, 1), got {dropout}")));
+        }
+        Ok(Box::new(CandleBackend {
+            device: s.parse("device")?,
+            shape: MlpShape {
+                hidden: s.widths("hidden")?,
+                dropout,
+            },
+        }))
+    }
+
+    fn workloads(&self) -> &'static [Workload] {
+        bench::WORKLOADS
+    }
+}
+
+impl Backend for CandleBackend {
+    fn name(&self) -> &str {
+        "candle"
+    }
+
+    fn model(&self) -> String {
+        let hidden: Vec<String> = self.shape.hidden.iter().map(usize::to_string).collect();
+        format!(
+            "MLP 784-{}-10, ReLU, dropout {}; Adam (candle, {})",
+            hidden.join("-"),
+            self.shape.dropout,
+            self.device
+        )
+    }
+
+    fn defaults(&self) -> Hyperparams {
+        Hyperparams {
+            seed: 0,
+            epochs: 20,
+            batch_size: Some(32),
+            learning_rate: Some(1e-3),
+        }
+    }
+
+    fn check(&self, hp: Hyperparams) -> Result<ValidHyperparams, ConfigError> {
+        let valid = hp.check()?;
+        valid.minibatch(self.name())?;
+        if self.shape.hidden.is_empty() || self.shape.hidden.contains(&0) {
+            return Err(ConfigError::Invalid(format!(
+                "candle: hidden layer sizes must be positive, got {:?}",
+                self.shape.hidden
+            )));
+        }
+        if !(0.0..1.0).contains(&self.shape.dropout) {
+            return Err(ConfigError::Invalid(format!(
+                "candle: dropout must be in [0, 1), got {}",
+                self.shape.dropout
+            )));
+        }
+        Ok(valid)
+    }
+
+    fn settings(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            ("device".to_string(), self.device.to_string()),
+            ("dropout".to_string(), self.shape.dropout.to_string()),
+            (
+                "optimizer".to_string(),
+                "Adam(beta1 0.9, beta2 0.999, eps 1e-7)".to_string(),
+            ),
+        ])
+    }
+
+    fn notes(&self) -> Vec<String> {
+        if self.shape.dropout == 0.0 {
+            return Vec::new();
+        }
+        vec![format!(
+            "candle's training curves are averaged over each epoch's batches with dropout on \
+             (rate {}), as Keras reports them; its train accuracy in the table is measured on the \
+             final model, without dropout.",
+            self.shape.dropout
+        )]
+    }
+
+    fn twins(&self) -> Result<Vec<Twin>, String> {
+        Ok(self.python_twins())
+    }
+
+    fn train(
+        &self,
+        hp: &ValidHyperparams,
+        data: &TrainData<'_>,
+        observer: &mut dyn Observer,
+    ) -> Result<Box<dyn FittedModel>, TrainError> {
+        let (batch_size, learning_rate) = hp.minibatch(self.name())?;
+        let opts = training::Options {
+            epochs: hp.get().epochs,
+            batch_size,
+            learning_rate,
+            seed: hp.get().seed,
+        };
+        let device = self.device.device()?;
+        let model = training::train(&device, &self.shape, data, &opts, observer)?;
+        Ok(Box::new(FittedCandle { model, device }))
+    }
+
+    fn load(&self, dir: &Path) -> Result<Box<dyn FittedModel>, TrainError> {
+        let device = self.device.device()?;
+        let model = Mlp::load(&dir.join(WEIGHTS_FILE), &self.shape, &device)?;
+        Ok(Box::new(FittedCandle { model, device }))
+    }
+}
+
+/// The weights file in a saved model's folder.
+pub const WEIGHTS_FILE: &str = "weights.safetensors";
+
+/// A trained candle MLP.
+#[derive(Debug)]
+pub struct FittedCandle {
+    model: Mlp<Tensor>,
+    device: Device,
+}
+
+impl FittedModel for FittedCandle {
+    fn predict_proba(&self, images: &Dataset) -> Result<Vec<f32>, TrainError> {
+        training::predict_proba(&self.model, images, &self.device)
+    }
+
+    fn param_count(&self) -> usize {
+        self.model.param_count()
+    }
+
+    fn save(&self, dir: &Path) -> Result<(), TrainError> {
+        self.model.save(&dir.join(WEIGHTS_FILE))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quick() -> Hyperparams {
+        Hyperparams {
+            epochs: 3,
+            learning_rate: Some(3e-3),
+            ..CandleBackend::default().defaults()
+        }
+    }
+
+    bench_core::conformance_suite!(CandleBackend::default(), quick());
+
+    fn built_with(assignment: &str) -> Result<Vec<Box<dyn Backend>>, ConfigError> {
+        let factories: Vec<Box<dyn BackendFactory>> = vec![Box::new(CandleFactory)];
+        bench_core::build_backends(&factories, &[assignment.parse().unwrap()], &["candle"])
+    }
+
+    #[test]
+    fn settings_reach_the_network_and_bad_values_name_the_setting() {
+        let built = built_with("candle.hidden=32").unwrap();
+        assert_eq!(
+            built[0].model(),
+            "MLP 784-32-10, ReLU, dropout 0.2; Adam (candle, cpu)"
+        );
+        let built = built_with("candle.dropout=0").unwrap();
+        assert!(built[0].notes().is_empty());
+        for bad in ["candle.dropout=1", "candle.hidden=0", "candle.device=tpu"] {
+            let err = built_with(bad).err().unwrap().to_string();
+            assert!(
+                err.starts_with(&format!("--set {}:", bad.split('=').next().unwrap())),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_damaged_or_mismatched_saved_model_is_an_error_naming_the_file() {
+        // The round trip itself is the conformance suite's (saved_model_reloads_identically).
+        let backend = CandleBackend::default();
+        let split = bench_core::conformance::synthetic_split(3);
+        let hp = bench_core::prepare(&backend, quick()).unwrap();
+        let data = TrainData {
+            train: &split.train,
+            validation: None,
+        };
+        let model = backend.train(&hp, &data, &mut bench_core::Quiet).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        model.save(tmp.path()).unwrap();
+        let wider = &built_with("candle.hidden=32").unwrap()[0];
+        let err = wider.load(tmp.path()).err().unwrap().to_string();
+        assert!(err.contains(WEIGHTS_FILE), "{err}");
+        std::fs::write(tmp.path().join(WEIGHTS_FILE), b"not a model").unwrap();
+        let err = backend.load(tmp.path()).err().unwrap().to_string();
+        assert!(err.contains(WEIGHTS_FILE), "{err}");
+        std::fs::remove_file(tmp.path().join(WEIGHTS_FILE)).unwrap();
+        let err = backend.load(tmp.path()).err().unwrap().to_string();
+        assert!(err.contains(WEIGHTS_FILE), "{err}");
+    }
+}

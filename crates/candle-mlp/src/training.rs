@@ -1,0 +1,181 @@
+//! The training loop, written out as the burn backend's is: each epoch reshuffled with the run's
+//! seed, batches of `batch_size`, a dropout mask per hidden layer and batch, Adam, and every
+//! epoch's numbers to the observer; validation with dropout off.
+
+use std::time::Instant;
+
+use bench_core::{EpochStats, Observer, TrainData, TrainError};
+use candle_core::{Device, Tensor};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use mnist_data::{Dataset, IMAGE_PIXELS, N_CLASSES, Rng};
+
+use crate::candle_error;
+use crate::model::{Mlp, MlpShape, Param};
+
+/// Rows per forward pass when evaluating.
+const EVAL_ROWS: usize = 1000;
+
+/// Adam as the burn backend runs it (Keras' defaults, which the notebook used): β1 0.9,
+/// β2 0.999, ε 1e-7. candle's `AdamW` with no weight decay is Adam, and its update is burn's:
+/// the bias-corrected first moment over √(bias-corrected second moment) + ε.
+pub fn adam(learning_rate: f64) -> ParamsAdamW {
+    ParamsAdamW {
+        lr: learning_rate,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-7,
+        weight_decay: 0.0,
+    }
+}
+
+/// What the loop needs to know.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Passes over the training set.
+    pub epochs: usize,
+    /// Images per step.
+    pub batch_size: usize,
+    /// Adam's step size.
+    pub learning_rate: f64,
+    /// Seed of initialisation, shuffles and dropout masks.
+    pub seed: u64,
+}
+
+/// Trains a fresh network of `shape` on `device` and returns its fitted weights.
+pub fn train(
+    device: &Device,
+    shape: &MlpShape,
+    data: &TrainData<'_>,
+    opts: &Options,
+    observer: &mut dyn Observer,
+) -> Result<Mlp<Tensor>, TrainError> {
+    let mut init = Rng::derive(opts.seed, "candle-init");
+    let mut shuffle = Rng::derive(opts.seed, "candle-shuffle");
+    let mut dropout = Rng::derive(opts.seed, "candle-dropout");
+    let model = Mlp::new(shape, &mut init, device)?;
+    let mut optim = AdamW::new(model.vars(), adam(opts.learning_rate)).map_err(candle_error)?;
+    let n = data.train.len();
+    let n_batches = n.div_ceil(opts.batch_size);
+    let mut pixels = vec![0.0f32; opts.batch_size * IMAGE_PIXELS];
+
+    for epoch in 1..=opts.epochs {
+        let started = Instant::now();
+        let order = shuffle.permutation(n);
+        let mut loss_sum = 0.0f64;
+        let mut correct = 0usize;
+        for (step, indices) in order.chunks(opts.batch_size).enumerate() {
+            let rows = indices.len();
+            let pixels = &mut pixels[..rows * IMAGE_PIXELS];
+            data.train.fill_batch(indices, pixels);
+            let labels: Vec<u32> = indices
+                .iter()
+                .map(|&i| u32::from(data.train.labels()[i]))
+                .collect();
+            let masks = dropout_masks(shape, rows, &mut dropout, device)?;
+            let (batch_loss, batch_correct) = (|| {
+                let x = Tensor::from_slice(pixels, (rows, IMAGE_PIXELS), device)?;
+                let y = Tensor::from_vec(labels, rows, device)?;
+                let logits = model.forward(&x, &masks)?;
+                let loss = candle_nn::loss::cross_entropy(&logits, &y)?;
+                let batch_loss = f64::from(loss.to_scalar::<f32>()?);
+                if bench_core::diverged(batch_loss) {
+                    return Ok((batch_loss, 0));
+                }
+                let correct = count_correct(&logits, data.train, indices)?;
+                optim.backward_step(&loss)?;
+                Ok((batch_loss, correct))
+            })()
+            .map_err(candle_error)?;
+            if bench_core::diverged(batch_loss) {
+                return Err(TrainError::Diverged {
+                    step: epoch,
+                    loss: batch_loss,
+                });
+            }
+            loss_sum += batch_loss * rows as f64;
+            correct += batch_correct;
+            observer.batch(step + 1, n_batches);
+            if observer.cancelled() {
+                return Err(TrainError::Cancelled);
+            }
+        }
+        let (validation_loss, validation_accuracy) =
+            data.validate(|v| predict_proba(&model, v, device))?;
+        observer.epoch(&EpochStats {
+            step: epoch,
+            train_loss: loss_sum / n as f64,
+            train_accuracy: correct as f64 / n as f64,
+            validation_loss,
+            validation_accuracy,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
+    Ok(model.fitted())
+}
+
+/// One mask per hidden layer, `[rows, width]`: 0 with the dropout probability, else
+/// 1 / (1 - p), as Keras' and burn's inverted dropout. None when the rate is 0.
+fn dropout_masks(
+    shape: &MlpShape,
+    rows: usize,
+    rng: &mut Rng,
+    device: &Device,
+) -> Result<Vec<Tensor>, TrainError> {
+    if shape.dropout == 0.0 {
+        return Ok(Vec::new());
+    }
+    let keep = (1.0 / (1.0 - shape.dropout)) as f32;
+    shape
+        .hidden
+        .iter()
+        .map(|&width| {
+            let mask: Vec<f32> = (0..rows * width)
+                .map(|_| {
+                    if rng.next_f64() < shape.dropout {
+                        0.0
+                    } else {
+                        keep
+                    }
+                })
+                .collect();
+            Tensor::from_vec(mask, (rows, width), device).map_err(candle_error)
+        })
+        .collect()
+}
+
+fn count_correct(
+    logits: &Tensor,
+    train: &Dataset,
+    indices: &[usize],
+) -> candle_core::Result<usize> {
+    let predicted = logits.argmax(1)?.to_vec1::<u32>()?;
+    Ok(predicted
+        .iter()
+        .zip(indices)
+        .filter(|(p, i)| **p == u32::from(train.labels()[**i]))
+        .count())
+}
+
+/// Class probabilities of every image in `data` (`n x 10`), dropout off.
+pub fn predict_proba<T: Param>(
+    model: &Mlp<T>,
+    data: &Dataset,
+    device: &Device,
+) -> Result<Vec<f32>, TrainError> {
+    let mut out = Vec::with_capacity(data.len() * N_CLASSES);
+    for start in (0..data.len()).step_by(EVAL_ROWS) {
+        let end = (start + EVAL_ROWS).min(data.len());
+        let rows = (|| {
+            let x = Tensor::from_vec(
+                data.range_f32(start, end),
+                (end - start, IMAGE_PIXELS),
+                device,
+            )?;
+            let proba = candle_nn::ops::softmax_last_dim(&model.forward(&x, &[])?)?;
+            proba.flatten_all()?.to_vec1::<f32>()
+        })()
+        .map_err(candle_error)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
