@@ -65,6 +65,9 @@ impl SettingsArgs {
 
 /// The one backend called `name`, built with `settings`.
 pub fn one(name: &str, settings: &[Assignment]) -> Result<Box<dyn Backend>> {
+    if let Some(why) = not_compiled(name, OPTIONAL) {
+        bail!("{why}");
+    }
     let mut picked = select(Some(name), settings)?;
     picked
         .pop()

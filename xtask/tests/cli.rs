@@ -1000,6 +1000,13 @@ fn an_optional_backend_is_named_with_its_cargo_feature_in_a_build_without_it() {
     let list = xtask(&["bench", "--list"]);
     let list = String::from_utf8_lossy(&list.stdout);
     assert!(list.contains(&format!("Not listed: {missing}.")), "{list}");
+    let timed = xtask(&["bench", "candle-epoch"]);
+    let stderr = String::from_utf8_lossy(&timed.stderr);
+    assert_eq!(timed.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("unknown workload \"candle-epoch\"") && stderr.contains(missing),
+        "{stderr}"
+    );
 }
 
 /// In a build without Flex, naming it (for burn, or through the cnn's default device) is one

@@ -10,8 +10,11 @@
 //! than burn's, from the same distributions. No early stopping (burn's `patience`).
 //!
 //! The device is chosen at run time ([`CandleDevice`]): the CPU always; CUDA and Metal behind
-//! this crate's `cuda` and `metal` cargo features (xtask's features of those names forward them). The whole crate is behind xtask's `candle`
-//! feature, so the default build does not compile candle.
+//! this crate's `cuda` and `metal` cargo features (xtask's features of those names forward
+//! them). The crate is an optional dependency of xtask (its `candle` feature), so the tool's
+//! default build (`cargo xtask`) does not compile candle; as a workspace member it is compiled
+//! and tested by `cargo test --workspace`. Batches are shuffled from the run's seed as burn's
+//! are, but from a stream of candle's own, so the batch order differs from burn's too.
 //!
 //! Layout: [`device`], [`model`] (the network, its weights file), [`training`] (the loop);
 //! [`bench`] declares its benchmark and twins.
@@ -164,13 +167,16 @@ impl Backend for CandleBackend {
     }
 
     fn notes(&self) -> Vec<String> {
-        let mut notes = vec![
+        let mut notes = Vec::new();
+        if self.device == CandleDevice::Cpu {
+            notes.push(
             "candle runs as it ships, with subnormal floats computed in full; burn flushes them to \
              zero while it trains (this project's choice, crates/burn-mlp/src/denormals.rs), so \
              its later epochs do not slow down as candle's do: candle's training time includes \
              that slowdown (docs/candle.md)."
                 .to_string(),
-        ];
+            );
+        }
         if self.shape.dropout > 0.0 {
             notes.push(format!(
                 "candle's training curves are averaged over each epoch's batches with dropout on \

@@ -176,6 +176,16 @@ impl Mlp<Tensor> {
     /// names the file and the tensor that does not fit.
     pub fn load(path: &Path, shape: &MlpShape, device: &Device) -> Result<Self, TrainError> {
         let weights = Weights::read(path)?;
+        let expected = 2 * (shape.hidden.len() + 1);
+        let found = weights.shapes()?.len();
+        if found != expected {
+            return Err(TrainError::Backend(format!(
+                "{}: {found} tensors, where a network of hidden widths {:?} has {expected}; \
+                 the model was saved with other settings",
+                path.display(),
+                shape.hidden
+            )));
+        }
         let layers = shape
             .widths()
             .windows(2)

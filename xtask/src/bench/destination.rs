@@ -1,6 +1,7 @@
 //! Where a side-by-side table goes, and what may not be replaced: `benchmarks/` for every
 //! workload (the committed table, replaced only by a default run whose every side completed),
-//! `benchmarks/WORKLOAD/` for one, or `--out`; nothing at all after Ctrl-C.
+//! `benchmarks/WORKLOAD/` for one, `benchmarks/A+B/` for several, or `--out`; nothing at all
+//! after Ctrl-C.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -27,8 +27,8 @@ use super::workloads::{self, Declared};
 use crate::progress::interrupted;
 use crate::provenance;
 
-/// Runs the side-by-side benchmark of the workloads `declared` (every one when `None`), alternated
-/// in one run; prints the table
+/// Runs the side-by-side benchmark of the workloads `declared` (every one when `None`),
+/// alternated in one run; prints the table
 /// and writes it into `--out`. Exits 2 when a side could not run (the table says which and why).
 pub fn run(args: &BenchArgs, python: &Path, declared: Option<Vec<Declared>>) -> Result<ExitCode> {
     let rounds = args.rounds;

@@ -33,10 +33,18 @@ pub fn find(name: &str) -> Result<Declared> {
     let all = declared();
     match all.iter().find(|d| d.workload.name == name) {
         Some(d) => Ok(*d),
-        None => bail!(
-            "unknown workload {name:?}; the backends declare: {} (`cargo xtask bench --list`)",
-            names(&all)
-        ),
+        None => {
+            let left_out: Vec<String> = registry::left_out()
+                .iter()
+                .map(|why| format!("; {why} (its workloads are not in it)"))
+                .collect();
+            bail!(
+                "unknown workload {name:?}; the backends declare: {} (`cargo xtask bench \
+                 --list`){}",
+                names(&all),
+                left_out.concat()
+            )
+        }
     }
 }
 
