@@ -154,6 +154,21 @@ fn every_figure_the_readme_copies_is_in_the_file_it_names() {
     );
 }
 
+/// The burn-or-candle page quotes the reports' verdicts in blocks of its own, held to them too.
+#[test]
+fn every_figure_the_candle_page_copies_is_in_the_file_it_names() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let page = std::fs::read_to_string(root.join("docs/candle.md")).unwrap();
+    let found = blocks(&page).unwrap();
+    assert_eq!(found.len(), 2, "docs/candle.md: one block per report");
+    let missing = drift(&page, |path: &str| committed(&root, path)).unwrap();
+    assert!(
+        missing.is_empty(),
+        "docs/candle.md figures not found in the file their block names:\n{}",
+        missing.join("\n")
+    );
+}
+
 #[test]
 fn a_changed_figure_a_sign_a_word_an_open_block_and_a_missing_file_are_caught() {
     let source =
