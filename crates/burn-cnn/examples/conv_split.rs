@@ -3,8 +3,12 @@
 //! gradient (through autodiff, with only the input requiring a gradient, less the same forward
 //! on the autodiff device). Medians of REPEATS runs after two untimed ones (docs/cnn-cpu.md).
 //!
-//! `cargo build --release -p burn-cnn -p xtask --features xtask/flex,xtask/candle --examples`,
-//! then `target/release/examples/conv_split [REPEATS]` (default 20).
+//! `cargo build --release -p burn-cnn --features flex --example conv_split` (or with
+//! `-p xtask --features xtask/flex,xtask/candle --examples`, which reuses that build's compiled
+//! dependencies), then `target/release/examples/conv_split [REPEATS]` (default 20).
+//!
+//! Its median of an even count is the upper of the two middle runs (`bench_core::deploy::median`,
+//! the project's, averages them; the committed figures were taken with this one).
 
 use std::time::Instant;
 
