@@ -230,6 +230,11 @@ fn data(args: &DataArgs) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
+    // SAFETY: the first statement of main: no other thread has been started yet.
+    #[allow(unsafe_code)]
+    unsafe {
+        bench_core::malloc::keep_freed_memory()
+    };
     let cli = Cli::parse();
     progress::install_interrupt_handler();
     let result = match &cli.command {

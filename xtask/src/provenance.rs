@@ -159,12 +159,13 @@ pub fn cpu() -> String {
     format!("{model}, {cores} cores")
 }
 
-/// Build profile, cargo features, compiler flags and the library behind linfa's matrix products
-/// (cargo feature `blis`).
+/// Build profile, cargo features, compiler flags, the library behind linfa's matrix products
+/// (cargo feature `blis`) and the allocator setting (`bench_core::malloc`).
 pub fn build() -> String {
     let flags = env!("MNIST_COMPARE_RUSTFLAGS").trim();
     let profile = env!("MNIST_COMPARE_PROFILE");
-    let products = linfa_baseline::MATRIX_PRODUCTS;
+    let mut products = linfa_baseline::MATRIX_PRODUCTS.to_string();
+    products.push_str(&format!("; {}", bench_core::malloc::description()));
     let features = features();
     let features = if features.is_empty() {
         "no optional features".to_string()
@@ -290,6 +291,8 @@ mod tests {
         let features = features();
         assert_eq!(features.contains(&"blis"), cfg!(feature = "blis"));
         assert_eq!(features.contains(&"flex"), cfg!(feature = "flex"));
+        // The allocator setting main applies is named (a test binary never applies it).
+        assert!(build().ends_with(bench_core::malloc::description()));
         // build.rs fails the build when a crate of its list is missing; the compiler comes first.
         assert_eq!(versions()[0].0, "rustc");
         assert_eq!(features_of(""), Vec::<&str>::new());

@@ -11,6 +11,7 @@ pub mod benchmark;
 pub mod config;
 pub mod conformance;
 pub mod deploy;
+pub mod malloc;
 pub mod run;
 pub mod settings;
 pub mod weights;

@@ -1,14 +1,18 @@
 //! Times each of the cnn's two convolutions on its real shapes (batch 64) on Flex: the forward
 //! pass, the weight gradient (burn's `conv2d_weight_backward`, the op autodiff calls) and the input
 //! gradient (through autodiff, with only the input requiring a gradient, less the same forward
-//! on the autodiff device). Medians of REPEATS runs after two untimed ones (docs/cnn-cpu.md).
+//! on the autodiff device), and the weight gradient through autodiff (only the weights requiring
+//! a gradient, less the forward) both by burn's convolution and by the cnn's own
+//! (`burn_cnn::conv`, from the forward pass's columns), and the forward pass of the cnn's own,
+//! alternated repeat by repeat. Medians of REPEATS runs
+//! after two untimed ones (docs/cnn-cpu.md).
 //!
 //! `cargo build --release -p burn-cnn --features flex --example conv_split` (or with
 //! `-p xtask --features xtask/flex,xtask/candle --examples`, which reuses that build's compiled
 //! dependencies), then `target/release/examples/conv_split [REPEATS]` (default 20).
 //!
-//! Its median of an even count is the upper of the two middle runs (`bench_core::deploy::median`,
-//! the project's, averages them; the committed figures were taken with this one).
+//! Medians are `bench_core::deploy::median`'s (the mean of the two middle runs of an even count;
+//! before issue 27's second step this example took the upper one).
 
 use std::time::Instant;
 
@@ -16,6 +20,7 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::module::{conv2d, conv2d_weight_backward};
 use burn::tensor::ops::ConvOptions;
+use burn_cnn::conv::conv2d_valid;
 
 const BATCH: usize = 64;
 
@@ -31,25 +36,31 @@ fn settle(t: Tensor<4>) -> f32 {
     t.sum().into_scalar::<f32>()
 }
 
-/// Median seconds of `repeats` runs of `run`, after two untimed ones.
-fn median(repeats: usize, mut run: impl FnMut() -> f32) -> f64 {
+/// Median seconds of `repeats` runs of each of `runs`, after two untimed ones, alternated: each
+/// repeat runs every one once.
+fn medians<const N: usize>(repeats: usize, mut runs: [&mut dyn FnMut() -> f32; N]) -> [f64; N] {
     let mut sink = 0.0f32;
-    for _ in 0..2 {
-        sink += run();
-    }
-    let mut times: Vec<f64> = (0..repeats)
-        .map(|_| {
+    let mut times = [(); N].map(|_| Vec::with_capacity(repeats));
+    for repeat in 0..repeats + 2 {
+        for (run, times) in runs.iter_mut().zip(&mut times) {
             let started = Instant::now();
             sink += run();
-            started.elapsed().as_secs_f64()
-        })
-        .collect();
+            if repeat >= 2 {
+                times.push(started.elapsed().as_secs_f64());
+            }
+        }
+    }
     std::hint::black_box(sink);
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+    times.map(|t| bench_core::deploy::median(&t).unwrap_or(f64::NAN))
 }
 
 fn main() {
+    // SAFETY: the first statement of main: no other thread has been started yet. The tool's
+    // allocator setting (bench_core::malloc), so that this measures what the tool runs.
+    #[allow(unsafe_code)]
+    unsafe {
+        bench_core::malloc::keep_freed_memory()
+    };
     let repeats: usize = match std::env::args().nth(1).map(|a| a.parse()) {
         None => 20,
         Some(Ok(n)) if n > 0 => n,
@@ -61,7 +72,9 @@ fn main() {
     let device = Device::flex();
     let autodiff = device.clone().autodiff();
     println!(
-        "layer | input | forward ms | weight gradient ms | input gradient ms (autodiff, less its forward)"
+        "layer | input | forward ms | weight gradient ms (burn's op) | input gradient ms | \
+         weight gradient ms, burn's conv | weight gradient ms, burn_cnn::conv \
+         (the last three through autodiff, less its forward) | forward ms, burn_cnn::conv"
     );
     for (name, [channels, side], out) in LAYERS {
         let x = Tensor::<4>::random(
@@ -75,41 +88,65 @@ fn main() {
             Distribution::Default,
             &device,
         );
-        let forward = median(repeats, || {
-            settle(conv2d(x.clone(), w.clone(), None, options()))
-        });
-        let weight = median(repeats, || {
-            settle(conv2d_weight_backward(
-                x.clone(),
-                w.clone(),
-                grad.clone(),
-                options(),
-            ))
-        });
         let (xa, wa, ga) = (
             Tensor::<4>::from_data(x.to_data(), &autodiff),
             Tensor::<4>::from_data(w.to_data(), &autodiff),
             Tensor::<4>::from_data(grad.to_data(), &autodiff),
         );
-        let forward_ad = median(repeats, || {
-            settle(conv2d(
-                xa.clone().require_grad(),
-                wa.clone(),
-                None,
-                options(),
-            ))
-        });
-        let with_input_grad = median(repeats, || {
-            let xr = xa.clone().require_grad();
-            let y = conv2d(xr.clone(), wa.clone(), None, options());
-            let grads = (y * ga.clone()).sum().backward();
-            xr.grad(&grads).map_or(0.0, settle)
-        });
-        println!(
-            "{name} | {BATCH}x{channels}x{side}x{side} | {:.3} | {:.3} | {:.3}",
-            forward * 1e3,
-            weight * 1e3,
-            (with_input_grad - forward_ad) * 1e3
+        let burns = |x: Tensor<4>, w: Tensor<4>| conv2d(x, w, None, options());
+        // Forward alone, and forward + backward, with `x` or `w` requiring a gradient.
+        let forward_ad = |conv: &dyn Fn(Tensor<4>, Tensor<4>) -> Tensor<4>, track_x: bool| {
+            let (x, w) = tracked(&xa, &wa, track_x);
+            settle(conv(x, w))
+        };
+        let backward = |conv: &dyn Fn(Tensor<4>, Tensor<4>) -> Tensor<4>, track_x: bool| {
+            let (x, w) = tracked(&xa, &wa, track_x);
+            let grads = (conv(x.clone(), w.clone()) * ga.clone()).sum().backward();
+            let grad = if track_x {
+                x.grad(&grads)
+            } else {
+                w.grad(&grads)
+            };
+            grad.map_or(0.0, settle)
+        };
+        let t = medians(
+            repeats,
+            [
+                &mut || settle(conv2d(x.clone(), w.clone(), None, options())),
+                &mut || {
+                    settle(conv2d_weight_backward(
+                        x.clone(),
+                        w.clone(),
+                        grad.clone(),
+                        options(),
+                    ))
+                },
+                &mut || forward_ad(&burns, true),
+                &mut || backward(&burns, true),
+                &mut || forward_ad(&burns, false),
+                &mut || backward(&burns, false),
+                &mut || forward_ad(&conv2d_valid, false),
+                &mut || backward(&conv2d_valid, false),
+                &mut || settle(conv2d_valid(x.clone(), w.clone())),
+            ],
         );
+        println!(
+            "{name} | {BATCH}x{channels}x{side}x{side} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3}",
+            t[0] * 1e3,
+            t[1] * 1e3,
+            (t[3] - t[2]) * 1e3,
+            (t[5] - t[4]) * 1e3,
+            (t[7] - t[6]) * 1e3,
+            t[8] * 1e3,
+        );
+    }
+}
+
+/// Copies of `x` and `w` with one of them requiring a gradient.
+fn tracked(x: &Tensor<4>, w: &Tensor<4>, track_x: bool) -> (Tensor<4>, Tensor<4>) {
+    if track_x {
+        (x.clone().require_grad(), w.clone())
+    } else {
+        (x.clone(), w.clone().require_grad())
     }
 }

@@ -18,6 +18,8 @@
 //! as CI runs them): on ndarray they would take minutes.
 
 pub mod bench;
+#[cfg(feature = "flex")]
+pub mod conv;
 pub mod model;
 
 use std::collections::BTreeMap;
@@ -32,7 +34,7 @@ use burn_mlp::BurnDevice;
 use burn_mlp::training;
 use mnist_data::Dataset;
 
-pub use model::Cnn;
+pub use model::{Cnn, ConvPath};
 
 /// The CNN backend.
 #[derive(Debug, Clone, PartialEq)]

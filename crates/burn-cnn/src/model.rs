@@ -1,11 +1,19 @@
 //! The network: conv 3x3 (32) → ReLU → max-pool 2 → conv 3x3 (64) → ReLU → max-pool 2 → dense
 //! 128 → ReLU → dropout → dense 10 (logits), on images kept as 1x28x28.
+//!
+//! Each convolution block is computed as convolution without bias → max-pool → + bias → ReLU:
+//! the same function (a max commutes with adding one constant per channel and with ReLU, in
+//! floating point too, since rounding is monotonic), with the bias and ReLU on a quarter of the
+//! elements. [`Cnn::forward_reference`] keeps burn's layers in their textbook order, the
+//! reference the tests hold the network to.
 
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, Relu};
 use burn::prelude::*;
+use burn::tensor::module::conv2d;
+use burn::tensor::ops::ConvOptions;
 use burn_mlp::training::Network;
 use mnist_data::{N_CLASSES, SIDE};
 
@@ -45,20 +53,157 @@ impl Cnn {
     }
 }
 
-impl Network for Cnn {
-    fn forward(&self, images: Tensor<2>) -> Tensor<2> {
-        let [n, _] = images.dims();
-        let x = images.reshape([n, 1, SIDE, SIDE]);
+/// How [`Cnn::forward_with`] computes a convolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConvPath {
+    /// burn's `conv2d`, its weight gradient burn's default (another convolution).
+    Burn,
+    /// On Flex, `conv::conv2d_valid`: the weight gradient as one matrix product (needs the
+    /// `flex` feature; elsewhere, and without it, burn's `conv2d`).
+    Im2col,
+}
+
+/// Stride 1, no padding, no dilation, one group: the options of the cnn's convolutions.
+pub(crate) fn conv_options() -> ConvOptions<2> {
+    ConvOptions::new([1, 1], [0, 0], [1, 1], 1)
+}
+
+impl Cnn {
+    /// The logits, each block computed as convolution (by `path`) → max-pool → + bias → ReLU.
+    pub fn forward_with(&self, images: Tensor<2>, path: ConvPath) -> Tensor<2> {
+        let x = self.block(&self.conv1, Self::as_images(images), path);
+        self.head(self.block(&self.conv2, x, path))
+    }
+
+    /// The logits as burn's layers compute them in the textbook order (convolution with bias →
+    /// ReLU → max-pool): the network as it was first written, the reference of the tests.
+    pub fn forward_reference(&self, images: Tensor<2>) -> Tensor<2> {
+        let x = Self::as_images(images);
         let x = self
             .pool
             .forward(self.activation.forward(self.conv1.forward(x)));
         let x = self
             .pool
             .forward(self.activation.forward(self.conv2.forward(x)));
+        self.head(x)
+    }
+
+    fn as_images(images: Tensor<2>) -> Tensor<4> {
+        let [n, _] = images.dims();
+        images.reshape([n, 1, SIDE, SIDE])
+    }
+
+    fn block(&self, conv: &Conv2d, x: Tensor<4>, path: ConvPath) -> Tensor<4> {
+        let weight = conv.weight.val();
+        let x = match path {
+            #[cfg(feature = "flex")]
+            ConvPath::Im2col => crate::conv::conv2d_valid(x, weight),
+            _ => conv2d(x, weight, None, conv_options()),
+        };
+        let x = self.pool.forward(x);
+        let x = match &conv.bias {
+            Some(bias) => {
+                let channels = bias.dims()[0];
+                x + bias.val().reshape([1, channels, 1, 1])
+            }
+            None => x,
+        };
+        self.activation.forward(x)
+    }
+
+    /// Flatten → dense → ReLU → dropout → dense.
+    fn head(&self, x: Tensor<4>) -> Tensor<2> {
         let x: Tensor<2> = x.flatten(1, 3);
         let x = self
             .dropout
             .forward(self.activation.forward(self.dense.forward(x)));
         self.output.forward(x)
+    }
+}
+
+impl Network for Cnn {
+    fn forward(&self, images: Tensor<2>) -> Tensor<2> {
+        self.forward_with(images, ConvPath::Im2col)
+    }
+}
+
+#[cfg(all(test, feature = "flex"))]
+mod tests {
+    use super::*;
+    use burn::nn::loss::CrossEntropyLoss;
+    use burn::tensor::{Distribution, Int};
+
+    /// The loss of `forward` on a fixed batch and the gradients of every parameter.
+    fn loss_and_gradients(
+        model: &Cnn,
+        forward: impl Fn(&Cnn, Tensor<2>) -> Tensor<2>,
+        device: &Device,
+    ) -> (f32, Vec<Tensor<1>>) {
+        device.seed(5);
+        let images = Tensor::<2>::random([16, SIDE * SIDE], Distribution::Default, device);
+        let labels: Vec<i64> = (0..16).map(|i| (i * 7) % 10).collect();
+        let labels = Tensor::<1, Int>::from_ints(labels.as_slice(), device);
+        let loss = CrossEntropyLoss::new(None, device).forward(forward(model, images), labels);
+        let grads = loss.backward();
+        let flat = |t: Option<Tensor<4>>| t.expect("a gradient").flatten(0, 3);
+        let gradients = vec![
+            flat(model.conv1.weight.grad(&grads)),
+            model
+                .conv1
+                .bias
+                .as_ref()
+                .and_then(|b| b.grad(&grads))
+                .expect("conv1 bias"),
+            flat(model.conv2.weight.grad(&grads)),
+            model
+                .conv2
+                .bias
+                .as_ref()
+                .and_then(|b| b.grad(&grads))
+                .expect("conv2 bias"),
+            model
+                .dense
+                .weight
+                .grad(&grads)
+                .expect("dense")
+                .flatten(0, 1),
+            model
+                .output
+                .weight
+                .grad(&grads)
+                .expect("output")
+                .flatten(0, 1),
+        ];
+        (loss.into_scalar::<f32>(), gradients)
+    }
+
+    #[test]
+    fn the_reordered_network_gives_the_reference_loss_and_gradients() {
+        let device = Device::flex().autodiff();
+        device.seed(11);
+        // Dropout 0: the masks are the same draws either way, and the check is of the rest.
+        let model = Cnn::new(0.0, &device);
+        let (loss, reference) = loss_and_gradients(&model, Cnn::forward_reference, &device);
+        assert!(
+            loss > 1.0,
+            "an untrained network's loss on 10 classes: {loss}"
+        );
+        for path in [ConvPath::Burn, ConvPath::Im2col] {
+            let forward = |m: &Cnn, x| m.forward_with(x, path);
+            let (got, gradients) = loss_and_gradients(&model, forward, &device);
+            assert!(
+                (got - loss).abs() <= 1e-6 * loss,
+                "{path:?}: loss {got} vs {loss}"
+            );
+            for (i, (a, b)) in gradients.into_iter().zip(&reference).enumerate() {
+                let scale = b.clone().abs().max().into_scalar::<f32>();
+                let gap = (a - b.clone()).abs().max().into_scalar::<f32>();
+                assert!(scale > 0.0, "{path:?}: parameter {i} has no gradient");
+                assert!(
+                    gap <= 1e-4 * scale,
+                    "{path:?}: parameter {i}: {gap} of {scale}"
+                );
+            }
+        }
     }
 }
