@@ -230,7 +230,8 @@ fn data(args: &DataArgs) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
-    // SAFETY: the first statement of main: no other thread has been started yet.
+    // SAFETY: the first statement of main, and nothing starts a thread before main (std does
+    // not; no dependency runs code at load time), so this is the only thread.
     #[allow(unsafe_code)]
     unsafe {
         bench_core::malloc::keep_freed_memory()

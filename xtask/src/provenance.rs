@@ -164,8 +164,8 @@ pub fn cpu() -> String {
 pub fn build() -> String {
     let flags = env!("MNIST_COMPARE_RUSTFLAGS").trim();
     let profile = env!("MNIST_COMPARE_PROFILE");
-    let mut products = linfa_baseline::MATRIX_PRODUCTS.to_string();
-    products.push_str(&format!("; {}", bench_core::malloc::description()));
+    let products = linfa_baseline::MATRIX_PRODUCTS;
+    let malloc = bench_core::malloc::description();
     let features = features();
     let features = if features.is_empty() {
         "no optional features".to_string()
@@ -173,9 +173,12 @@ pub fn build() -> String {
         format!("features {}", features.join(", "))
     };
     if flags.is_empty() {
-        format!("{profile}, {features}, linfa products by {products}")
+        format!("{profile}, {features}, linfa products by {products}, allocator: {malloc}")
     } else {
-        format!("{profile}, {features}, RUSTFLAGS `{flags}`, linfa products by {products}")
+        format!(
+            "{profile}, {features}, RUSTFLAGS `{flags}`, linfa products by {products}, \
+             allocator: {malloc}"
+        )
     }
 }
 

@@ -3,7 +3,8 @@
 //! - `reference`: burn's layers in the textbook order (convolution with bias → ReLU → max-pool),
 //!   burn's weight gradient — the network before issue 27;
 //! - `pool-first`: convolution without bias → max-pool → + bias → ReLU, burn's weight gradient;
-//! - `pool-first+im2col`: the same with the weight gradient as one matrix product (the cnn now).
+//! - `pool-first+im2col`: the same with the convolutions from columns (`burn_cnn::conv`, the cnn
+//!   now).
 //!
 //! `cargo build --release -p burn-cnn --features flex --example cnn_step`, then
 //! `target/release/examples/cnn_step [ROUNDS] [STEPS]` (default 7 rounds of 20 steps). Each
@@ -46,7 +47,8 @@ fn parse(arg: Option<String>, default: usize) -> usize {
 }
 
 fn main() {
-    // SAFETY: the first statement of main: no other thread has been started yet. The tool's
+    // SAFETY: the first statement of main, and nothing starts a thread before main (std does
+    // not; no dependency runs code at load time), so this is the only thread. The tool's
     // allocator setting (bench_core::malloc), so that this measures what the tool runs.
     #[allow(unsafe_code)]
     unsafe {

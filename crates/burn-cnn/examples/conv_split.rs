@@ -55,7 +55,8 @@ fn medians<const N: usize>(repeats: usize, mut runs: [&mut dyn FnMut() -> f32; N
 }
 
 fn main() {
-    // SAFETY: the first statement of main: no other thread has been started yet. The tool's
+    // SAFETY: the first statement of main, and nothing starts a thread before main (std does
+    // not; no dependency runs code at load time), so this is the only thread. The tool's
     // allocator setting (bench_core::malloc), so that this measures what the tool runs.
     #[allow(unsafe_code)]
     unsafe {

@@ -13,8 +13,8 @@
 //! one product over the whole batch instead ([c·kh·kw, n·positions] columns) measured slower on
 //! the cnn's step, for the copies it needs around it (docs/cnn-cpu.md).
 //!
-//! [`conv2d_valid`] uses it when the tensors live on Flex and burn's `conv2d` elsewhere, so other
-//! devices compute what they did.
+//! [`conv2d_valid`] uses it when the tensors live on Flex and burn's `conv2d` elsewhere (the
+//! generated dispatch would panic on a backend the extension does not list).
 
 use burn::backend::{Backend, TensorMetadata, backend_extension, tensor::FloatTensor};
 use burn::prelude::*;
@@ -55,18 +55,12 @@ pub trait ValidConv: Backend {
 
 impl ValidConv for burn::backend::Flex {
     fn conv2d_valid(x: FloatTensor<Self>, weight: FloatTensor<Self>) -> FloatTensor<Self> {
-        let [_, _, kh, kw] = weight.shape().dims();
-        let [n, _, h, w] = x.shape().dims();
-        let out = [n, h - kh + 1, w - kw + 1];
-        conv_from_columns::<Self>(im2col::<Self>(x, [kh, kw]), weight, out)
+        forward::<Self>(x, weight).1
     }
 }
 
 impl<B: Backend + ValidConv, C: CheckpointStrategy> ValidConv for Autodiff<B, C> {
     fn conv2d_valid(x: FloatTensor<Self>, weight: FloatTensor<Self>) -> FloatTensor<Self> {
-        let [_, _, kh, kw] = weight.shape().dims();
-        let [n, _, h, w] = x.shape().dims();
-        let out = [n, h - kh + 1, w - kw + 1];
         match ValidConvBackward
             .prepare::<C>([x.node(), weight.node()])
             .compute_bound()
@@ -75,20 +69,26 @@ impl<B: Backend + ValidConv, C: CheckpointStrategy> ValidConv for Autodiff<B, C>
             OpsKind::Tracked(mut prep) => {
                 let x_state = prep.checkpoint(&x);
                 let weight_state = prep.checkpoint(&weight);
-                let columns = im2col::<B>(x.into_primitive(), [kh, kw]);
-                let y = conv_from_columns::<B>(columns.clone(), weight.into_primitive(), out);
+                let (columns, y) = forward::<B>(x.into_primitive(), weight.into_primitive());
                 prep.finish((x_state, weight_state, columns), y)
             }
             OpsKind::UnTracked(prep) => {
-                let columns = im2col::<B>(x.into_primitive(), [kh, kw]);
-                prep.finish(conv_from_columns::<B>(
-                    columns,
-                    weight.into_primitive(),
-                    out,
-                ))
+                prep.finish(forward::<B>(x.into_primitive(), weight.into_primitive()).1)
             }
         }
     }
+}
+
+/// The columns of `x` ([`im2col`]) and the convolution computed from them.
+fn forward<B: Backend>(
+    x: FloatTensor<B>,
+    weight: FloatTensor<B>,
+) -> (FloatTensor<B>, FloatTensor<B>) {
+    let [_, _, kh, kw] = weight.shape().dims();
+    let [n, _, h, w] = x.shape().dims();
+    let columns = im2col::<B>(x, [kh, kw]);
+    let y = conv_from_columns::<B>(columns.clone(), weight, [n, h - kh + 1, w - kw + 1]);
+    (columns, y)
 }
 
 /// The backward pass: burn's input gradient (only when the input needs one), the weight
@@ -211,6 +211,20 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn without_autodiff_the_output_matches_burns_convolution() {
+        // The path of evaluation and prediction: Flex's own implementation of the extension.
+        let device = Device::flex();
+        device.seed(9);
+        let x = Tensor::<4>::random([4, 32, 13, 13], Distribution::Default, &device);
+        let weight = Tensor::<4>::random([64, 32, 3, 3], Distribution::Normal(0.0, 0.3), &device);
+        let (gap, scale) = gap(
+            conv2d_valid(x.clone(), weight.clone()),
+            conv2d(x, weight, None, options()),
+        );
+        assert!(scale > 0.1 && gap <= 1e-4 * scale, "{gap} of {scale}");
     }
 
     #[test]

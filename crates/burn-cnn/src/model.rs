@@ -3,8 +3,10 @@
 //!
 //! Each convolution block is computed as convolution without bias → max-pool → + bias → ReLU:
 //! the same function (a max commutes with adding one constant per channel and with ReLU, in
-//! floating point too, since rounding is monotonic), with the bias and ReLU on a quarter of the
-//! elements. [`Cnn::forward_reference`] keeps burn's layers in their textbook order, the
+//! floating point too, since rounding is monotonic; gradients may differ only where rounding
+//! makes two values of a pooling window tie), with the bias and ReLU on a quarter of the
+//! elements; `conv_options` are the options [`Cnn::new`] builds its layers with.
+//! [`Cnn::forward_reference`] keeps burn's layers in their textbook order, the
 //! reference the tests hold the network to.
 
 use burn::module::Module;
@@ -58,8 +60,8 @@ impl Cnn {
 pub enum ConvPath {
     /// burn's `conv2d`, its weight gradient burn's default (another convolution).
     Burn,
-    /// On Flex, `conv::conv2d_valid`: the weight gradient as one matrix product (needs the
-    /// `flex` feature; elsewhere, and without it, burn's `conv2d`).
+    /// On Flex, `conv::conv2d_valid`: forward pass and weight gradient from the input unfolded
+    /// into columns (needs the `flex` feature; elsewhere, and without it, burn's `conv2d`).
     Im2col,
 }
 
@@ -127,7 +129,7 @@ impl Network for Cnn {
     }
 }
 
-#[cfg(all(test, feature = "flex"))]
+#[cfg(test)]
 mod tests {
     use super::*;
     use burn::nn::loss::CrossEntropyLoss;
@@ -179,7 +181,11 @@ mod tests {
 
     #[test]
     fn the_reordered_network_gives_the_reference_loss_and_gradients() {
+        // On Flex both paths; without the feature, on ndarray, where Im2col is burn's conv2d.
+        #[cfg(feature = "flex")]
         let device = Device::flex().autodiff();
+        #[cfg(not(feature = "flex"))]
+        let device = burn_mlp::BurnDevice::Ndarray.device().autodiff();
         device.seed(11);
         // Dropout 0: the masks are the same draws either way, and the check is of the rest.
         let model = Cnn::new(0.0, &device);
