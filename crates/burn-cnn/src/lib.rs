@@ -14,7 +14,7 @@
 //! Its default device is Flex, which comes with the `flex` cargo feature (off in the default
 //! build, whose cold compile it would lengthen by minutes; docs/building.md): without it, the command line
 //! says to rebuild with the feature or to pick `--set cnn.device=ndarray` (12.7 times
-//! slower per epoch, docs/benchmarks.md). Its training tests need the feature too (`cargo test -p burn-cnn --features flex`,
+//! slower per epoch, docs/benchmarks.md, measured before issue 27 made Flex's epoch faster). Its training tests need the feature too (`cargo test -p burn-cnn --features flex`,
 //! as CI runs them): on ndarray they would take minutes.
 
 pub mod bench;
@@ -50,7 +50,7 @@ pub struct CnnBackend {
 impl Default for CnnBackend {
     /// On Flex when it is compiled in (else ndarray): burn-ndarray computes a convolution's
     /// input gradient with a direct `conv_transpose2d` loop that indexes a dynamic-rank array
-    /// per element, about 90% of its epoch (perf), which makes an epoch 12.7 times slower than
+    /// per element, about 90% of its epoch (perf), which made an epoch 12.7 times slower than
     /// on Flex (docs/benchmarks.md, "The CNN backend").
     fn default() -> Self {
         Self {
@@ -69,7 +69,8 @@ const SETTINGS: &[SettingSpec] = &[
     SettingSpec {
         name: "device",
         help: "flex (CPU; needs the flex cargo feature) or ndarray (CPU, always built, 12.7x \
-               slower per epoch); cuda and wgpu with the cargo features of those names",
+               slower per epoch as measured before Flex's epoch got faster); cuda and wgpu with \
+               the cargo features of those names",
         default: "flex",
     },
     SettingSpec {
