@@ -147,35 +147,18 @@ mod tests {
         let labels = Tensor::<1, Int>::from_ints(labels.as_slice(), device);
         let loss = CrossEntropyLoss::new(None, device).forward(forward(model, images), labels);
         let grads = loss.backward();
-        let flat = |t: Option<Tensor<4>>| t.expect("a gradient").flatten(0, 3);
-        let gradients = vec![
-            flat(model.conv1.weight.grad(&grads)),
-            model
-                .conv1
-                .bias
-                .as_ref()
-                .and_then(|b| b.grad(&grads))
-                .expect("conv1 bias"),
-            flat(model.conv2.weight.grad(&grads)),
-            model
-                .conv2
-                .bias
-                .as_ref()
-                .and_then(|b| b.grad(&grads))
-                .expect("conv2 bias"),
-            model
-                .dense
-                .weight
-                .grad(&grads)
-                .expect("dense")
-                .flatten(0, 1),
-            model
-                .output
-                .weight
-                .grad(&grads)
-                .expect("output")
-                .flatten(0, 1),
-        ];
+        // Each convolution's weights (flattened) and bias, then the dense layers' weights.
+        let conv = |c: &Conv2d| {
+            let bias = c.bias.as_ref().and_then(|b| b.grad(&grads));
+            [
+                c.weight.grad(&grads).expect("conv weights").flatten(0, 3),
+                bias.expect("conv bias"),
+            ]
+        };
+        let dense = |l: &Linear| l.weight.grad(&grads).expect("dense weights").flatten(0, 1);
+        let mut gradients = conv(&model.conv1).to_vec();
+        gradients.extend(conv(&model.conv2));
+        gradients.extend([dense(&model.dense), dense(&model.output)]);
         (loss.into_scalar::<f32>(), gradients)
     }
 
