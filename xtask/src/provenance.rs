@@ -1,4 +1,8 @@
-//! What a report records about the machine, the code and the build.
+//! What a report records about the machine, the code and the build: the commit whose code ran
+//! (`-dirty` when it differed), the data's sources named without the machine's paths, the
+//! compiler, crate versions and cargo features `build.rs` bakes in (the build fails if it cannot
+//! read them), and the command as one a user can type again: the cargo alias or `--features`
+//! that rebuild the same binary, then the arguments, shell-quoted.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

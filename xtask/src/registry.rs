@@ -11,7 +11,7 @@ use bench_core::{Assignment, Backend, BackendFactory};
 use clap::Args;
 
 /// Backend settings on the command line, shared by `compare` and `bench`: `--set`, and the
-/// older flags that are aliases of it.
+/// per-backend flags that are aliases of it.
 #[derive(Debug, Clone, Default, Args)]
 pub struct SettingsArgs {
     /// A backend's setting, as BACKEND.SETTING=VALUE (repeatable; e.g. burn.device=flex,

@@ -1084,7 +1084,7 @@ fn a_bad_backend_setting_is_one_clear_error_before_anything_trains() {
         // A setting of a backend that is not selected is checked too.
         assert_clean_failure(&["--set", set], &out, expected);
     }
-    // The old flags are aliases of --set, with the same errors.
+    // The per-backend flags are aliases of --set, with the same errors.
     assert_clean_failure(
         &["--hidden", "0"],
         &out,

@@ -230,7 +230,7 @@ fn without_saved_models_one_line_says_which_command_makes_them() {
     assert!(stderr.contains(&command), "{stderr}");
 }
 
-/// The round trip of the acceptance: 200 test images of the bundled MNIST, each drawn as
+/// The round trip `predict` must pass: 200 test images of the bundled MNIST, each drawn as
 /// a user might hand one in (2.5 times larger, dark on light, off-centre in a wider canvas),
 /// classified by `predict`, against each model's class for the original 28x28 (from the
 /// report's results.json of the same run). At least 95% must agree, per backend.

@@ -4,7 +4,31 @@
 //! ([`benchmark`]: workloads, Python twins, work counters), and the conformance suite every
 //! backend crate runs.
 //!
-//! This crate knows nothing of any particular backend, of files or of reports.
+//! This crate knows nothing of any particular backend or of reports, and depends on no workspace
+//! crate but `mnist-data` (never on a backend, polars or plotters); the only files it reads and
+//! writes are a saved model's weights ([`weights`]).
+//!
+//! Layout: [`config`] (`Hyperparams::check` gives `ValidHyperparams`: nothing unchecked reaches
+//! training); [`backend`] (the traits, [`TrainData`] with [`TrainData::validate`], the one
+//! per-epoch validation pass every backend makes, the [`Observer`] that hears every epoch and can
+//! cancel, and divergence); [`settings`] ([`build_backends`], which checks every `--set` value
+//! and builds every backend that will run or was given a setting before anything trains;
+//! `Settings::widths`, the one check of layer widths; `Settings::invalid`, which names the
+//! `--set` that gave a bad value, or says that it is the backend's default when nobody set it);
+//! [`benchmark`] (including the PyTorch and Keras twins every dropout MLP backend shares);
+//! [`run`](mod@run) (the runner); [`deploy`] (what a model costs to use); [`weights`];
+//! [`conformance`]; [`malloc`] (the allocator setting the binaries apply before they start a
+//! thread, named in every report's and benchmark's build line).
+//!
+//! # The test set decides nothing
+//! A backend's `train` receives [`TrainData`], which holds a training and a validation set and no
+//! test set, so no epoch count, early stop or other choice a backend makes can see it. The runner
+//! reads the test set once, after training and after every check of the model that does not need
+//! it; only a model that panics or returns non-finite or missing probabilities on it still fails
+//! there. The deployment figures then time predictions on its images, which changes no score. The
+//! chance-level check that fails a run reads the training accuracy. A [`RunRecord`] is `ok` with
+//! metrics or `failed` with a reason; a loss that is non-finite or above
+//! `backend::DIVERGED_LOSS` (1e4 nats) is divergence, for every backend alike.
 
 pub mod backend;
 pub mod benchmark;

@@ -8,8 +8,8 @@
 //! thresholds (mmap 32 MiB, trim 1 GiB) so that such blocks come from the heap and freed memory
 //! stays there for the next step, at the price of a process that keeps the memory it freed.
 //! Measured on the cnn's step: 49.90 and 53.53 ms with glibc's defaults against 24.93 and
-//! 27.63 ms with these thresholds (docs/cnn-cpu.md). `MNIST_COMPARE_MALLOC=default` leaves
-//! glibc's defaults, to compare or to save memory.
+//! 27.63 ms with these thresholds (docs/evidence/cnn-cpu/malloc.txt, read in docs/cnn-cpu.md).
+//! `MNIST_COMPARE_MALLOC=default` leaves glibc's defaults, to compare or to save memory.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

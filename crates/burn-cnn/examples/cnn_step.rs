@@ -1,10 +1,10 @@
 //! Times the cnn's training step (forward, loss, backward, Adam update) on one batch of 64 on
 //! Flex, three ways in one process, alternated round by round (docs/cnn-cpu.md):
 //! - `reference`: burn's layers in the textbook order (convolution with bias → ReLU → max-pool),
-//!   burn's weight gradient — the network before issue 27;
+//!   burn's weight gradient: the reference the tests hold the cnn to;
 //! - `pool-first`: convolution without bias → max-pool → + bias → ReLU, burn's weight gradient;
-//! - `pool-first+im2col`: the same with the convolutions from columns (`burn_cnn::conv`, the cnn
-//!   now).
+//! - `pool-first+im2col`: the same with the convolutions from columns (`burn_cnn::conv`): what
+//!   the cnn trains with on Flex.
 //!
 //! `cargo build --release -p burn-cnn --features flex --example cnn_step`, then
 //! `target/release/examples/cnn_step [ROUNDS] [STEPS]` (default 7 rounds of 20 steps). Each

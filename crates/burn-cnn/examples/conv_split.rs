@@ -11,8 +11,8 @@
 //! `-p xtask --features xtask/flex,xtask/candle --examples`, which reuses that build's compiled
 //! dependencies), then `target/release/examples/conv_split [REPEATS]` (default 20).
 //!
-//! Medians are `bench_core::deploy::median`'s (the mean of the two middle runs of an even count;
-//! before issue 27's second step this example took the upper one).
+//! Medians are `bench_core::deploy::median`'s (the mean of the two middle runs of an even
+//! count).
 
 use std::time::Instant;
 

@@ -5,7 +5,7 @@ use bench_core::{Twin, Variant, WorkSplit, WorkUnit, Workload};
 use crate::CnnBackend;
 
 /// One epoch on the standard split with 20% held out. On Flex only: on ndarray one epoch takes
-/// minutes (docs/benchmarks.md, "The CNN backend").
+/// minutes (docs/benchmarks.md, "Why each pair stands where it does").
 pub const WORKLOADS: &[Workload] = &[Workload {
     name: "cnn-epoch",
     about: "one cnn epoch, batch 64 (48k images on MNIST)",

@@ -1,4 +1,4 @@
-//! The cnn's convolutions on Flex, computed from the input unfolded into columns (issue 27).
+//! The cnn's convolutions on Flex, computed from the input unfolded into columns.
 //!
 //! burn 0.22.1's autodiff computes a convolution's weight gradient with its backend's
 //! `conv2d_weight_backward`, which by default is another convolution with batch and channels
@@ -11,7 +11,8 @@
 //! columns are kept from the forward pass), and the input gradient is Flex's own (burn's
 //! `conv2d_x_backward`). Products are per image (Flex runs them in parallel over the batch):
 //! one product over the whole batch instead ([c·kh·kw, n·positions] columns) measured slower on
-//! the cnn's step, for the copies it needs around it (docs/cnn-cpu.md).
+//! the cnn's step, for the copies it needs around it (docs/evidence/cnn-cpu/columns-layout.txt,
+//! docs/cnn-cpu.md).
 //!
 //! [`conv2d_valid`] uses it when the tensors live on Flex and burn's `conv2d` elsewhere (the
 //! generated dispatch would panic on a backend the extension does not list).

@@ -12,10 +12,19 @@
 //! `--backends all`).
 //!
 //! Its default device is Flex, which comes with the `flex` cargo feature (off in the default
-//! build, whose cold compile it would lengthen by minutes; docs/building.md): without it, the command line
-//! says to rebuild with the feature or to pick `--set cnn.device=ndarray` (12.7 times
-//! slower per epoch, docs/benchmarks.md, measured before issue 27 made Flex's epoch faster). Its training tests need the feature too (`cargo test -p burn-cnn --features flex`,
-//! as CI runs them): on ndarray they would take minutes.
+//! build, whose cold compile it would lengthen by minutes; docs/building.md): without it, the
+//! command line says to rebuild with the feature or to pick `--set cnn.device=ndarray`, many
+//! times slower per epoch (docs/benchmarks.md, "Why each pair stands where it does"). Its training tests need the
+//! feature too (`cargo test -p burn-cnn --features flex`, as CI runs them): on ndarray they would
+//! take minutes.
+//!
+//! On Flex its convolutions are its own (`conv`, with the `flex` feature: a burn backend
+//! extension, its backward pass written against `burn-autodiff`, the one dependency the feature
+//! adds); each block is convolution → max-pool → + bias → ReLU, and [`Cnn::forward_reference`]
+//! keeps burn's layers in the textbook order as the reference its tests hold it to ([`model`]).
+//! `examples/conv_split.rs` (each convolution's forward pass and gradients on the cnn's shapes)
+//! and `examples/cnn_step.rs` (the training step three ways, alternated) time them on Flex
+//! (docs/cnn-cpu.md); they are part of no command.
 
 pub mod bench;
 #[cfg(feature = "flex")]
@@ -50,8 +59,8 @@ pub struct CnnBackend {
 impl Default for CnnBackend {
     /// On Flex when it is compiled in (else ndarray): burn-ndarray computes a convolution's
     /// input gradient with a direct `conv_transpose2d` loop that indexes a dynamic-rank array
-    /// per element, about 90% of its epoch (perf), which made an epoch 12.7 times slower than
-    /// on Flex (docs/benchmarks.md, "The CNN backend").
+    /// per element, most of its epoch in a perf profile, which makes an epoch many times slower
+    /// than on Flex (docs/benchmarks.md, "Why each pair stands where it does").
     fn default() -> Self {
         Self {
             device: BurnDevice::fastest_cpu(),
@@ -68,9 +77,8 @@ pub struct CnnFactory;
 const SETTINGS: &[SettingSpec] = &[
     SettingSpec {
         name: "device",
-        help: "flex (CPU; needs the flex cargo feature) or ndarray (CPU, always built, 12.7x \
-               slower per epoch as measured before Flex's epoch got faster); cuda and wgpu with \
-               the cargo features of those names",
+        help: "flex (CPU; needs the flex cargo feature) or ndarray (CPU, always built, many \
+               times slower on the cnn); cuda and wgpu with the cargo features of those names",
         default: "flex",
     },
     SettingSpec {

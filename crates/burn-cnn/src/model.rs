@@ -78,7 +78,7 @@ impl Cnn {
     }
 
     /// The logits as burn's layers compute them in the textbook order (convolution with bias →
-    /// ReLU → max-pool): the network as it was first written, the reference of the tests.
+    /// ReLU → max-pool): the reference the tests hold [`Cnn::forward_with`] to.
     pub fn forward_reference(&self, images: Tensor<2>) -> Tensor<2> {
         let x = Self::as_images(images);
         let x = self

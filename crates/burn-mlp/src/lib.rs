@@ -11,7 +11,13 @@
 //!
 //! Layout, as in burn's examples: [`model`] (the network), [`data`] (batches to tensors),
 //! [`training`] (the loop), with [`early_stop`] (the `patience` setting) beside it; [`bench`]
-//! declares its benchmark and twins.
+//! declares its benchmark and twins. [`training`] trains any [`training::Network`], so the cnn of
+//! `burn-cnn` shares the devices, the loop and `--set …patience=N` (early stopping on the
+//! validation loss, off by default, keeping the best epoch's weights). [`denormals`] flushes
+//! subnormal floats while burn trains, on the training thread and rayon's workers, and restores
+//! each thread's setting after; `tests/flush_on_workers.rs` reads the flag on the workers during
+//! and after a training. `rayon` and `ndarray`, both already in burn's build, are dependencies
+//! for that guard alone.
 
 pub mod bench;
 pub mod data;

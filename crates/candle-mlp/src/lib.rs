@@ -13,8 +13,10 @@
 //! this crate's `cuda` and `metal` cargo features (xtask's features of those names forward
 //! them). The crate is an optional dependency of xtask (its `candle` feature), so the tool's
 //! default build (`cargo xtask`) does not compile candle; as a workspace member it is compiled
-//! and tested by `cargo test --workspace`. Batches are shuffled from the run's seed as burn's
-//! are, but from a stream of candle's own, so the batch order differs from burn's too.
+//! and tested by `cargo test --workspace`, and CI also runs the command line with it (`.ci/run`).
+//! It depends on `bench-core`, `mnist-data` and candle, never on burn or another backend.
+//! Batches are shuffled from the run's seed as burn's are, but from a stream of candle's own, so
+//! the batch order differs from burn's too.
 //!
 //! Layout: [`device`], [`model`] (the network, its weights file), [`training`] (the loop);
 //! [`bench`] declares its benchmark and twins.

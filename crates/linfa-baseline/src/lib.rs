@@ -15,7 +15,7 @@
 //! metrics after each growing budget; linfa does not expose the optimiser's intermediate states,
 //! so each budget then continues from the previous one's weights (`initial_params`) and L-BFGS's
 //! curvature memory restarts at each checkpoint. That changes the final model slightly and costs
-//! about 30% more time (measured with `cargo xtask bench linfa-fit`), so it is opt-in.
+//! time (`cargo xtask bench linfa-fit` shows how much), so it is opt-in.
 //!
 //! # f32, and why the solver sees scaled features
 //! linfa-logistic 0.8.1 in f32 on the full training set returns its all-zero starting point
@@ -31,7 +31,7 @@
 //! intercept as a constant feature, `fit_intercept` off) with `s` = [`SOLVER_SCALE`] and
 //! `alpha * s^2`. With `W' = W / s` the objective is unchanged, L-BFGS is invariant to the
 //! uniform scale after its first step, and the first step it needs grows by `1 / s^2`, far above
-//! the floor. One side effect: the intercept is now penalised like the weights, by
+//! the floor. One side effect: the intercept is penalised like the weights, by
 //! `alpha/2 * b^2` on a loss summed over tens of thousands of images, which moves nothing
 //! measurable. The same formulation is used in f64 so the two precisions solve the same problem.
 //! A run that still ends at the starting point fails with that reason instead of being reported.
@@ -51,6 +51,12 @@
 //!   memory instead of read again ([`products`]): about 3 of the 5 per iteration, bit for bit
 //!   the same model;
 //! - features are f32 ([`Precision`]), half the bytes of f64.
+//!
+//! # Dependencies
+//! BLIS (`blis-src`, behind the default `blis` feature) is the workspace's only C dependency, and
+//! ndarray 0.16 (linfa's version; the scratch MLP and burn use 0.17) is no other workspace
+//! crate's: both stay confined to this one. Without `blis`, linfa's products go to
+//! matrixmultiply and the build needs no C toolchain.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -72,7 +78,7 @@ use ndarray_linfa::{Array1, Array2, ArrayView2, ShapeBuilder};
 /// validation it fits as well as f64 (standard split, seed 42, 6,000 validation images:
 /// validation loss 0.2864 against 0.2862, accuracy 92.78% against 92.72%; from
 /// `cargo xtask compare --backends linfa --set linfa.precision=f32`, then `=f64`; their
-/// histories are in docs/linfa-precision/, see docs/defaults.md).
+/// histories are in docs/evidence/linfa-precision/, see docs/defaults.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Precision {
     /// Single precision.
@@ -473,9 +479,9 @@ fn informative_pixels(train: &Dataset) -> Vec<usize> {
 /// Features of `data[start..end]` in `F`: the `pixels` scaled to [0, 1] and a constant column for
 /// the intercept, all times [`SOLVER_SCALE`], stored column-major.
 ///
-/// Column-major storage makes each product's reads of the matrix contiguous; fits are faster than
-/// with row-major storage, with BLIS (9.7 s against 12.2 s) and with matrixmultiply (about 10%),
-/// in `cargo xtask bench linfa-fit`. The values are identical either way.
+/// Column-major storage makes each product's reads of the matrix contiguous, and fits faster than
+/// row-major storage, with BLIS and with matrixmultiply alike (`cargo xtask bench linfa-fit`).
+/// The values are identical either way.
 fn features<F: Float>(data: &Dataset, start: usize, end: usize, pixels: &[usize]) -> Array2<F> {
     let scale = SOLVER_SCALE as f32;
     let rows = end - start;

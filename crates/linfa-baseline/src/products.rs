@@ -15,8 +15,8 @@
 //! `blas` feature calls; they end in BLIS's typed API (`bli_?gemm`) with the same strides BLIS's
 //! BLAS layer would pass. The other CBLAS functions ndarray refers to remain BLIS's. BLIS's static
 //! library defines the two wrappers too; the linker takes these, defined in a crate linked before
-//! it. Were it ever to take BLIS's, fits would be as slow as before and otherwise identical, and
-//! the tests here, which count the calls they see, would fail.
+//! it. Were it ever to take BLIS's, fits would compute every product again, slower and otherwise
+//! identical, and the tests here, which count the calls they see, would fail.
 #![allow(unsafe_code)]
 
 use std::cell::RefCell;

@@ -3,7 +3,15 @@
 //! downloading them when missing, holding them as bytes, and splitting them with a seed.
 //!
 //! This crate owns the data and nothing about models: backends receive a [`Split`] and convert
-//! pixels to `f32` one batch at a time with [`Dataset::fill_batch`].
+//! pixels to `f32` one batch at a time with [`Dataset::fill_batch`]. It depends on no other
+//! workspace crate.
+//!
+//! Layout: [`spec`] (the datasets as data), [`idx`] (the format, every size checked before what
+//! the header asks for is allocated), [`source`] (finding, verifying and identifying files; an
+//! explicit folder never falls through to another source), [`download`], [`dataset`], [`split`]
+//! with [`numpy_shuffle`] (scikit-learn's split, image for image), [`rng`] (the workspace's
+//! seeded generator), [`write`](mod@write) (`cargo xtask split` and the test fixtures) and
+//! [`synth`] (synthetic fixtures, with a spec of their own).
 
 pub mod dataset;
 pub mod download;

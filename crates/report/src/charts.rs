@@ -95,7 +95,6 @@ pub fn curves(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportError
             .map(|g| mean_curve(g).len())
     };
     let iteration_curve = points_of(HistoryUnit::Iteration).any(|n| n > 1);
-    let iteration_point = points_of(HistoryUnit::Iteration).any(|n| n == 1);
     let mut rows = vec![(HistoryUnit::Epoch, "epoch")];
     if iteration_curve {
         rows.push((
@@ -119,17 +118,66 @@ pub fn curves(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportError
     } else {
         "no validation set (--val-fraction 0)".to_string()
     });
-    if iteration_point {
-        key.push("dotted: final value of a backend without epochs".to_string());
+    let single_points: Vec<String> = groups
+        .iter()
+        .filter(|g| g.unit == HistoryUnit::Iteration)
+        .filter_map(|g| match mean_curve(g).as_slice() {
+            [p] => Some(format!("{} after {} iterations", g.name, p.step)),
+            _ => None,
+        })
+        .collect();
+    if !single_points.is_empty() {
+        key.push(format!(
+            "dotted: final value of a backend without epochs ({})",
+            single_points.join(", ")
+        ));
     }
     let subtitle = wrap_clauses(&key, SUBTITLE_CHARS);
-    let header = 54 + 26 * subtitle.len() as u32;
+    // A legend entry for each backend with a curve: its colour index, name, and whether it is
+    // drawn dotted (a single final point).
+    let entries: Vec<(usize, &str, bool)> = groups
+        .iter()
+        .enumerate()
+        .filter_map(|(i, g)| {
+            let points = mean_curve(g).len();
+            (points > 0).then_some((i, g.name, g.unit == HistoryUnit::Iteration && points == 1))
+        })
+        .collect();
+    let names: Vec<&str> = entries.iter().map(|e| e.1).collect();
+    let legend = legend_layout(&names, CURVES_WIDTH as i32 - 60);
+    let legend_rows = legend.iter().map(|e| e.1).max().map_or(0, |r| r + 1);
+    let legend_top = 50 + 26 * subtitle.len() as i32 + 6;
+    let header = (legend_top + LEGEND_ROW * legend_rows as i32 + 6) as u32;
     let height = header + 460 * rows.len() as u32;
-    canvas(path, (1400, height), |root| {
+    canvas(path, (CURVES_WIDTH, height), |root| {
         let (title, body) = root.split_vertically(header);
         title.draw_text("Learning curves", &bold(30), (30, 12))?;
         for (i, line) in subtitle.iter().enumerate() {
             title.draw_text(line, &text(20), (30, 50 + 26 * i as i32))?;
+        }
+        // The legend stands above the panels, never on their data: one swatch per backend.
+        for (&(i, name, dotted), &(x, row)) in entries.iter().zip(&legend) {
+            let (x, y) = (
+                30 + x,
+                legend_top + LEGEND_ROW * row as i32 + LEGEND_ROW / 2,
+            );
+            let c = colour(i);
+            if dotted {
+                for dot in (0..SWATCH).step_by(8) {
+                    title.draw(&PathElement::new(
+                        vec![(x + dot, y), (x + dot + 4, y)],
+                        c.stroke_width(4),
+                    ))?;
+                }
+            } else {
+                title.draw(&PathElement::new(
+                    vec![(x, y), (x + SWATCH, y)],
+                    c.stroke_width(4),
+                ))?;
+                title.draw(&Circle::new((x + SWATCH / 2, y), 4, c.filled()))?;
+            }
+            let style = text(LEGEND_FONT).pos(Pos::new(HPos::Left, VPos::Center));
+            title.draw_text(name, &style, (x + SWATCH + 8, y))?;
         }
         for (row_area, (unit, xlabel)) in body.split_evenly((rows.len(), 1)).iter().zip(&rows) {
             let panels = row_area.split_evenly((1, 2));
@@ -143,6 +191,61 @@ pub fn curves(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportError
 
 /// How many characters of the 20-px subtitle font fit across a 1400-px chart, with margins.
 const SUBTITLE_CHARS: usize = 125;
+
+/// The width of `curves.png`.
+const CURVES_WIDTH: u32 = 1400;
+/// The legend's font size, row height, and the length of a backend's colour swatch.
+const LEGEND_FONT: u32 = 18;
+const LEGEND_ROW: i32 = 28;
+const SWATCH: i32 = 30;
+
+/// Where each backend's legend entry goes, as (x, row): entries left to right, a new row when
+/// the next would pass `width`. An entry is its swatch, a gap and its name.
+pub(crate) fn legend_layout(names: &[&str], width: i32) -> Vec<(i32, usize)> {
+    let mut out = Vec::with_capacity(names.len());
+    let (mut x, mut row) = (0, 0);
+    for name in names {
+        let w = legend_entry_width(name);
+        if x > 0 && x + w > width {
+            x = 0;
+            row += 1;
+        }
+        out.push((x, row));
+        x += w + 36;
+    }
+    out
+}
+
+/// The width of one legend entry: swatch, gap, name.
+pub(crate) fn legend_entry_width(name: &str) -> i32 {
+    SWATCH + 8 + text_width(name, LEGEND_FONT, false)
+}
+
+/// The tag font of a reference line, and the least distance between two tags' centres.
+const TAG_FONT: u32 = 15;
+pub(crate) const TAG_GAP: i32 = 18;
+
+/// Vertical positions for tags that want to stand at `wanted` (pixels, any order), moved apart
+/// so that no two centres are closer than `gap`, each as near its wish as that allows, and kept
+/// within `top..=bottom` where there is room. Returned in the order of `wanted`.
+pub(crate) fn spread_tags(wanted: &[i32], gap: i32, top: i32, bottom: i32) -> Vec<i32> {
+    let mut order: Vec<usize> = (0..wanted.len()).collect();
+    order.sort_by_key(|&i| wanted[i]);
+    let mut placed = vec![0; wanted.len()];
+    // Down from the top: each at its wish or just below the one above it.
+    let mut floor = top;
+    for &i in &order {
+        placed[i] = wanted[i].max(floor);
+        floor = placed[i] + gap;
+    }
+    // Then up from the bottom, where the last ones ran past it.
+    let mut ceiling = bottom;
+    for &i in order.iter().rev() {
+        placed[i] = placed[i].min(ceiling);
+        ceiling = placed[i] - gap;
+    }
+    placed
+}
 
 /// Joins `clauses` with "; " into lines of at most `width` characters, breaking only between
 /// clauses (a clause longer than `width` gets a line of its own). A line that goes on ends in
@@ -184,7 +287,7 @@ fn curve_panel(
     };
     let mut series: Vec<Series<'_>> = Vec::new();
     // Backends without epochs that have a single point: reference lines on the epoch panels.
-    let mut references: Vec<(usize, &str, String, f64, Option<f64>)> = Vec::new();
+    let mut references: Vec<(usize, &str, f64, Option<f64>)> = Vec::new();
     for (i, g) in groups.iter().enumerate() {
         let curve = mean_curve(g);
         if g.unit == unit && !(unit == HistoryUnit::Iteration && curve.len() < 2) {
@@ -207,14 +310,7 @@ fn curve_panel(
                 .validation_loss
                 .zip(p.validation_accuracy)
                 .map(|(l, a)| value(l, a));
-            let label = format!("{} after {} iterations", g.name, p.step);
-            references.push((
-                i,
-                g.name,
-                label,
-                value(p.train_loss, p.train_accuracy),
-                valid,
-            ));
+            references.push((i, g.name, value(p.train_loss, p.train_accuracy), valid));
         }
     }
     let xs = series
@@ -230,7 +326,7 @@ fn curve_panel(
         .chain(
             references
                 .iter()
-                .flat_map(|r| std::iter::once(r.3).chain(r.4)),
+                .flat_map(|r| std::iter::once(r.2).chain(r.3)),
         )
         .collect();
     let y_min = ys.iter().copied().fold(f64::INFINITY, f64::min);
@@ -246,7 +342,19 @@ fn curve_panel(
     } else {
         y_max + pad
     };
-    let mut chart = ChartBuilder::on(&area.margin(10, 20, 10, 20))
+    let tag_texts: Vec<String> = references
+        .iter()
+        .flat_map(|r| {
+            std::iter::once(format!("{} train", r.1))
+                .chain(r.3.map(|_| format!("{} validation", r.1)))
+        })
+        .collect();
+    let tag_room = tag_texts
+        .iter()
+        .map(|t| text_width(t, TAG_FONT, false) + 12)
+        .max()
+        .unwrap_or(0);
+    let mut chart = ChartBuilder::on(&area.margin(10, 20, 10, 20 + tag_room))
         .caption(format!("{} per {}", metric, unit_short(unit)), bold(22))
         .x_label_area_size(50)
         .y_label_area_size(75)
@@ -270,87 +378,62 @@ fn curve_panel(
         .label_style(text(16))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()?;
-    for (i, name, train, valid) in series {
+    for (i, _, train, valid) in series {
         let c = colour(i);
-        chart
-            .draw_series(LineSeries::new(train.clone(), c.stroke_width(3)))?
-            .label(format!("{name} train"))
-            .legend(move |(x, y)| {
-                EmptyElement::at((x, y))
-                    + PathElement::new(vec![(0, 0), (30, 0)], c.stroke_width(3))
-                    + Circle::new((15, 0), 3, c.filled())
-            });
+        chart.draw_series(LineSeries::new(train.clone(), c.stroke_width(3)))?;
         chart.draw_series(train.iter().map(|&p| Circle::new(p, 3, c.filled())))?;
         if !valid.is_empty() {
-            chart
-                .draw_series(DashedLineSeries::new(
-                    valid.clone(),
-                    8,
-                    5,
-                    c.stroke_width(2),
-                ))?
-                .label(format!("{name} validation"))
-                .legend(move |(x, y)| {
-                    EmptyElement::at((x, y))
-                        + PathElement::new(vec![(0, 0), (10, 0)], c.stroke_width(2))
-                        + PathElement::new(vec![(20, 0), (30, 0)], c.stroke_width(2))
-                        + TriangleMarker::new((15, 0), 4, c.filled())
-                });
+            chart.draw_series(DashedLineSeries::new(
+                valid.clone(),
+                8,
+                5,
+                c.stroke_width(2),
+            ))?;
             chart.draw_series(valid.iter().map(|&p| TriangleMarker::new(p, 5, c.filled())))?;
         }
     }
-    // A tag at the left end of each reference line says which of the two it is: above the upper
-    // line and below the lower one, so that close lines keep their tags apart.
-    let tag = |name: &str, part: &str, v: f64, above: bool| {
-        let side = if above { VPos::Bottom } else { VPos::Top };
-        Text::new(
-            format!("{name} {part}"),
-            (x_min, v),
-            text(14).pos(Pos::new(HPos::Left, side)),
-        )
-    };
-    for (i, name, label, train, valid) in references {
+    // Each reference line is tagged right of the plot, off the data, the tags moved apart where
+    // lines run close.
+    let mut tags: Vec<(usize, String, i32)> = Vec::new();
+    for (i, name, train, valid) in references {
         let c = colour(i);
         let across = |v: f64| vec![(x_min, v), (x_max, v)];
-        let dots = |width: u32| {
-            move |(x, y): (i32, i32)| {
-                EmptyElement::at((x, y))
-                    + PathElement::new(vec![(0, 0), (4, 0)], c.stroke_width(width))
-                    + PathElement::new(vec![(9, 0), (13, 0)], c.stroke_width(width))
-                    + PathElement::new(vec![(18, 0), (22, 0)], c.stroke_width(width))
-                    + PathElement::new(vec![(27, 0), (31, 0)], c.stroke_width(width))
-            }
-        };
-        chart
-            .draw_series(DashedLineSeries::new(
-                across(train),
-                3,
-                5,
-                c.stroke_width(3),
-            ))?
-            .label(format!("{label}, train"))
-            .legend(dots(3));
-        let train_above = valid.is_none_or(|v| train >= v);
-        chart.draw_series(std::iter::once(tag(name, "train", train, train_above)))?;
+        chart.draw_series(DashedLineSeries::new(
+            across(train),
+            3,
+            5,
+            c.stroke_width(3),
+        ))?;
+        tags.push((
+            i,
+            format!("{name} train"),
+            chart.backend_coord(&(x_max, train)).1,
+        ));
         if let Some(v) = valid {
-            chart
-                .draw_series(DashedLineSeries::new(across(v), 3, 5, c.stroke_width(2)))?
-                .label(format!("{label}, validation"))
-                .legend(dots(2));
-            chart.draw_series(std::iter::once(tag(name, "validation", v, !train_above)))?;
+            chart.draw_series(DashedLineSeries::new(across(v), 3, 5, c.stroke_width(2)))?;
+            tags.push((
+                i,
+                format!("{name} validation"),
+                chart.backend_coord(&(x_max, v)).1,
+            ));
         }
     }
-    if metric != "loss" {
-        // Same colours and styles as the loss panel's legend: one legend is enough.
-        return Ok(());
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    let wanted: Vec<i32> = tags.iter().map(|t| t.2).collect();
+    let at = spread_tags(
+        &wanted,
+        TAG_GAP,
+        ys.start + TAG_GAP / 2,
+        ys.end - TAG_GAP / 2,
+    );
+    let base = area.get_base_pixel();
+    for ((i, tag, _), y) in tags.iter().zip(at) {
+        let c = colour(*i);
+        let style = text(TAG_FONT)
+            .color(&c)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        area.draw_text(tag, &style, (xs.end + 8 - base.0, y - base.1))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .label_font(text(16))
-        .draw()?;
     Ok(())
 }
 
@@ -375,7 +458,8 @@ pub fn accuracy(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportErr
             (i, g.name, values, interval)
         })
         .collect();
-    canvas(path, (1000, 620), |root| {
+    let width = accuracy_width(data.len());
+    canvas(path, (width, 620), |root| {
         let all: Vec<f64> = data
             .iter()
             .flat_map(|d| {
@@ -392,6 +476,9 @@ pub fn accuracy(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportErr
             (0.0, 100.0)
         };
         let pad = ((hi - lo) * 0.15).max(0.2);
+        // Room above the highest point for its two-line label: about an eighth of the plot.
+        let bottom = (lo - pad).max(0.0);
+        let headroom = pad.max((hi - bottom) * 0.16);
         let seeds = data.iter().map(|d| d.2.len()).max().unwrap_or(0);
         let caption = if seeds > 1 {
             format!("Test accuracy: each seed (dot), mean (line), 95% CI over {seeds} seeds (bar)")
@@ -403,10 +490,7 @@ pub fn accuracy(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportErr
             .caption(caption, bold(24))
             .x_label_area_size(45)
             .y_label_area_size(80)
-            .build_cartesian_2d(
-                -0.5..(n as f64 - 0.5),
-                (lo - pad).max(0.0)..(hi + pad).min(100.0),
-            )?;
+            .build_cartesian_2d(-0.5..(n as f64 - 0.5), bottom..hi + headroom)?;
         let names: Vec<&str> = data.iter().map(|d| d.1).collect();
         chart
             .configure_mesh()
@@ -423,6 +507,14 @@ pub fn accuracy(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportErr
                     String::new()
                 }
             })
+            // The headroom for labels may reach past 100%, which gets no tick.
+            .y_label_formatter(&|y| {
+                if *y > 100.0 + 1e-9 {
+                    String::new()
+                } else {
+                    format!("{y:.1}")
+                }
+            })
             .y_desc("test accuracy (%)")
             .axis_desc_style(text(18))
             .label_style(text(18))
@@ -435,11 +527,7 @@ pub fn accuracy(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportErr
                 continue;
             };
             let (low, high) = interval.unwrap_or((mean, mean));
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(x - 0.25, low), (x + 0.25, high)],
-                c.mix(0.2).filled(),
-            )))?;
-            // The error bar: a line from low to high with caps.
+            // The interval, drawn once: the error bar: a line from low to high with caps.
             for segment in [
                 vec![(x, low), (x, high)],
                 vec![(x - 0.08, low), (x + 0.08, low)],
@@ -458,20 +546,48 @@ pub fn accuracy(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportErr
             chart.draw_series(values.iter().enumerate().map(|(k, &v)| {
                 Circle::new((x - 0.12 + 0.24 * k as f64 / spread, v), 6, c.filled())
             }))?;
-            let label = match interval {
-                Some((l, h)) => format!("{mean:.2}% ({l:.2}–{h:.2})"),
-                None => format!("{mean:.2}%"),
-            };
+            // The mean over its interval, two short lines that fit the backend's own slot.
+            let [mean_label, interval_label] = accuracy_labels(mean, *interval);
             let top = values.iter().copied().fold(high, f64::max);
-            let style = bold(18).pos(Pos::new(HPos::Center, VPos::Bottom));
-            chart.draw_series(std::iter::once(Text::new(
-                label,
-                (x, top + pad * 0.25),
-                style,
-            )))?;
+            let (px, py) = chart.backend_coord(&(x, top));
+            let above = |dy: i32| (px, py - 10 - dy);
+            root.draw_text(
+                &interval_label,
+                &text(LABEL_FONT - 2).pos(Pos::new(HPos::Center, VPos::Bottom)),
+                above(0),
+            )?;
+            root.draw_text(
+                &mean_label,
+                &bold(LABEL_FONT).pos(Pos::new(HPos::Center, VPos::Bottom)),
+                above(LABEL_FONT as i32 + 2),
+            )?;
         }
         Ok(())
     })
+}
+
+/// The font size of the accuracy chart's labels, and each backend's horizontal slot.
+const LABEL_FONT: u32 = 18;
+pub(crate) const ACCURACY_SLOT: u32 = 160;
+
+/// The width of `accuracy.png` for `n` backends: every backend gets at least a slot.
+pub(crate) fn accuracy_width(n: usize) -> u32 {
+    (110 + ACCURACY_SLOT * n as u32).max(1000)
+}
+
+/// The label over a backend in `accuracy.png`: its mean, and its interval if any.
+pub(crate) fn accuracy_labels(mean: f64, interval: Option<(f64, f64)>) -> [String; 2] {
+    [
+        format!("{mean:.2}%"),
+        interval.map_or(String::new(), |(l, h)| format!("({l:.2}–{h:.2})")),
+    ]
+}
+
+/// The widest label `accuracy_labels` can give (accuracies below 100%), in pixels.
+#[cfg(test)]
+pub(crate) fn widest_accuracy_label() -> i32 {
+    let [mean, interval] = accuracy_labels(99.99, Some((99.99, 99.99)));
+    text_width(&mean, LABEL_FONT, true).max(text_width(&interval, LABEL_FONT - 2, false))
 }
 
 /// The width in pixels of `line` in `style`'s font (an estimate if the font cannot say).
@@ -677,7 +793,85 @@ pub fn image_grid(
 
 #[cfg(test)]
 mod tests {
-    use super::wrap_clauses;
+    use super::*;
+
+    /// Backend names as long as the registry's, and longer.
+    const NAMES: [&str; 6] = [
+        "scratch",
+        "linfa",
+        "burn",
+        "candle",
+        "cnn",
+        "my-own-backend",
+    ];
+
+    #[test]
+    fn legend_entries_never_overlap_and_stay_on_the_canvas() {
+        let width = CURVES_WIDTH as i32 - 60;
+        for n in 1..=NAMES.len() {
+            let layout = legend_layout(&NAMES[..n], width);
+            assert_eq!(layout.len(), n);
+            for (k, &(x, row)) in layout.iter().enumerate() {
+                let right = x + legend_entry_width(NAMES[k]);
+                assert!(right <= width, "{n} backends: entry {k} ends at {right}");
+                if let Some(&(next_x, next_row)) = layout.get(k + 1)
+                    && next_row == row
+                {
+                    assert!(
+                        right < next_x,
+                        "{n} backends: entries {k} and {} touch",
+                        k + 1
+                    );
+                }
+            }
+        }
+        // Entries too wide for one row go on to the next.
+        let narrow = legend_layout(&NAMES, 300);
+        assert!(narrow.iter().any(|e| e.1 > 0), "{narrow:?}");
+        // Each entry fits, unless it is too wide for any row and stands alone at its start.
+        for (k, &(x, _)) in narrow.iter().enumerate() {
+            assert!(
+                x == 0 || x + legend_entry_width(NAMES[k]) <= 300,
+                "{narrow:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn tags_of_close_lines_are_moved_apart_and_kept_in_the_plot() {
+        // Six lines within 10 pixels of each other, in no order, near the bottom.
+        let wanted = [405, 400, 409, 401, 404, 408];
+        let at = spread_tags(&wanted, TAG_GAP, 20, 410);
+        let mut sorted = at.clone();
+        sorted.sort();
+        for pair in sorted.windows(2) {
+            assert!(pair[1] - pair[0] >= TAG_GAP, "{at:?}");
+        }
+        assert!(sorted.iter().all(|&y| (20..=410).contains(&y)), "{at:?}");
+        // The order of the lines is kept: the higher line keeps the higher tag.
+        assert!(at[1] < at[3] && at[3] < at[4] && at[4] < at[0], "{at:?}");
+        // Lines far apart keep their own heights.
+        assert_eq!(spread_tags(&[300, 100], TAG_GAP, 0, 500), [300, 100]);
+    }
+
+    #[test]
+    fn accuracy_labels_fit_their_backends_slot() {
+        for n in 1..=NAMES.len() {
+            let plot = accuracy_width(n) as i32 - 120;
+            let slot = plot / n as i32;
+            assert!(
+                widest_accuracy_label() < slot - 8,
+                "{n} backends: label {} px in a slot of {slot}",
+                widest_accuracy_label()
+            );
+            assert!(
+                NAMES[..n]
+                    .iter()
+                    .all(|name| text_width(name, 18, false) < slot - 8),
+                "{n} backends: a name is wider than its slot of {slot}"
+            );
+        }
+    }
 
     #[test]
     fn subtitles_wrap_between_clauses() {

@@ -110,21 +110,21 @@ pub fn markdown(rows: &[DeploymentRow], measuring: f64, total: f64) -> String {
     let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.3} ms"));
     let mut md = String::from("## Using the models\n\n");
     md.push_str(&format!(
-        "What one model costs to use, measured after its test score: one prediction at batch 1 \
-         ({LATENCY_IMAGES} test images one at a time after {WARM_UP} untimed, median and 99th \
-         percentile), images per second at batch {BATCH} ({BATCHES} batches after an untimed one), \
-         and the peak resident memory of the whole process while the model trained (Linux: the \
-         high-water mark reset before training and read after; \"not measured\" elsewhere). It \
-         includes the loaded dataset and whatever earlier runs left resident. In brackets, how far \
-         it rose above the process's memory when training started: what the training added to \
-         what the process already held; memory an earlier run freed is reused first, so a backend \
-         that trains after a hungrier one may add nothing. Each figure is the median over the \
-         backend's runs, on this machine and build (see Provenance). Measuring \
-         took {measuring:.1} s of this command's {total:.0} s ({:.1}%).\n\n",
+        "What using each model costs, measured after its test score. Each figure is the median \
+         over the backend's runs, on this machine and build (see Provenance). One prediction: \
+         {LATENCY_IMAGES} test images one at a time after {WARM_UP} untimed (median and 99th \
+         percentile). Throughput: {BATCHES} batches of {BATCH} after an untimed one. \
+         (`summary.csv`'s `predictions_per_second` is another figure: the whole test set scored \
+         once, in one call, as the run timed it.) Peak memory is the whole process's resident \
+         high-water mark while the model trained (Linux; \"not measured\" elsewhere): it includes \
+         the loaded dataset and whatever earlier runs left resident. In brackets, how far it rose \
+         while training; memory an earlier run freed is reused first, so a backend that trains \
+         after a hungrier one may add nothing. Measuring took {measuring:.1} s of this command's \
+         {total:.0} s ({:.1}%).\n\n",
         100.0 * measuring / total.max(1e-9)
     ));
     md.push_str(&format!(
-        "| backend | runs | one prediction: median | 99th percentile | images/s at batch {BATCH} \
+        "| backend | runs | one prediction: median | 99th percentile | images/s at batch {BATCH} (median) \
          | peak memory while training (rise) |\n",
     ));
     md.push_str("|:---|---:|---:|---:|---:|---:|\n");

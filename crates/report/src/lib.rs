@@ -5,6 +5,7 @@
 //! it never trains anything.
 
 pub mod analysis;
+pub mod answer;
 pub mod charts;
 pub mod deployment;
 pub mod prediction_chart;

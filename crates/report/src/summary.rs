@@ -382,7 +382,8 @@ fn summary_frame(rows: &[SummaryRow]) -> PolarsResult<DataFrame> {
     ])
 }
 
-fn percent(v: Option<f64>) -> String {
+/// A share as a percentage with two decimals, `–` for none.
+pub(crate) fn percent(v: Option<f64>) -> String {
     v.map_or("–".to_string(), |v| format!("{:.2}%", 100.0 * v))
 }
 
@@ -428,17 +429,10 @@ pub fn display_frame(rows: &[SummaryRow]) -> PolarsResult<DataFrame> {
             }),
         ),
         Column::new(
-            "train time".into(),
+            "train time (mean)".into(),
             texts(&|r| {
                 r.training_seconds
                     .map_or("–".into(), |v| format!("{v:.1} s"))
-            }),
-        ),
-        Column::new(
-            "predictions/s".into(),
-            texts(&|r| {
-                r.predictions_per_second
-                    .map_or("–".into(), |v| format!("{:.0}", v))
             }),
         ),
         Column::new("status".into(), texts(&|r| r.status.clone())),
@@ -479,7 +473,7 @@ fn cell(v: &AnyValue<'_>) -> String {
 }
 
 /// `a`, `a and b`, `a, b and c`.
-fn join_and(items: &[&str]) -> String {
+pub(crate) fn join_and(items: &[&str]) -> String {
     match items {
         [] => "nothing".to_string(),
         [one] => one.to_string(),
@@ -487,7 +481,8 @@ fn join_and(items: &[&str]) -> String {
     }
 }
 
-/// `summary.md`: the table first, then the images, the statistics and the provenance.
+/// `summary.md`: the answer first, then the table, the images, the statistics and the
+/// provenance.
 pub fn markdown(
     report: &Report<'_>,
     tables: &Tables,
@@ -501,8 +496,7 @@ pub fn markdown(
         "train acc",
         "val acc",
         "test acc (95% CI)",
-        "train time",
-        "predictions/s",
+        "train time (mean)",
     ];
     let table = markdown_table(&display_frame(&tables.rows)?, &|_, v| cell(v), &right)?;
     let [n_train, n_val, n_test] = p.split_sizes;
@@ -525,15 +519,21 @@ pub fn markdown(
         if seeds.len() > 1 { "s" } else { "" },
         seeds.join(", ")
     ));
+    md.push_str(&crate::answer::markdown(
+        &tables.rows,
+        &tables.deployment_rows,
+        &analysis.pairs,
+    ));
+    md.push_str("## Every backend\n\n");
     md.push_str(&table);
     md.push('\n');
     md.push_str(
-        "Accuracies are means over the seeds that succeeded. The test accuracy's 95% interval is \
-         Student's t over seeds when there are several (how much training randomness moves it, on \
-         these test images), and the Wilson interval over the test images for a single run (how \
-         much the choice of test images could move it). Train and validation accuracy are measured on the final model. Train \
-         time is wall-clock training, per-epoch validation included; predictions/s is test-set \
-         inference.\n\n",
+        "Accuracies and train times are means over the seeds that succeeded. The test accuracy's \
+         95% interval is Student's t over seeds when there are several (how much training \
+         randomness moves it, on these test images), and the Wilson interval over the test images \
+         for a single run (how much the choice of test images could move it). Train and \
+         validation accuracy are measured on the final model. Train time is wall-clock training, \
+         per-epoch validation included.\n\n",
     );
     for note in analysis.notes() {
         md.push_str(&format!("- {note}\n"));
@@ -543,19 +543,7 @@ pub fn markdown(
     }
 
     md.push_str("## Which differences are real?\n\n");
-    if analysis.pairs.is_empty() {
-        md.push_str("Only one backend ran: there is nothing to compare.\n\n");
-    }
-    for pair in &analysis.pairs {
-        md.push_str(&format!("- {}\n", pair.verdict()));
-    }
-    if !analysis.pairs.is_empty() {
-        md.push_str(
-            "\nEach sentence is generated from the tests below: McNemar's test on the test images \
-             of each seed, and Welch's t-test across seeds, both corrected for the number of \
-             pairs (Holm).\n\n",
-        );
-    }
+    md.push_str(&crate::verdict::differences(&analysis.pairs));
 
     md.push_str("## Learning curves\n\n");
     md.push_str(&format!(

@@ -49,18 +49,20 @@ impl PairTest {
         interval_label(self.family_level, self.family_size)
     }
 
-    /// `ci` (in points) as a verdict shows it: `98.3% CI 5.11 to 5.39, Bonferroni over 3 pairs`.
-    fn family_ci_text(&self, ci: Interval) -> String {
+    /// `ci` (in points) as a verdict shows it: `98.3% CI 5.11 to 5.39, Bonferroni over 3 pairs`
+    /// (`full`), or `98.3% CI 5.11 to 5.39` where the report states the correction once.
+    fn family_ci_text(&self, ci: Interval, full: bool) -> String {
         let bounds = format!("{:.2} to {:.2}", 100.0 * ci.low, 100.0 * ci.high);
         match self.family_label().split_once(", ") {
-            Some((level, correction)) => format!("{level} {bounds}, {correction}"),
+            Some((level, correction)) if full => format!("{level} {bounds}, {correction}"),
+            Some((level, _)) => format!("{level} {bounds}"),
             None => format!("{} {bounds}", self.family_label()),
         }
     }
 
     /// What McNemar's test says, seed by seed: each seed is tested on its own and corrected
-    /// across the pairs tested at that seed, not across seeds.
-    fn images_summary(&self) -> String {
+    /// across the pairs tested at that seed, not across seeds (said in brackets when `full`).
+    fn images_summary(&self, full: bool) -> String {
         let (a, b) = (self.first.as_str(), self.second.as_str());
         let n = self.per_seed.len();
         let k = self.significant();
@@ -74,9 +76,13 @@ impl PairTest {
                 format!("seed {seed}'s test images cannot tell them apart (McNemar)")
             };
         }
-        let what = "McNemar, each seed on its own, corrected across pairs but not across seeds";
+        let what = if full {
+            " (McNemar, each seed on its own, corrected across pairs but not across seeds)"
+        } else {
+            ""
+        };
         if k == 0 {
-            return format!("the test images tell them apart on none of {n} seeds ({what})");
+            return format!("the test images tell them apart on none of {n} seeds{what}");
         }
         let all = match k {
             1 => "on that seed".to_string(),
@@ -88,11 +94,30 @@ impl PairTest {
             (0, _) => format!("{b} ahead {all}"),
             _ => format!("{a} ahead on {for_a}, {b} on {for_b}"),
         };
-        format!("the test images tell them apart on {k} of {n} seeds, {sides} ({what})")
+        format!("the test images tell them apart on {k} of {n} seeds, {sides}{what}")
     }
 
-    /// One plain sentence saying what the tests show, and no more.
+    /// One plain sentence saying what the tests show, and no more: complete on its own, with the
+    /// tests' names and corrections (as `across-seeds.csv` holds it).
     pub fn verdict(&self) -> String {
+        self.sentence(true)
+    }
+
+    /// The same sentence for a report that states the tests' corrections once, above its
+    /// sentences: the figures, without the conventions in brackets.
+    pub fn brief_verdict(&self) -> String {
+        self.sentence(false)
+    }
+
+    /// Whether Welch's test across seeds ran and found no difference.
+    pub fn not_told_apart(&self) -> bool {
+        matches!(
+            (self.across_seeds, self.across_p_holm),
+            (Some(AcrossSeeds::Welch(_)), Some(p)) if p >= ALPHA
+        )
+    }
+
+    fn sentence(&self, full: bool) -> String {
         let (a, b) = (self.first.as_str(), self.second.as_str());
         let Some(diff) = self.mean_difference_points() else {
             let missing = if self.first_accuracies.is_empty() {
@@ -106,20 +131,24 @@ impl PairTest {
         let images = if self.per_seed.is_empty() {
             "no seed where both succeeded, so no test on the test images".to_string()
         } else {
-            self.images_summary()
+            self.images_summary(full)
         };
         match (self.across_seeds, self.across_p_holm) {
             (Some(AcrossSeeds::Welch(t)), Some(p)) => {
                 let ci = t.interval(self.family_level);
                 let ci = if diff >= 0.0 { ci } else { ci.negated() };
                 let touches_zero = ci.low <= 0.0;
-                let ci = self.family_ci_text(ci);
-                let test = format!(
-                    "Welch's t-test over {} and {} runs, Holm-adjusted {}",
-                    t.n.0,
-                    t.n.1,
-                    p_is(p)
-                );
+                let ci = self.family_ci_text(ci, full);
+                let test = if full {
+                    format!(
+                        "Welch's t-test over {} and {} runs, Holm-adjusted {}",
+                        t.n.0,
+                        t.n.1,
+                        p_is(p)
+                    )
+                } else {
+                    format!("Welch {}", p_is(p))
+                };
                 if p < ALPHA {
                     // Holm's correction is less strict than Bonferroni's: it can call a difference
                     // real whose Bonferroni interval still reaches zero; the sentence says so.
@@ -156,15 +185,87 @@ impl PairTest {
                      that speaks to it: {images}."
                 )
             }
+            _ if full => format!(
+                "{better}'s mean test accuracy is {:.2} points above {worse}'s; {images}; {}",
+                diff.abs(),
+                untested_note(false)
+            ),
             _ => format!(
-                "{better}'s mean test accuracy is {:.2} points above {worse}'s; {images}; whether \
-                 the training procedures differ beyond seed-to-seed noise needs \
-                 {MIN_SEEDS_ACROSS} successful runs or more of each (--seeds \
-                 {MIN_SEEDS_ACROSS} or more).",
+                "{better}'s mean test accuracy is {:.2} points above {worse}'s; {images}.",
                 diff.abs()
             ),
         }
     }
+}
+
+/// What a test across seeds needs, said where a pair has none; as a sentence of its own when
+/// `capital`.
+fn untested_note(capital: bool) -> String {
+    format!(
+        "{}hether the training procedures differ beyond seed-to-seed noise needs \
+         {MIN_SEEDS_ACROSS} successful runs or more of each (--seeds {MIN_SEEDS_ACROSS} or more).",
+        if capital { "W" } else { "w" }
+    )
+}
+
+/// "Which differences are real?": a key to the figures (the corrections, said once), one
+/// sentence per pair the tests tell apart or cannot test, then the pairs Welch's test cannot tell
+/// apart in one line.
+pub fn differences(pairs: &[PairTest]) -> String {
+    let Some(first) = pairs.first() else {
+        return "Only one backend ran: there is nothing to compare.\n\n".to_string();
+    };
+    // The interval and p-values are Welch's: named only when some pair has a Welch test.
+    let any_welch = pairs
+        .iter()
+        .any(|p| matches!(p.across_seeds, Some(AcrossSeeds::Welch(_))));
+    let welch = if any_welch {
+        format!(
+            ", with its {}; p-values are Holm-adjusted over the pairs",
+            first.family_label()
+        )
+    } else {
+        String::new()
+    };
+    let mut md = format!(
+        "Each difference is in points of mean test accuracy{welch}; McNemar's test takes each \
+         seed on its own ([how the tests work](#the-tests-behind-the-verdicts)).\n\n"
+    );
+    for pair in pairs.iter().filter(|p| !p.not_told_apart()) {
+        md.push_str(&format!("- {}\n", pair.brief_verdict()));
+    }
+    let same: Vec<String> = pairs
+        .iter()
+        .filter(|p| p.not_told_apart())
+        .map(|p| {
+            format!(
+                "{} and {} (Welch {}; the test images differ on {} of {} seeds)",
+                p.first,
+                p.second,
+                p.across_p_holm.map_or("–".into(), p_is),
+                p.significant(),
+                p.per_seed.len()
+            )
+        })
+        .collect();
+    if !same.is_empty() {
+        md.push_str(&format!(
+            "- Not told apart across seeds: {}.\n",
+            same.join("; ")
+        ));
+    }
+    // Said once for every pair without a test across seeds (a fixed difference has its own
+    // sentence).
+    let untested = pairs.iter().any(|p| {
+        p.across_seeds.is_none()
+            && !p.first_accuracies.is_empty()
+            && !p.second_accuracies.is_empty()
+    });
+    if untested {
+        md.push_str(&format!("\n{}\n", untested_note(true)));
+    }
+    md.push('\n');
+    md
 }
 
 /// Accuracy differences below this are rounding: the two backends score the same.

@@ -137,6 +137,17 @@ fn two_seeds(test: &Dataset) -> Vec<RunRecord> {
     runs
 }
 
+/// Writes the report of `runs` (model seeds `seeds`) into `out`.
+fn write_report(runs: &[RunRecord], test: &Dataset, seeds: Vec<u64>, out: &Path) {
+    let prov = provenance(seeds);
+    let report = Report {
+        runs,
+        test,
+        provenance: &prov,
+    };
+    report::write(out, &report).unwrap();
+}
+
 fn png_size(path: &Path) -> (u32, u32) {
     let img = image::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     (img.width(), img.height())
@@ -292,12 +303,14 @@ fn writes_every_file_with_the_documented_structure() {
     let predictions = |r: &RunRecord| r.metrics.as_ref().unwrap().test_predictions.clone();
     assert_eq!(predictions(&results.runs[0]), predictions(&runs[0]));
 
-    // Markdown: the table first, then images, statistics, provenance.
+    // Markdown: the answer first, then the table, images, statistics, provenance.
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
     let at = |needle: &str| {
         md.find(needle)
             .unwrap_or_else(|| panic!("missing {needle:?} in summary.md:\n{md}"))
     };
+    assert!(at("## The answer") < at("## Every backend"));
+    assert!(at("## Every backend") < at("| backend | model |"));
     assert!(at("| backend | model |") < at("## Learning curves"));
     // The verdicts come before the detail.
     assert!(at("| backend | model |") < at("## Which differences are real?"));
@@ -334,8 +347,11 @@ fn writes_every_file_with_the_documented_structure() {
 
     // Every PNG decodes, at the size it was drawn.
     // One row of panels under a two-line key (seeds, train, validation and linfa's dotted line
-    // do not fit on one line at 1400 px).
-    assert_eq!(png_size(&out.join("curves.png")), (1400, 54 + 2 * 26 + 460));
+    // do not fit on one line at 1400 px) and a one-row legend.
+    assert_eq!(
+        png_size(&out.join("curves.png")),
+        (1400, 50 + 2 * 26 + 6 + 28 + 6 + 460)
+    );
     assert_eq!(png_size(&out.join("accuracy.png")), (1000, 620));
     for b in ["scratch", "linfa", "burn"] {
         assert_eq!(
@@ -376,15 +392,12 @@ fn a_curve_for_a_backend_without_epochs_gets_its_own_row() {
         .collect();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("r");
-    let prov = provenance(vec![1]);
-    let report = Report {
-        runs: &runs,
-        test: &test,
-        provenance: &prov,
-    };
-    report::write(&out, &report).unwrap();
-    // Two rows of panels (epochs, then L-BFGS iterations) under a one-line key.
-    assert_eq!(png_size(&out.join("curves.png")), (1400, 54 + 26 + 2 * 460));
+    write_report(&runs, &test, vec![1], &out);
+    // Two rows of panels (epochs, then L-BFGS iterations) under a one-line key and a legend.
+    assert_eq!(
+        png_size(&out.join("curves.png")),
+        (1400, 50 + 26 + 6 + 28 + 6 + 2 * 460)
+    );
 }
 
 #[test]
@@ -742,25 +755,43 @@ fn verdicts_say_what_welchs_test_shows_and_no_more() {
     assert!(summary.contains("student-t over seeds"), "{summary}");
     let v = verdicts(&md);
     assert_eq!(v.len(), 3, "{md}");
-    // Three pairs tested: the intervals are at the Bonferroni level 1 - 0.05/3.
+    // Three pairs tested: the intervals are at the Bonferroni level 1 - 0.05/3, said once above
+    // the sentences, which carry the figures only.
+    assert!(
+        md.contains("with its 98.3% CI, Bonferroni over 3 pairs; p-values are Holm-adjusted"),
+        "{md}"
+    );
     assert!(
         v[0].starts_with("- good is more accurate than bad by 18.00 points (98.3% CI 1")
-            && v[0].contains(", Bonferroni over 3 pairs); the difference holds")
-            && v[0].contains("the difference holds across seeds (Welch's t-test over 5 and 5 runs, Holm-adjusted p = ")
-            && v[0].contains("the test images tell them apart on 5 of 5 seeds, good ahead on each (McNemar, each seed on its own, corrected across pairs but not across seeds)"),
+            && v[0].contains("); the difference holds across seeds (Welch p = ")
+            && v[0]
+                .ends_with("the test images tell them apart on 5 of 5 seeds, good ahead on each."),
         "{}",
         v[0]
     );
     assert!(
-        v[1].starts_with("- good and twin cannot be told apart across seeds: ")
-            && v[1].contains("Welch's t-test over 5 and 5 runs"),
+        v[1].starts_with("- twin is more accurate than bad by "),
         "{}",
         v[1]
     );
+    // The pair the test cannot tell apart: one line, with its p-value and McNemar's count.
     assert!(
-        v[2].starts_with("- twin is more accurate than bad by "),
+        v[2].starts_with("- Not told apart across seeds: good and twin (Welch p = ")
+            && v[2].contains("; the test images differ on ")
+            && v[2].ends_with(" of 5 seeds)."),
         "{}",
         v[2]
+    );
+    // The table of every pair keeps each sentence whole, with its tests' names and corrections.
+    assert!(
+        across.contains(
+            "the difference holds across seeds (Welch's t-test over 5 and 5 runs, Holm-adjusted p = "
+        ) && across.contains(", Bonferroni over 3 pairs)")
+            && across.contains("good and twin cannot be told apart across seeds: ")
+            && across.contains(
+                "(McNemar, each seed on its own, corrected across pairs but not across seeds)"
+            ),
+        "{across}"
     );
     // The table across seeds, one row per pair, with both intervals.
     assert!(
@@ -793,8 +824,7 @@ fn two_deterministic_backends_have_a_fixed_difference_and_no_p_value() {
         "- good scores 18.00 points above bad on every seed: neither varies from seed to seed, so \
          the difference is fixed and no test across seeds applies; McNemar's test on the test \
          images is the one that speaks to it: the test images tell them apart on 5 of 5 seeds, \
-         good ahead on each (McNemar, each seed on its own, corrected across pairs but not across \
-         seeds).",
+         good ahead on each.",
     );
     assert!(
         md.contains("| +18.00 points on every seed | no test: fixed difference |"),
@@ -823,10 +853,12 @@ fn with_two_seeds_the_sentence_never_names_the_less_accurate_backend_as_more_acc
     assert_eq!(
         v[0],
         "- b's mean test accuracy is 0.25 points above a's; the test images tell them apart on 1 \
-         of 2 seeds, a ahead on that seed (McNemar, each seed on its own, corrected across pairs \
-         but not across seeds); whether the training procedures differ beyond seed-to-seed noise \
-         needs 3 successful runs or more of each (--seeds 3 or more)."
+         of 2 seeds, a ahead on that seed."
     );
+    // What a test across seeds needs is said once, below the sentences.
+    let need = "Whether the training procedures differ beyond seed-to-seed noise needs 3 \
+                successful runs or more of each (--seeds 3 or more).";
+    assert_eq!(md.matches(need).count(), 1, "{md}");
     assert!(!v[0].contains("more accurate"), "{}", v[0]);
 }
 
@@ -840,10 +872,223 @@ fn one_seed_is_mcnemar_only_and_says_what_a_test_across_seeds_needs() {
         .collect();
     let (md, _, summary) = summary_of(&one, &test, vec![1]);
     assert!(
-        md.contains("- good's mean test accuracy is 18.00 points above bad's; seed 1's test images tell them apart, good ahead (McNemar); whether the training procedures differ beyond seed-to-seed noise needs 3 successful runs or more of each (--seeds 3 or more)."),
+        md.contains("- good's mean test accuracy is 18.00 points above bad's; seed 1's test images tell them apart, good ahead (McNemar).\n\nWhether the training procedures differ beyond seed-to-seed noise needs 3 successful runs or more of each (--seeds 3 or more)."),
         "{md}"
     );
     // A single run's interval is Wilson's, over the test images.
     assert!(summary.contains("wilson over test images"), "{summary}");
     assert!(!summary.contains("student-t"), "{summary}");
+}
+
+/// Six backends, one of them without epochs, over five seeds: the report a user with every
+/// backend gets. It is written where `cargo test` keeps test files (`CARGO_TARGET_TMPDIR`,
+/// `six-backends/`), so that its charts can be looked at.
+#[test]
+fn six_backends_get_a_legend_off_the_data_and_a_slot_each() {
+    let test = synth::separable(600, 11);
+    let mut runs = Vec::new();
+    for seed in 1..=5 {
+        for (k, (name, unit, every)) in [
+            ("scratch", HistoryUnit::Epoch, 40),
+            ("linfa", HistoryUnit::Iteration, 8),
+            ("burn", HistoryUnit::Epoch, 45),
+            ("candle", HistoryUnit::Epoch, 44),
+            ("cnn", HistoryUnit::Epoch, 90),
+            ("my-own-backend", HistoryUnit::Epoch, 12),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let offset = seed as usize % 3;
+            let mut base = run(name, unit, seed, &test, every);
+            // Curves apart from each other, as real backends' are; linfa's one point where an
+            // L-BFGS fit ends.
+            for h in &mut base.history {
+                let spread = 1.0 + 0.12 * k as f64;
+                h.train_loss *= spread;
+                h.validation_loss = h.validation_loss.map(|l| l * spread);
+                h.train_accuracy -= 0.01 * k as f64;
+                h.validation_accuracy = h.validation_accuracy.map(|a| a - 0.012 * k as f64);
+                if unit == HistoryUnit::Iteration {
+                    (h.train_loss, h.train_accuracy) = (0.27, 0.936);
+                    (h.validation_loss, h.validation_accuracy) = (Some(0.29), Some(0.928));
+                }
+            }
+            let wrong = (0..test.len()).filter(|i| (i + offset).is_multiple_of(every));
+            runs.push(wrong_on(base, &test, wrong));
+        }
+    }
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("six-backends");
+    write_report(&runs, &test, (1..=5).collect(), &out);
+    // One row of panels under a two-line key (linfa's single point named in it) and one legend
+    // row of six entries.
+    assert_eq!(
+        png_size(&out.join("curves.png")),
+        (1400, 50 + 2 * 26 + 6 + 28 + 6 + 460)
+    );
+    // A slot of 160 pixels per backend beside the axis.
+    assert_eq!(png_size(&out.join("accuracy.png")), (110 + 6 * 160, 620));
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        md.contains("- **Most accurate:** cnn, 98.9"),
+        "{}",
+        answer(&md)
+    );
+}
+
+/// The lines of a summary's answer.
+fn answer(md: &str) -> String {
+    md.lines()
+        .skip_while(|l| !l.starts_with("## The answer"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("## "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_answer_names_the_best_the_ones_it_cannot_be_told_from_and_the_cost_of_speed() {
+    let test = synth::separable(2000, 9);
+    let mut runs = noisy_five_seeds(&test);
+    // bad trains and predicts fastest, twin is the faster of the two accurate ones.
+    for r in &mut runs {
+        let m = r.metrics.as_mut().unwrap();
+        let d = m.deployment.as_mut().unwrap();
+        (
+            m.training_seconds,
+            d.latency_median_seconds,
+            d.throughput_per_second,
+        ) = match r.backend.as_str() {
+            "bad" => (0.5, 1e-5, 90_000.0),
+            "twin" => (2.0, 1e-4, 60_000.0),
+            _ => (3.0, 2e-4, 50_000.0),
+        };
+    }
+    let (md, _, _) = summary_of(&runs, &test, (1..=5).collect());
+    let a = answer(&md);
+    let lines: Vec<&str> = a.lines().filter(|l| l.starts_with("- ")).collect();
+    assert_eq!(lines.len(), 4, "{a}");
+    // good and twin err as often on average; which one leads depends on the seeds' extra
+    // errors, the other is named beside it.
+    let (top, other) = if lines[0].starts_with("- **Most accurate:** good,") {
+        ("good", "twin")
+    } else {
+        ("twin", "good")
+    };
+    assert!(
+        lines[0].starts_with(&format!("- **Most accurate:** {top}, "))
+            && lines[0].contains(", mean of 5 seeds (95% CI ")
+            && lines[0].contains(&format!(
+                "; Welch's test across seeds cannot tell {other} ("
+            ))
+            && lines[0].contains("; less accurate: bad (")
+            && lines[0].ends_with("([the tests](#which-differences-are-real))."),
+        "{a}"
+    );
+    assert!(
+        lines[1].starts_with("- **Fastest to train:** bad, 0.5 s (mean), at ")
+            && lines[1].contains(&format!(
+                " points below {top}; of the most accurate, twin: 2.0 s ("
+            )),
+        "{a}"
+    );
+    assert!(
+        lines[2].starts_with("- **Fastest single prediction:** bad, 0.010 ms (median, batch 1)")
+            && lines[2].contains("of the most accurate, twin: 0.100 ms"),
+        "{a}"
+    );
+    assert!(
+        lines[3].starts_with("- **Highest throughput:** bad, 90000 images/s (median, batch 256)")
+            && lines[3].contains("of the most accurate, twin: 60000 images/s"),
+        "{a}"
+    );
+    // The answer comes before any table.
+    let at = |needle: &str| {
+        md.find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?}:\n{md}"))
+    };
+    assert!(at("## The answer") < at("| backend |"), "{md}");
+    assert!(a.lines().count() <= 12, "{a}");
+}
+
+#[test]
+fn with_one_seed_the_answer_says_no_test_across_seeds_was_made() {
+    let test = synth::separable(2000, 9);
+    let runs: Vec<RunRecord> = five_seeds(&test, &[("good", 50), ("bad", 5)])
+        .into_iter()
+        .filter(|r| r.hyperparams.seed == 1)
+        .collect();
+    let (md, _, _) = summary_of(&runs, &test, vec![1]);
+    let a = answer(&md);
+    assert!(
+        a.contains(
+            "- **Most accurate:** good, 98.00% test accuracy (95% CI 97.29–98.53); not tested \
+             across seeds against it: bad (80.00%) (a test needs 3 successful runs or more of \
+             each)"
+        ),
+        "{a}"
+    );
+    // Every backend as fast as the other: the first in report order, the most accurate.
+    assert!(
+        a.contains("- **Fastest to train:** good, 1.5 s, at 98.00% test accuracy (["),
+        "{a}"
+    );
+}
+
+#[test]
+fn the_answer_counts_each_backends_own_runs_and_names_fixed_differences_and_failures() {
+    let test = synth::separable(2000, 9);
+    // good and bad never vary from seed to seed (a fixed difference); good fails on seeds 4 and
+    // 5; broken fails everywhere; bad's deployment figures are missing.
+    let mut runs: Vec<RunRecord> = five_seeds(&test, &[("good", 50), ("bad", 5)])
+        .into_iter()
+        .map(|r| match (r.backend.as_str(), r.hyperparams.seed) {
+            ("good", 4 | 5) => failed("good", r.hyperparams.seed, &test),
+            _ => r,
+        })
+        .collect();
+    runs.extend((1..=5).map(|seed| failed("broken", seed, &test)));
+    for r in &mut runs {
+        if r.backend == "bad"
+            && let Some(m) = r.metrics.as_mut()
+        {
+            m.deployment = None;
+            m.training_seconds = 0.5;
+        }
+    }
+    let (md, _, _) = summary_of(&runs, &test, (1..=5).collect());
+    let a = answer(&md);
+    assert!(
+        a.contains(
+            "- **Most accurate:** good, 98.00% test accuracy, mean of 3 seeds (95% CI \
+             98.00–98.00); bad scores 18.00 points below it on every seed (neither varies from \
+             seed to seed: no test across seeds applies) ([the tests]"
+        ),
+        "{a}"
+    );
+    // bad trains faster; its own five runs make its time a mean.
+    assert!(
+        a.contains("- **Fastest to train:** bad, 0.5 s (mean), at 80.00% test accuracy, 18.00 points below good; of the most accurate, good: 1.5 s ("),
+        "{a}"
+    );
+    // Without bad's figures, the fastest prediction is good's.
+    assert!(
+        a.contains("- **Fastest single prediction:** good, 0.200 ms (median, batch 1), at 98.00% test accuracy (["),
+        "{a}"
+    );
+    assert!(
+        a.contains("- **No successful run:** broken (its status below says why)."),
+        "{a}"
+    );
+}
+
+#[test]
+fn when_no_run_succeeds_the_answer_says_so() {
+    let test = synth::separable(300, 5);
+    let runs = vec![failed("a", 1, &test), failed("b", 1, &test)];
+    let (md, _, _) = summary_of(&runs, &test, vec![1]);
+    assert_eq!(
+        answer(&md).trim(),
+        "No run succeeded, so there is nothing to compare: each backend's status below says why."
+    );
 }

@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: the workloads the backends declare, timed alone ([`timing`]) or side by
 //! side with their Python twins ([`side_by_side`]). The flags are in [`args`]; the declared
 //! workloads in [`workloads`]; the one runner in [`measure`]; the twin protocol in [`twin`]; the
-//! table in [`table`]. No backend is named here: everything comes from the registry.
+//! table in [`table`]. No backend is named here: everything comes from the registry. No module
+//! here imports one that imports it.
 
 mod args;
 mod destination;

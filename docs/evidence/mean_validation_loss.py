@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Mean validation loss per epoch over the seeds of one backend, from a report's history.csv.
 
-Usage: python3 docs/mean_validation_loss.py REPORT_DIR BACKEND
+Usage: python3 docs/evidence/mean_validation_loss.py REPORT_DIR BACKEND
 
 Prints one line per epoch (mean validation loss and accuracy over the seeds, the seeds' losses)
 and the epoch with the lowest mean validation loss: the rule docs/defaults.md uses to choose a
