@@ -386,9 +386,17 @@ fn every_figure_the_readme_and_docs_copy_is_in_the_row_or_sentence_it_names() {
 }
 
 #[test]
-fn the_readme_copies_the_benchmarks() {
+fn the_readme_quotes_both_reports_answers_and_copies_the_benchmarks() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let found = blocks(&readme).unwrap();
+    for report in ["reports/summary.md", "reports/fashion-mnist/summary.md"] {
+        assert!(
+            found
+                .iter()
+                .any(|(p, b)| *p == report && b.contains("> - **Most accurate:**")),
+            "no README block quotes the answer of {report}"
+        );
+    }
     assert!(
         found.iter().any(|(p, _)| *p == "benchmarks/reference.md"),
         "no README block copies benchmarks/reference.md"
