@@ -173,9 +173,9 @@ impl Backend for CandleBackend {
         if self.device == CandleDevice::Cpu {
             notes.push(
             "candle runs as it ships, with subnormal floats computed in full; burn flushes them to \
-             zero while it trains (this project's choice, crates/burn-mlp/src/denormals.rs), so \
-             its later epochs do not slow down as candle's do: candle's training time includes \
-             that slowdown (docs/candle.md)."
+             zero while it trains (this project's choice, crates/burn-mlp/src/denormals.rs). On a \
+             CPU slow with subnormals, candle's later epochs slow down and its training time \
+             includes that; see the per-epoch times in history.csv (docs/candle.md)."
                 .to_string(),
             );
         }

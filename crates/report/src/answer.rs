@@ -1,8 +1,10 @@
 //! "The answer", the lines `summary.md` opens with: which backend for what. The most accurate
-//! backend, with every backend the test across seeds cannot tell from it; then the fastest to
-//! train, the fastest single prediction and the highest throughput, each with its accuracy beside
-//! it, so that a fast but less accurate backend reads as such. Every figure is one the report's
-//! tables show further down, and each line links the section that supports it.
+//! backends: the one with the highest mean test accuracy and every backend the test across seeds
+//! cannot tell from it, named together; then the fastest to train, the fastest single prediction
+//! and the highest throughput, each with its accuracy beside it, so that a fast but less accurate
+//! backend reads as such. Without a test across seeds (one seed) the first line only says which
+//! scored highest. Every figure is one the report's tables show further down, and each line
+//! links the section that supports it.
 //!
 //! Memory is not part of the answer: the peak the report measures is the whole process's, and
 //! depends on which backends trained before.
@@ -12,18 +14,24 @@ use crate::deployment::DeploymentRow;
 use crate::stats::{AcrossSeeds, MIN_SEEDS_ACROSS};
 use crate::summary::{SummaryRow, join_and, percent};
 
-/// Where a backend stands against the most accurate one.
+/// Accuracy differences below this (a share, not points) are rounding.
+const SAME: f64 = 1e-12;
+
+/// Where a backend stands against the one with the highest mean test accuracy.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Standing {
-    /// The most accurate itself.
+    /// The highest mean itself.
     Top,
     /// Welch's test across seeds finds no difference.
     NotToldApart,
-    /// Welch's test across seeds finds it less accurate.
-    Behind,
-    /// Neither varies from seed to seed: the same difference on every seed, no test across
-    /// seeds (McNemar's, per seed, speaks to it).
-    Fixed,
+    /// Welch's test across seeds finds it less accurate; `true` when the stricter Bonferroni
+    /// interval still reaches zero.
+    Behind(bool),
+    /// Neither varies from seed to seed and both score the same on every seed.
+    FixedSame,
+    /// Neither varies from seed to seed: below the top by the same amount on every seed, with no
+    /// test across seeds (McNemar's, per seed, speaks to it).
+    FixedBelow,
     /// Too few successful runs for a test across seeds.
     Untested,
 }
@@ -40,9 +48,17 @@ impl Scored<'_> {
         &self.row.backend
     }
 
-    /// In the group the answer calls most accurate: the top and those no test tells from it.
+    /// Among the most accurate: the top and those no test tells from it.
     fn in_group(&self) -> bool {
-        matches!(self.standing, Standing::Top | Standing::NotToldApart)
+        matches!(
+            self.standing,
+            Standing::Top | Standing::NotToldApart | Standing::FixedSame
+        )
+    }
+
+    /// `name (97.94%)`.
+    fn named(&self) -> String {
+        format!("{} ({})", self.name(), percent(Some(self.accuracy)))
     }
 }
 
@@ -52,7 +68,30 @@ fn pair<'p>(pairs: &'p [PairTest], a: &str, b: &str) -> Option<&'p PairTest> {
         .find(|p| (p.first == a && p.second == b) || (p.first == b && p.second == a))
 }
 
-/// The backends that have a test accuracy, most accurate first, each with its standing.
+/// Where `other` stands against `top`, from the pair's tests.
+fn standing(pair: Option<&PairTest>, top: &str, top_accuracy: f64, accuracy: f64) -> Standing {
+    let Some(p) = pair else {
+        return Standing::Untested;
+    };
+    match p.across_seeds {
+        Some(AcrossSeeds::Welch(_)) if p.not_told_apart() => Standing::NotToldApart,
+        Some(AcrossSeeds::Welch(_)) => {
+            // The interval of top minus the other: does the stricter one reach zero?
+            let touches_zero = p.family_interval().is_some_and(|ci| {
+                let ci = if p.first == top { ci } else { ci.negated() };
+                ci.low <= 0.0
+            });
+            Standing::Behind(touches_zero)
+        }
+        Some(AcrossSeeds::Fixed { .. }) if (top_accuracy - accuracy).abs() < SAME => {
+            Standing::FixedSame
+        }
+        Some(AcrossSeeds::Fixed { .. }) => Standing::FixedBelow,
+        None => Standing::Untested,
+    }
+}
+
+/// The backends that have a test accuracy, the highest mean first, each with its standing.
 fn standings<'a>(rows: &'a [SummaryRow], pairs: &[PairTest]) -> Vec<Scored<'a>> {
     let mut scored: Vec<(&SummaryRow, f64)> = rows
         .iter()
@@ -60,31 +99,20 @@ fn standings<'a>(rows: &'a [SummaryRow], pairs: &[PairTest]) -> Vec<Scored<'a>> 
         .collect();
     // Stable: a tie keeps report order.
     scored.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let Some(&(top, _)) = scored.first() else {
+    let Some(&(top, top_accuracy)) = scored.first() else {
         return Vec::new();
     };
     scored
         .iter()
-        .map(|&(row, accuracy)| {
-            let standing = if std::ptr::eq(row, top) {
+        .map(|&(row, accuracy)| Scored {
+            row,
+            accuracy,
+            standing: if std::ptr::eq(row, top) {
                 Standing::Top
             } else {
-                match pair(pairs, &top.backend, &row.backend) {
-                    Some(p) if p.not_told_apart() => Standing::NotToldApart,
-                    Some(p) if matches!(p.across_seeds, Some(AcrossSeeds::Welch(_))) => {
-                        Standing::Behind
-                    }
-                    Some(p) if matches!(p.across_seeds, Some(AcrossSeeds::Fixed { .. })) => {
-                        Standing::Fixed
-                    }
-                    _ => Standing::Untested,
-                }
-            };
-            Scored {
-                row,
-                accuracy,
-                standing,
-            }
+                let p = pair(pairs, &top.backend, &row.backend);
+                standing(p, &top.backend, top_accuracy, accuracy)
+            },
         })
         .collect()
 }
@@ -120,8 +148,8 @@ struct Measure<'f> {
     link: &'static str,
 }
 
-/// One "fastest" line: the best backend, its figure and accuracy, how far it is below the most
-/// accurate, and the best of the most accurate group when the winner is not in it.
+/// One "fastest" line: the best backend, its figure and accuracy, how far it is below the
+/// highest mean, and the best of the most accurate when the winner is not among them.
 fn fastest_line(m: &Measure<'_>, scored: &[Scored<'_>]) -> Option<String> {
     let (winner, figure) = best_of(scored.iter(), m.value, m.lower)?;
     let top = &scored[0];
@@ -143,23 +171,36 @@ fn fastest_line(m: &Measure<'_>, scored: &[Scored<'_>]) -> Option<String> {
         if below > 0.0 {
             line.push_str(&format!(", {below:.2} points below {}", top.name()));
         }
-        let group_best = best_of(scored.iter().filter(|s| s.in_group()), m.value, m.lower);
-        if let Some((g, v)) = group_best {
-            line.push_str(&format!(
-                "; of the most accurate, {}: {}",
-                g.name(),
-                (m.show)(v)
-            ));
+        let group: Vec<&Scored<'_>> = scored.iter().filter(|s| s.in_group()).collect();
+        if let Some((g, v)) = best_of(group.iter().copied(), m.value, m.lower) {
+            let whose = if group.len() > 1 {
+                format!("of the most accurate, {}", g.name())
+            } else {
+                g.name().to_string()
+            };
+            line.push_str(&format!("; {whose}: {}", (m.show)(v)));
         }
     }
     line.push_str(&format!(" ({}).\n", m.link));
     Some(line)
 }
 
-/// How a clause reads around the names it lists.
-type Wording = dyn Fn(&str) -> String;
+/// The names of the backends with `standing`, each with its accuracy.
+fn with_standing(scored: &[Scored<'_>], standing: impl Fn(Standing) -> bool) -> Vec<String> {
+    scored
+        .iter()
+        .filter(|s| standing(s.standing))
+        .map(Scored::named)
+        .collect()
+}
 
-/// The first line: the most accurate backend, and where every other one stands against it.
+/// `a, b and c`, from owned strings.
+fn listed(items: &[String]) -> String {
+    join_and(&items.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// The first line: the most accurate backends (or, with no test across seeds, the highest
+/// score), and where every other backend stands.
 fn most_accurate(scored: &[Scored<'_>]) -> String {
     let top = &scored[0];
     let of_seeds = if top.row.runs_ok > 1 {
@@ -168,55 +209,80 @@ fn most_accurate(scored: &[Scored<'_>]) -> String {
         String::new()
     };
     let interval = top.row.test_accuracy_ci.map_or(String::new(), |(ci, _)| {
-        format!(" (95% CI {:.2}–{:.2})", 100.0 * ci.low, 100.0 * ci.high)
+        format!(", 95% CI {:.2}–{:.2}", 100.0 * ci.low, 100.0 * ci.high)
     });
-    let named = |standing: Standing| -> Vec<String> {
-        scored
-            .iter()
-            .filter(|s| s.standing == standing)
-            .map(|s| format!("{} ({})", s.name(), percent(Some(s.accuracy))))
-            .collect()
-    };
-    let mut line = format!(
-        "- **Most accurate:** {}, {} test accuracy{of_seeds}{interval}",
-        top.name(),
+    let top_figure = format!(
+        "{} test accuracy{of_seeds}{interval}",
         percent(Some(top.accuracy))
     );
-    let fixed: Vec<String> = scored
+    let group: Vec<&str> = scored
         .iter()
-        .filter(|s| s.standing == Standing::Fixed)
-        .map(|s| {
-            let gap = 100.0 * (top.accuracy - s.accuracy);
-            if gap.abs() < 0.005 {
-                format!("{} scores the same on every seed", s.name())
-            } else {
-                format!("{} scores {gap:.2} points below it on every seed", s.name())
-            }
+        .filter(|s| s.in_group())
+        .map(Scored::name)
+        .collect();
+    let untested = with_standing(scored, |s| s == Standing::Untested);
+    let mut line = if group.len() > 1 {
+        format!(
+            "- **Most accurate:** {}: {} has the highest mean ({top_figure})",
+            join_and(&group),
+            top.name()
+        )
+    } else if untested.is_empty() {
+        format!("- **Most accurate:** {}, {top_figure}", top.name())
+    } else {
+        format!("- **Highest test accuracy:** {}, {top_figure}", top.name())
+    };
+    let same = with_standing(scored, |s| s == Standing::NotToldApart);
+    if !same.is_empty() {
+        line.push_str(&format!(
+            "; Welch's test across seeds cannot tell {} from it",
+            listed(&same)
+        ));
+    }
+    let fixed_same = with_standing(scored, |s| s == Standing::FixedSame);
+    if !fixed_same.is_empty() {
+        line.push_str(&format!(
+            "; {} scores the same on every seed",
+            listed(&fixed_same)
+        ));
+    }
+    let behind: Vec<String> = scored
+        .iter()
+        .filter_map(|s| match s.standing {
+            Standing::Behind(false) => Some(s.named()),
+            Standing::Behind(true) => Some(format!(
+                "{} (by Holm's correction; the stricter Bonferroni interval reaches zero)",
+                s.named()
+            )),
+            _ => None,
         })
         .collect();
-    // Each group, when it has members: how the clause reads around their names.
-    let clauses: [(Vec<String>, &Wording); 4] = [
-        (named(Standing::NotToldApart), &|names| {
-            format!("; Welch's test across seeds cannot tell {names} from it")
-        }),
-        (named(Standing::Behind), &|names| {
-            format!("; less accurate: {names}")
-        }),
-        (fixed, &|names| {
-            format!("; {names} (neither varies from seed to seed: no test across seeds applies)")
-        }),
-        (named(Standing::Untested), &|names| {
+    if !behind.is_empty() {
+        line.push_str(&format!("; less accurate: {}", listed(&behind)));
+    }
+    let fixed_below: Vec<String> = scored
+        .iter()
+        .filter(|s| s.standing == Standing::FixedBelow)
+        .map(|s| {
             format!(
-                "; not tested across seeds against it: {names} (a test needs \
-                 {MIN_SEEDS_ACROSS} successful runs or more of each)"
+                "{} scores {:.2} points below it on every seed",
+                s.name(),
+                100.0 * (top.accuracy - s.accuracy)
             )
-        }),
-    ];
-    for (members, clause) in clauses {
-        if !members.is_empty() {
-            let names: Vec<&str> = members.iter().map(String::as_str).collect();
-            line.push_str(&clause(&join_and(&names)));
-        }
+        })
+        .collect();
+    if !fixed_below.is_empty() {
+        line.push_str(&format!(
+            "; {} (neither varies from seed to seed: no test across seeds applies)",
+            listed(&fixed_below)
+        ));
+    }
+    if !untested.is_empty() {
+        line.push_str(&format!(
+            "; not tested across seeds against it: {} (a test needs {MIN_SEEDS_ACROSS} successful \
+             runs or more of each)",
+            listed(&untested)
+        ));
     }
     line.push_str(" ([the tests](#which-differences-are-real)).\n");
     line

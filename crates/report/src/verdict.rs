@@ -153,13 +153,14 @@ impl PairTest {
                     // Holm's correction is less strict than Bonferroni's: it can call a difference
                     // real whose Bonferroni interval still reaches zero; the sentence says so.
                     let caveat = if touches_zero {
-                        " (Holm's correction; the stricter Bonferroni interval still reaches zero)"
+                        "; by Holm's correction, while the stricter Bonferroni interval still \
+                         reaches zero"
                     } else {
                         ""
                     };
                     format!(
                         "{better} is more accurate than {worse} by {:.2} points ({ci}); the \
-                         difference holds across seeds{caveat} ({test}), and {images}.",
+                         difference holds across seeds ({test}{caveat}), and {images}.",
                         diff.abs()
                     )
                 } else {
@@ -412,8 +413,8 @@ mod tests {
             v.starts_with("a is more accurate than b by 1.00 points (98.3% CI -0.")
                 && v.contains(
                     ", Bonferroni over 3 pairs); the difference holds across seeds \
-                     (Holm's correction; the stricter Bonferroni interval still reaches zero) \
-                     (Welch's t-test over 3 and 3 runs, Holm-adjusted p = 0.040)"
+                     (Welch's t-test over 3 and 3 runs, Holm-adjusted p = 0.040; by Holm's \
+                     correction, while the stricter Bonferroni interval still reaches zero)"
                 ),
             "{v}"
         );

@@ -970,14 +970,15 @@ fn the_answer_names_the_best_the_ones_it_cannot_be_told_from_and_the_cost_of_spe
     assert_eq!(lines.len(), 4, "{a}");
     // good and twin err as often on average; which one leads depends on the seeds' extra
     // errors, the other is named beside it.
-    let (top, other) = if lines[0].starts_with("- **Most accurate:** good,") {
+    let (top, other) = if lines[0].starts_with("- **Most accurate:** good and twin: ") {
         ("good", "twin")
     } else {
         ("twin", "good")
     };
     assert!(
-        lines[0].starts_with(&format!("- **Most accurate:** {top}, "))
-            && lines[0].contains(", mean of 5 seeds (95% CI ")
+        lines[0].starts_with(&format!(
+            "- **Most accurate:** {top} and {other}: {top} has the highest mean ("
+        )) && lines[0].contains(" test accuracy, mean of 5 seeds, 95% CI ")
             && lines[0].contains(&format!(
                 "; Welch's test across seeds cannot tell {other} ("
             ))
@@ -1022,9 +1023,9 @@ fn with_one_seed_the_answer_says_no_test_across_seeds_was_made() {
     let a = answer(&md);
     assert!(
         a.contains(
-            "- **Most accurate:** good, 98.00% test accuracy (95% CI 97.29–98.53); not tested \
-             across seeds against it: bad (80.00%) (a test needs 3 successful runs or more of \
-             each)"
+            "- **Highest test accuracy:** good, 98.00% test accuracy, 95% CI 97.29–98.53; not \
+             tested across seeds against it: bad (80.00%) (a test needs 3 successful runs or \
+             more of each)"
         ),
         "{a}"
     );
@@ -1060,15 +1061,15 @@ fn the_answer_counts_each_backends_own_runs_and_names_fixed_differences_and_fail
     let a = answer(&md);
     assert!(
         a.contains(
-            "- **Most accurate:** good, 98.00% test accuracy, mean of 3 seeds (95% CI \
-             98.00–98.00); bad scores 18.00 points below it on every seed (neither varies from \
+            "- **Most accurate:** good, 98.00% test accuracy, mean of 3 seeds, 95% CI \
+             98.00–98.00; bad scores 18.00 points below it on every seed (neither varies from \
              seed to seed: no test across seeds applies) ([the tests]"
         ),
         "{a}"
     );
     // bad trains faster; its own five runs make its time a mean.
     assert!(
-        a.contains("- **Fastest to train:** bad, 0.5 s (mean), at 80.00% test accuracy, 18.00 points below good; of the most accurate, good: 1.5 s ("),
+        a.contains("- **Fastest to train:** bad, 0.5 s (mean), at 80.00% test accuracy, 18.00 points below good; good: 1.5 s ("),
         "{a}"
     );
     // Without bad's figures, the fastest prediction is good's.
@@ -1090,5 +1091,22 @@ fn when_no_run_succeeds_the_answer_says_so() {
     assert_eq!(
         answer(&md).trim(),
         "No run succeeded, so there is nothing to compare: each backend's status below says why."
+    );
+}
+
+#[test]
+fn two_backends_that_score_the_same_on_every_seed_are_both_most_accurate() {
+    let test = synth::separable(2000, 9);
+    // Both err on every 50th image whatever the seed: neither varies, and they are level.
+    let runs = five_seeds(&test, &[("a", 50), ("b", 50), ("worse", 5)]);
+    let (md, _, _) = summary_of(&runs, &test, (1..=5).collect());
+    let a = answer(&md);
+    assert!(
+        a.contains(
+            "- **Most accurate:** a and b: a has the highest mean (98.00% test accuracy, mean of \
+             5 seeds, 95% CI 98.00–98.00); b (98.00%) scores the same on every seed; worse scores \
+             18.00 points below it on every seed (neither varies"
+        ),
+        "{a}"
     );
 }
