@@ -14,9 +14,6 @@ use crate::deployment::DeploymentRow;
 use crate::stats::{AcrossSeeds, MIN_SEEDS_ACROSS};
 use crate::summary::{SummaryRow, join_and, percent};
 
-/// Accuracy differences below this (a share, not points) are rounding.
-const SAME: f64 = 1e-12;
-
 /// Where a backend stands against the one with the highest mean test accuracy.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Standing {
@@ -68,24 +65,15 @@ fn pair<'p>(pairs: &'p [PairTest], a: &str, b: &str) -> Option<&'p PairTest> {
         .find(|p| (p.first == a && p.second == b) || (p.first == b && p.second == a))
 }
 
-/// Where `other` stands against `top`, from the pair's tests.
-fn standing(pair: Option<&PairTest>, top: &str, top_accuracy: f64, accuracy: f64) -> Standing {
+/// Where a backend stands against the top, from the pair's tests.
+fn standing(pair: Option<&PairTest>) -> Standing {
     let Some(p) = pair else {
         return Standing::Untested;
     };
     match p.across_seeds {
         Some(AcrossSeeds::Welch(_)) if p.not_told_apart() => Standing::NotToldApart,
-        Some(AcrossSeeds::Welch(_)) => {
-            // The interval of top minus the other: does the stricter one reach zero?
-            let touches_zero = p.family_interval().is_some_and(|ci| {
-                let ci = if p.first == top { ci } else { ci.negated() };
-                ci.low <= 0.0
-            });
-            Standing::Behind(touches_zero)
-        }
-        Some(AcrossSeeds::Fixed { .. }) if (top_accuracy - accuracy).abs() < SAME => {
-            Standing::FixedSame
-        }
+        Some(AcrossSeeds::Welch(_)) => Standing::Behind(p.bonferroni_reaches_zero()),
+        Some(AcrossSeeds::Fixed { .. }) if p.scores_the_same() => Standing::FixedSame,
         Some(AcrossSeeds::Fixed { .. }) => Standing::FixedBelow,
         None => Standing::Untested,
     }
@@ -99,7 +87,7 @@ fn standings<'a>(rows: &'a [SummaryRow], pairs: &[PairTest]) -> Vec<Scored<'a>> 
         .collect();
     // Stable: a tie keeps report order.
     scored.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let Some(&(top, top_accuracy)) = scored.first() else {
+    let Some(&(top, _)) = scored.first() else {
         return Vec::new();
     };
     scored
@@ -111,7 +99,7 @@ fn standings<'a>(rows: &'a [SummaryRow], pairs: &[PairTest]) -> Vec<Scored<'a>> 
                 Standing::Top
             } else {
                 let p = pair(pairs, &top.backend, &row.backend);
-                standing(p, &top.backend, top_accuracy, accuracy)
+                standing(p)
             },
         })
         .collect()
@@ -194,11 +182,6 @@ fn with_standing(scored: &[Scored<'_>], standing: impl Fn(Standing) -> bool) -> 
         .collect()
 }
 
-/// `a, b and c`, from owned strings.
-fn listed(items: &[String]) -> String {
-    join_and(&items.iter().map(String::as_str).collect::<Vec<_>>())
-}
-
 /// The first line: the most accurate backends (or, with no test across seeds, the highest
 /// score), and where every other backend stands.
 fn most_accurate(scored: &[Scored<'_>]) -> String {
@@ -236,14 +219,14 @@ fn most_accurate(scored: &[Scored<'_>]) -> String {
     if !same.is_empty() {
         line.push_str(&format!(
             "; Welch's test across seeds cannot tell {} from it",
-            listed(&same)
+            join_and(&same)
         ));
     }
     let fixed_same = with_standing(scored, |s| s == Standing::FixedSame);
     if !fixed_same.is_empty() {
         line.push_str(&format!(
             "; {} scores the same on every seed",
-            listed(&fixed_same)
+            join_and(&fixed_same)
         ));
     }
     let behind: Vec<String> = scored
@@ -258,7 +241,7 @@ fn most_accurate(scored: &[Scored<'_>]) -> String {
         })
         .collect();
     if !behind.is_empty() {
-        line.push_str(&format!("; less accurate: {}", listed(&behind)));
+        line.push_str(&format!("; less accurate: {}", join_and(&behind)));
     }
     let fixed_below: Vec<String> = scored
         .iter()
@@ -274,14 +257,14 @@ fn most_accurate(scored: &[Scored<'_>]) -> String {
     if !fixed_below.is_empty() {
         line.push_str(&format!(
             "; {} (neither varies from seed to seed: no test across seeds applies)",
-            listed(&fixed_below)
+            join_and(&fixed_below)
         ));
     }
     if !untested.is_empty() {
         line.push_str(&format!(
             "; not tested across seeds against it: {} (a test needs {MIN_SEEDS_ACROSS} successful \
              runs or more of each)",
-            listed(&untested)
+            join_and(&untested)
         ));
     }
     line.push_str(" ([the tests](#which-differences-are-real)).\n");

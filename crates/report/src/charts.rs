@@ -12,7 +12,7 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::stats::{BackendRuns, accuracy_interval, mean_curve};
+use crate::stats::{BackendRuns, CurvePoint, accuracy_interval, mean_curve};
 use crate::{DatasetLabels, ReportError};
 
 const FONT: &str = "sans-serif";
@@ -88,13 +88,18 @@ pub(crate) fn bold(size: u32) -> TextStyle<'static> {
 /// without epochs (L-BFGS) gets its own row against iterations when it recorded a curve; with a
 /// single final point it is drawn as a dotted reference line across the epoch panels.
 pub fn curves(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportError> {
-    let points_of = |unit: HistoryUnit| {
-        groups
-            .iter()
-            .filter(move |g| g.unit == unit)
-            .map(|g| mean_curve(g).len())
-    };
-    let iteration_curve = points_of(HistoryUnit::Iteration).any(|n| n > 1);
+    // Each backend's curve, averaged over its seeds once for every panel, and whether it is a
+    // backend without epochs that recorded one final point (a dotted line).
+    let curves: Vec<Vec<CurvePoint>> = groups.iter().map(mean_curve).collect();
+    let single: Vec<bool> = groups
+        .iter()
+        .zip(&curves)
+        .map(|(g, c)| g.unit == HistoryUnit::Iteration && c.len() == 1)
+        .collect();
+    let iteration_curve = groups
+        .iter()
+        .zip(&curves)
+        .any(|(g, c)| g.unit == HistoryUnit::Iteration && c.len() > 1);
     let mut rows = vec![(HistoryUnit::Epoch, "epoch")];
     if iteration_curve {
         rows.push((
@@ -120,11 +125,10 @@ pub fn curves(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportError
     });
     let single_points: Vec<String> = groups
         .iter()
-        .filter(|g| g.unit == HistoryUnit::Iteration)
-        .filter_map(|g| match mean_curve(g).as_slice() {
-            [p] => Some(format!("{} after {} iterations", g.name, p.step)),
-            _ => None,
-        })
+        .zip(&curves)
+        .zip(&single)
+        .filter(|(_, single)| **single)
+        .map(|((g, c), _)| format!("{} after {} iterations", g.name, c[0].step))
         .collect();
     if !single_points.is_empty() {
         key.push(format!(
@@ -137,11 +141,10 @@ pub fn curves(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportError
     // drawn dotted (a single final point).
     let entries: Vec<(usize, &str, bool)> = groups
         .iter()
+        .zip(&curves)
         .enumerate()
-        .filter_map(|(i, g)| {
-            let points = mean_curve(g).len();
-            (points > 0).then_some((i, g.name, g.unit == HistoryUnit::Iteration && points == 1))
-        })
+        .filter(|(_, (_, c))| !c.is_empty())
+        .map(|(i, (g, _))| (i, g.name, single[i]))
         .collect();
     let names: Vec<&str> = entries.iter().map(|e| e.1).collect();
     let legend = legend_layout(&names, CURVES_WIDTH as i32 - 60);
@@ -182,7 +185,7 @@ pub fn curves(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportError
         for (row_area, (unit, xlabel)) in body.split_evenly((rows.len(), 1)).iter().zip(&rows) {
             let panels = row_area.split_evenly((1, 2));
             for (panel, metric) in panels.iter().zip(["loss", "accuracy"]) {
-                curve_panel(panel, groups, *unit, xlabel, metric)?;
+                curve_panel(panel, groups, &curves, *unit, xlabel, metric)?;
             }
         }
         Ok(())
@@ -274,6 +277,7 @@ type Series<'a> = (usize, &'a str, Vec<(f64, f64)>, Vec<(f64, f64)>);
 fn curve_panel(
     area: &DrawingArea<BitMapBackend<'_>, Shift>,
     groups: &[BackendRuns<'_>],
+    curves: &[Vec<CurvePoint>],
     unit: HistoryUnit,
     xlabel: &str,
     metric: &str,
@@ -288,8 +292,7 @@ fn curve_panel(
     let mut series: Vec<Series<'_>> = Vec::new();
     // Backends without epochs that have a single point: reference lines on the epoch panels.
     let mut references: Vec<(usize, &str, f64, Option<f64>)> = Vec::new();
-    for (i, g) in groups.iter().enumerate() {
-        let curve = mean_curve(g);
+    for (i, (g, curve)) in groups.iter().zip(curves).enumerate() {
         if g.unit == unit && !(unit == HistoryUnit::Iteration && curve.len() < 2) {
             let train = curve
                 .iter()
@@ -476,7 +479,7 @@ pub fn accuracy(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportErr
             (0.0, 100.0)
         };
         let pad = ((hi - lo) * 0.15).max(0.2);
-        // Room above the highest point for its two-line label: about an eighth of the plot.
+        // Room above the highest point for its two-line label: 16% of the plotted span.
         let bottom = (lo - pad).max(0.0);
         let headroom = pad.max((hi - bottom) * 0.16);
         let seeds = data.iter().map(|d| d.2.len()).max().unwrap_or(0);
@@ -542,10 +545,14 @@ pub fn accuracy(path: &Path, groups: &[BackendRuns<'_>]) -> Result<(), ReportErr
                 vec![(x - 0.3, mean), (x + 0.3, mean)],
                 c.stroke_width(4),
             )))?;
+            // Seeds side by side across the slot's middle; a single seed on the middle.
             let spread = values.len().max(2) as f64 - 1.0;
-            chart.draw_series(values.iter().enumerate().map(|(k, &v)| {
-                Circle::new((x - 0.12 + 0.24 * k as f64 / spread, v), 6, c.filled())
-            }))?;
+            let left = if values.len() > 1 { x - 0.12 } else { x };
+            chart.draw_series(
+                values.iter().enumerate().map(|(k, &v)| {
+                    Circle::new((left + 0.24 * k as f64 / spread, v), 6, c.filled())
+                }),
+            )?;
             // The mean over its interval, two short lines that fit the backend's own slot.
             let [mean_label, interval_label] = accuracy_labels(mean, *interval);
             let top = values.iter().copied().fold(high, f64::max);

@@ -473,11 +473,14 @@ fn cell(v: &AnyValue<'_>) -> String {
 }
 
 /// `a`, `a and b`, `a, b and c`.
-pub(crate) fn join_and(items: &[&str]) -> String {
+pub(crate) fn join_and<S: AsRef<str>>(items: &[S]) -> String {
     match items {
         [] => "nothing".to_string(),
-        [one] => one.to_string(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        [one] => one.as_ref().to_string(),
+        [init @ .., last] => {
+            let init: Vec<&str> = init.iter().map(AsRef::as_ref).collect();
+            format!("{} and {}", init.join(", "), last.as_ref())
+        }
     }
 }
 

@@ -109,6 +109,24 @@ impl PairTest {
         self.sentence(false)
     }
 
+    /// Whether the stricter Bonferroni interval of the difference, taken towards the more
+    /// accurate backend, still reaches zero: Holm's correction can call a difference real that
+    /// this interval does not.
+    pub fn bonferroni_reaches_zero(&self) -> bool {
+        match (self.family_interval(), self.mean_difference_points()) {
+            (Some(ci), Some(diff)) => {
+                let ci = if diff >= 0.0 { ci } else { ci.negated() };
+                ci.low <= 0.0
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether neither backend varies from seed to seed and both score the same on every seed.
+    pub fn scores_the_same(&self) -> bool {
+        matches!(self.across_seeds, Some(AcrossSeeds::Fixed { difference }) if difference.abs() < SAME)
+    }
+
     /// Whether Welch's test across seeds ran and found no difference.
     pub fn not_told_apart(&self) -> bool {
         matches!(
@@ -137,7 +155,6 @@ impl PairTest {
             (Some(AcrossSeeds::Welch(t)), Some(p)) => {
                 let ci = t.interval(self.family_level);
                 let ci = if diff >= 0.0 { ci } else { ci.negated() };
-                let touches_zero = ci.low <= 0.0;
                 let ci = self.family_ci_text(ci, full);
                 let test = if full {
                     format!(
@@ -152,7 +169,7 @@ impl PairTest {
                 if p < ALPHA {
                     // Holm's correction is less strict than Bonferroni's: it can call a difference
                     // real whose Bonferroni interval still reaches zero; the sentence says so.
-                    let caveat = if touches_zero {
+                    let caveat = if self.bonferroni_reaches_zero() {
                         "; by Holm's correction, while the stricter Bonferroni interval still \
                          reaches zero"
                     } else {
@@ -172,7 +189,7 @@ impl PairTest {
                 }
             }
             (Some(AcrossSeeds::Fixed { difference }), _) => {
-                let lead = if difference.abs() < SAME {
+                let lead = if self.scores_the_same() {
                     format!("{a} and {b} score the same on every seed")
                 } else {
                     format!(
@@ -243,7 +260,7 @@ pub fn differences(pairs: &[PairTest]) -> String {
                 "{} and {} (Welch {}; the test images differ on {} of {} seeds)",
                 p.first,
                 p.second,
-                p.across_p_holm.map_or("–".into(), p_is),
+                p.across_p_holm.map(p_is).unwrap_or_default(),
                 p.significant(),
                 p.per_seed.len()
             )

@@ -178,15 +178,9 @@ fn the_deployment_table_gives_each_backends_medians_and_says_what_was_not_measur
             d.peak_training_rss_bytes = None;
         }
     }
-    let prov = provenance(vec![42, 43]);
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("reports");
-    let report = Report {
-        runs: &runs,
-        test: &test,
-        provenance: &prov,
-    };
-    report::write(&out, &report).unwrap();
+    write_report(&runs, &test, vec![42, 43], &out);
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(md.contains("## Using the models"), "{md}");
     // Median of 0.2 and 0.4 ms; the memory of the one run that measured it.
@@ -409,13 +403,7 @@ fn failed_runs_are_reported_with_their_reason() {
     ];
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("r");
-    let prov = provenance(vec![1]);
-    let report = Report {
-        runs: &runs,
-        test: &test,
-        provenance: &prov,
-    };
-    report::write(&out, &report).unwrap();
+    write_report(&runs, &test, vec![1], &out);
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
     let burn_row = md.lines().find(|l| l.starts_with("| burn |")).unwrap();
     assert!(
@@ -683,15 +671,9 @@ fn five_seeds(test: &Dataset, backends: &[(&str, usize)]) -> Vec<RunRecord> {
 
 /// The report of `runs`: `summary.md`, `across-seeds.csv` and `summary.csv`.
 fn summary_of(runs: &[RunRecord], test: &Dataset, seeds: Vec<u64>) -> (String, String, String) {
-    let prov = provenance(seeds);
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("r");
-    let report = Report {
-        runs,
-        test,
-        provenance: &prov,
-    };
-    report::write(&out, &report).unwrap();
+    write_report(runs, test, seeds, &out);
     (
         std::fs::read_to_string(out.join("summary.md")).unwrap(),
         std::fs::read_to_string(out.join("across-seeds.csv")).unwrap(),
