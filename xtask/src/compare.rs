@@ -1,11 +1,12 @@
 //! `cargo xtask compare`: every selected backend, same split, same seeds, one report.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use bench_core::{Overrides, RunRecord, ValidHyperparams};
+use bench_core::{Backend, FittedModel, Overrides, RunRecord, ValidHyperparams};
 use clap::Args;
 use mnist_data::Split;
 
@@ -81,32 +82,9 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| default_out(dataset_spec));
-    let overrides = Overrides {
-        epochs: args.epochs,
-        batch_size: args.batch_size,
-        learning_rate: args.lr,
-    };
-    let seeds: Vec<u64> = (0..args.seeds)
-        .map(|i| args.seed.checked_add(i))
-        .collect::<Option<_>>()
-        .with_context(|| {
-            format!(
-                "--seed {} with --seeds {} counts past the largest seed, {}: use a smaller --seed",
-                args.seed,
-                args.seeds,
-                u64::MAX
-            )
-        })?;
+    let seeds = model_seeds(args)?;
     // Every configuration is checked before any data is read or anything trains.
-    let mut plan: Vec<(usize, u64, ValidHyperparams)> = Vec::new();
-    for &seed in &seeds {
-        for (i, backend) in backends.iter().enumerate() {
-            let hp = backend.defaults().with_overrides(seed, &overrides);
-            let valid = bench_core::prepare(backend.as_ref(), hp)
-                .with_context(|| format!("backend {}", backend.name()))?;
-            plan.push((i, seed, valid));
-        }
-    }
+    let plan = plan(args, &backends, &seeds)?;
 
     let spec = args.split.spec(args.seed);
     if spec.validation_fraction == 0.0
@@ -119,26 +97,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     // train for minutes and then find it cannot write, or that another run wrote there meanwhile.
     let output = crate::output::claim(&out, args.out.is_some())?;
     if let Some(dir) = &args.save_models {
-        if output.contains(dir) {
-            anyhow::bail!(
-                "--save-models {} is inside --out {}, which is replaced as a whole when the \
-                 report is written; save the models outside it (e.g. --save-models models)",
-                dir.display(),
-                out.display()
-            );
-        }
-        if let Some(earlier) = report::enclosing_output(dir) {
-            anyhow::bail!(
-                "--save-models {} is inside {}, an earlier output of this tool, which the next \
-                 run into it replaces as a whole; save the models outside it (e.g. \
-                 --save-models models)",
-                dir.display(),
-                earlier.display()
-            );
-        }
-        std::fs::create_dir_all(dir).with_context(|| {
-            format!("--save-models {}: cannot create the folder", dir.display())
-        })?;
+        prepare_save_models(&output, dir)?;
     }
 
     let loaded = args.data.load()?;
@@ -166,17 +125,8 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         progress.finish();
         if let (Some(dir), Some(model)) = (&args.save_models, model) {
             let settings = registry::resolved_settings(&record.backend, &assignments);
-            let manifest = saved_models::Manifest::new(
-                &record,
-                dataset_spec.name,
-                &dataset,
-                settings,
-                &git_commit,
-            );
-            match saved_models::save(dir, &manifest, model.as_ref()) {
-                Ok(path) => eprintln!("saved {}", path.display()),
-                Err(e) => eprintln!("warning: {e:#}"),
-            }
+            let dataset = (dataset_spec.name, &dataset);
+            save_model(dir, &record, model.as_ref(), dataset, settings, &git_commit);
         }
         if interrupted() {
             report_interrupted(&records);
@@ -210,7 +160,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         test: &split.test,
         provenance: &provenance,
     };
-    let files = crate::output::replace(&output, |dir| Ok(report::write_into(dir, &report)?))
+    let files = crate::output::replace(&output, |dir| write_report(dir, &report))
         .context("writing the report")?;
     println!("report written to {}:", out.display());
     for f in files {
@@ -225,6 +175,96 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_RUNS_FAILED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The model seeds: `--seed`, and one more for each further run of `--seeds`.
+fn model_seeds(args: &CompareArgs) -> Result<Vec<u64>> {
+    (0..args.seeds)
+        .map(|i| args.seed.checked_add(i))
+        .collect::<Option<_>>()
+        .with_context(|| {
+            format!(
+                "--seed {} with --seeds {} counts past the largest seed, {}: use a smaller --seed",
+                args.seed,
+                args.seeds,
+                u64::MAX
+            )
+        })
+}
+
+/// Every run, seed by seed, each backend's settings checked: (backend's index, seed, settings).
+fn plan(
+    args: &CompareArgs,
+    backends: &[Box<dyn Backend>],
+    seeds: &[u64],
+) -> Result<Vec<(usize, u64, ValidHyperparams)>> {
+    let overrides = Overrides {
+        epochs: args.epochs,
+        batch_size: args.batch_size,
+        learning_rate: args.lr,
+    };
+    let mut plan = Vec::new();
+    for &seed in seeds {
+        for (i, backend) in backends.iter().enumerate() {
+            let hp = backend.defaults().with_overrides(seed, &overrides);
+            let valid = bench_core::prepare(backend.as_ref(), hp)
+                .with_context(|| format!("backend {}", backend.name()))?;
+            plan.push((i, seed, valid));
+        }
+    }
+    Ok(plan)
+}
+
+/// Refuses `--save-models DIR` inside the claimed `output` or inside an earlier output of this
+/// tool (replacing either would delete the models), then creates it.
+fn prepare_save_models(output: &safe_write::Output, dir: &Path) -> Result<()> {
+    if output.contains(dir) {
+        anyhow::bail!(
+            "--save-models {} is inside --out {}, which is replaced as a whole when the report \
+             is written; save the models outside it (e.g. --save-models models)",
+            dir.display(),
+            output.path().display()
+        );
+    }
+    if let Some(earlier) = safe_write::enclosing_output(dir) {
+        anyhow::bail!(
+            "--save-models {} is inside {}, an earlier output of this tool, which the next run \
+             into it replaces as a whole; save the models outside it (e.g. --save-models models)",
+            dir.display(),
+            earlier.display()
+        );
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("--save-models {}: cannot create the folder", dir.display()))
+}
+
+/// Saves the model `record` describes into `dir` with its manifest (`dataset`: its name and
+/// labels); a failure is a warning, and the comparison goes on.
+fn save_model(
+    dir: &Path,
+    record: &RunRecord,
+    model: &dyn FittedModel,
+    dataset: (&str, &report::DatasetLabels),
+    settings: BTreeMap<String, String>,
+    git_commit: &str,
+) {
+    let manifest = saved_models::Manifest::new(record, dataset.0, dataset.1, settings, git_commit);
+    match saved_models::save(dir, &manifest, model) {
+        Ok(path) => eprintln!("saved {}", path.display()),
+        Err(e) => eprintln!("warning: {e:#}"),
+    }
+}
+
+/// Renders the report and writes its files into `dir`, the staging folder of the output;
+/// returns their paths, relative to it. Rendered here, inside the replacement, so that a second
+/// Ctrl-C waits for the whole report.
+fn write_report(dir: &Path, report: &report::Report<'_>) -> Result<Vec<PathBuf>> {
+    let rendered = report::render(report)?;
+    let files = rendered
+        .iter()
+        .map(|f| (f.path.as_path(), f.bytes.as_slice()));
+    safe_write::write_files(dir, files)?;
+    Ok(rendered.into_iter().map(|f| f.path).collect())
 }
 
 fn one_line(r: &RunRecord) -> String {

@@ -1,6 +1,7 @@
 //! `cargo xtask`: the mnist-compare command line. It parses flags and wires the crates together;
-//! the work lives in `mnist-data`, the backend crates, `bench-core` and `report`. It holds no
-//! training logic, and no reporting logic but the side-by-side table of `bench` (`bench/table.rs`).
+//! the work lives in `mnist-data`, the backend crates, `bench-core`, `report` and `safe-write`
+//! (every file it writes). It holds no training logic, and no reporting logic but the
+//! side-by-side table of `bench` (`bench/table.rs`).
 //!
 //! Layout: `registry.rs` is the one place that lists the backends (no per-backend flag or setting
 //! lives in `compare`); `compare.rs`, `bench/`, `predict/` and `export.rs` (`split`) are the
@@ -11,7 +12,8 @@
 //! build: `numpy_mlp.py` (scratch), `sklearn_logistic.py` (linfa), `keras_mlp.py` and
 //! `torch_mlp.py` (burn and candle), `torch_cnn.py` (cnn), and `_common.py` (reading the exported
 //! split, the options that mirror a model, the one JSON line each twin answers with).
-//! `tests/figures.rs` holds the README's and docs' figures to the committed files they copy.
+//! `tests/figures.rs` holds the README's and docs' figures to the committed files they copy, and
+//! `tests/unsourced_figures.rs` finds measured figures quoted outside such blocks.
 
 mod bench;
 mod child;

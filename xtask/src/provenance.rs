@@ -163,12 +163,16 @@ pub fn cpu() -> String {
     format!("{model}, {cores} cores")
 }
 
-/// Build profile, cargo features, compiler flags, the library behind linfa's matrix products
-/// (cargo feature `blis`) and the allocator setting (`bench_core::malloc`).
+/// Build profile, cargo features, compiler flags, what each backend says of its build (e.g. the
+/// library behind linfa's matrix products) and the allocator setting (`bench_core::malloc`).
 pub fn build() -> String {
     let flags = env!("MNIST_COMPARE_RUSTFLAGS").trim();
     let profile = env!("MNIST_COMPARE_PROFILE");
-    let products = linfa_baseline::MATRIX_PRODUCTS;
+    let facts: String = crate::registry::factories()
+        .iter()
+        .flat_map(|f| f.build_facts())
+        .map(|fact| format!(", {fact}"))
+        .collect();
     let malloc = bench_core::malloc::description();
     let features = features();
     let features = if features.is_empty() {
@@ -177,12 +181,9 @@ pub fn build() -> String {
         format!("features {}", features.join(", "))
     };
     if flags.is_empty() {
-        format!("{profile}, {features}, linfa products by {products}, allocator: {malloc}")
+        format!("{profile}, {features}{facts}, allocator: {malloc}")
     } else {
-        format!(
-            "{profile}, {features}, RUSTFLAGS `{flags}`, linfa products by {products}, \
-             allocator: {malloc}"
-        )
+        format!("{profile}, {features}, RUSTFLAGS `{flags}`{facts}, allocator: {malloc}")
     }
 }
 
@@ -300,6 +301,19 @@ mod tests {
         assert_eq!(features.contains(&"flex"), cfg!(feature = "flex"));
         // The allocator setting main applies is named (a test binary never applies it).
         assert!(build().ends_with(bench_core::malloc::description()));
+        // Each backend's build facts reach the line (linfa's says what runs its products).
+        let facts: Vec<String> = crate::registry::factories()
+            .iter()
+            .flat_map(|f| f.build_facts())
+            .collect();
+        assert!(!facts.is_empty());
+        for fact in facts {
+            assert!(
+                build().contains(&format!(", {fact},")),
+                "{fact}: {}",
+                build()
+            );
+        }
         // build.rs fails the build when a crate of its list is missing; the compiler comes first.
         assert_eq!(versions()[0].0, "rustc");
         assert_eq!(features_of(""), Vec::<&str>::new());

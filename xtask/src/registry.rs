@@ -185,6 +185,14 @@ pub fn select(selection: Option<&str>, settings: &[Assignment]) -> Result<Vec<Bo
     Ok(bench_core::build_backends(&factories, settings, &wanted)?)
 }
 
+/// The folder, relative to the workspace root, that holds the Python twins the backends name.
+pub const TWINS_DIR: &str = "xtask/reference";
+
+/// The path of `twin`'s script relative to the workspace root: what xtask runs and prints.
+pub fn twin_script(twin: &bench_core::Twin) -> String {
+    format!("{TWINS_DIR}/{}", twin.script)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +214,36 @@ mod tests {
         for (name, _, compiled) in OPTIONAL {
             assert_eq!(registered.contains(name), *compiled, "{name}");
         }
+    }
+
+    #[test]
+    fn every_twin_is_a_file_name_found_in_the_twins_folder() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut checked = 0;
+        for factory in factories() {
+            // A backend whose default device this build lacks (the cnn without `flex`) is left
+            // out; every other one builds with its defaults.
+            let Ok(backend) = one(factory.name(), &[]) else {
+                assert!(factory.name() == "cnn" && !cfg!(feature = "flex"));
+                continue;
+            };
+            for twin in backend.twins().unwrap_or_default() {
+                assert!(
+                    !twin.script.contains('/'),
+                    "{}: {}",
+                    factory.name(),
+                    twin.script
+                );
+                let path = root.join(twin_script(&twin));
+                assert!(
+                    path.is_file(),
+                    "{}: {} is missing",
+                    factory.name(),
+                    path.display()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 4, "{checked} twins checked");
     }
 }

@@ -95,48 +95,30 @@ impl Manifest {
 }
 
 /// Saves `model` with `manifest` into `root/<dataset>-<backend>-seed<N>/`, replacing an earlier
-/// model saved there (and nothing else): written into a staging folder beside it and renamed in,
-/// the earlier one moved aside first and removed only once the new one is in place.
+/// model saved there (and nothing else): written into a staging folder beside it and swapped in
+/// ([`safe_write::replace_dir`]), the earlier one moved aside first and removed only once the new
+/// one is in place.
 pub fn save(root: &Path, manifest: &Manifest, model: &dyn FittedModel) -> Result<PathBuf> {
     let name = format!(
         "{}-{}-seed{}",
         manifest.dataset, manifest.backend, manifest.seed
     );
     let dir = root.join(&name);
-    let staging = root.join(format!(".{name}.tmp-{}", std::process::id()));
-    let written = (|| -> Result<()> {
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging)?;
-        }
-        std::fs::create_dir_all(&staging)?;
-        model.save(&staging)?;
+    let written = safe_write::replace_dir(&dir, |staging| -> Result<()> {
+        model.save(staging)?;
         let json = serde_json::to_string_pretty(manifest)?;
         std::fs::write(staging.join(MANIFEST), json + "\n")?;
-        let old = root.join(format!(".{name}.old-{}", std::process::id()));
-        if dir.exists() {
-            if !dir.join(MANIFEST).is_file() {
-                bail!(
-                    "{} exists and is not a saved model; it is left as it was",
-                    dir.display()
-                );
-            }
-            std::fs::rename(&dir, &old)?;
-        }
-        if let Err(e) = std::fs::rename(&staging, &dir) {
-            if old.exists() {
-                let _ = std::fs::rename(&old, &dir);
-            }
-            return Err(e.into());
-        }
-        if old.exists() {
-            let _ = std::fs::remove_dir_all(&old);
+        if dir.exists() && !dir.join(MANIFEST).is_file() {
+            bail!(
+                "{} exists and is not a saved model; it is left as it was",
+                dir.display()
+            );
         }
         Ok(())
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(e.context(format!("{}: not saved", dir.display())));
-    }
+    });
+    // An earlier model that could not be removed once the new one is in place stays under its
+    // dot name beside it, which `folders` skips: the save itself succeeded.
+    let ((), _unremoved) = written.with_context(|| format!("{}: not saved", dir.display()))?;
     Ok(dir)
 }
 

@@ -1,5 +1,5 @@
-//! The README and docs/ cannot drift from the committed results, and quote no measured figure
-//! without its source.
+//! The README and docs/ cannot drift from the committed results: every figure a marked block
+//! copies is in the file it names, in the row or sentence it came from.
 //!
 //! A block marked `<!-- figures from: PATH -->` … `<!-- end figures -->` copies figures from
 //! PATH (a committed file, relative to the workspace root; read as committed, so a report the
@@ -15,10 +15,7 @@
 //! - a code line's numbers must be numbers of PATH;
 //! - any other line may hold no number: prose figures are quoted, not paraphrased.
 //!
-//! Outside blocks, a measured figure (a percentage, a time, a ratio such as `2.07x`, a p-value,
-//! a throughput) may stand only in a table row that names the command, the commit and the
-//! machine that measured it (figures no tool writes: build times, profiles). The lint reads
-//! figures by their units; a figure written without one is not seen.
+//! Measured figures outside blocks are `unsourced_figures.rs`'s.
 
 // Test helpers, like the tests themselves, fail by panicking.
 #![allow(clippy::unwrap_used)]
@@ -26,8 +23,8 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-const START: &str = "<!-- figures from: ";
-const END: &str = "<!-- end figures -->";
+mod markdown;
+use markdown::{END, START, cells, documents, root, separator};
 
 /// The numbers of `text`: maximal runs of digits, dots and commas that hold a digit, without a
 /// leading or trailing dot or comma, with a minus sign when one stands right before them after a
@@ -95,20 +92,6 @@ fn flat(text: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// The cells of a table row (`| a | b |`), trimmed; `None` for a line that is not one.
-fn cells(line: &str) -> Option<Vec<&str>> {
-    let inner = line.trim().strip_prefix('|')?.strip_suffix('|')?;
-    Some(inner.split('|').map(str::trim).collect())
-}
-
-/// A table's separator row (`|:---|---:|`).
-fn separator(line: &str) -> bool {
-    cells(line).is_some_and(|c| {
-        c.iter()
-            .all(|c| !c.is_empty() && c.chars().all(|ch| matches!(ch, '-' | ':')))
-    })
 }
 
 /// Each marked block of `doc` as (source path, block text); an error for a block left open.
@@ -320,99 +303,6 @@ fn drift(doc: &str, read: impl Fn(&str) -> Result<String, String>) -> Result<Vec
     Ok(missing)
 }
 
-/// Whether the `k`th word of `words` (prose) is a measured figure: a percentage that is not a
-/// confidence level, a time, a memory size, a ratio, a throughput, points of difference or a
-/// p-value. Signs, ranges (`2.4–2.6 s`) and sentence ends are read through.
-fn measured(words: &[&str], k: usize) -> bool {
-    let trim = |w: &str| -> String {
-        let w = w.trim_matches(|c: char| "()[],;:*`".contains(c));
-        let w = w.trim_end_matches('.');
-        let w = w.trim_start_matches(['+', '-', '±', '−']);
-        // A range is read by its upper end.
-        w.rsplit('–').next().unwrap_or(w).to_string()
-    };
-    let word = trim(words[k]);
-    let next = words.get(k + 1).map_or(String::new(), |w| trim(w));
-    let number = |s: &str| {
-        s.chars().next().is_some_and(|c| c.is_ascii_digit())
-            && s.chars()
-                .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
-    };
-    if let Some(n) = word.strip_suffix('%')
-        && number(n)
-    {
-        return !matches!(
-            next.as_str(),
-            "CI" | "interval" | "intervals" | "confidence" | "level"
-        );
-    }
-    if let Some(n) = word.strip_suffix('x')
-        && number(n)
-    {
-        return true;
-    }
-    if number(&word) {
-        return matches!(
-            next.as_str(),
-            "s" | "ms" | "seconds" | "min" | "minutes" | "GiB" | "MiB" | "images/s" | "points"
-        );
-    }
-    let p_value = |rest: &str| rest.strip_prefix(['<', '=']).is_some_and(number);
-    (word == "p" && matches!(next.as_str(), "=" | "<"))
-        || word.strip_prefix('p').is_some_and(p_value)
-        || (word == "p-value" && number(&next))
-}
-
-/// The columns of a table header that name a figure's source: command, commit and machine.
-fn provenance_columns(header: &[&str]) -> Option<[usize; 3]> {
-    let at = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
-    Some([at("command")?, at("commit")?, at("machine")?])
-}
-
-/// The measured figures of `doc` outside its marked blocks and outside the rows of tables that
-/// name, on that row, the command, commit and machine that measured them, as `"line N: text"`.
-fn unsourced(doc: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut in_block = false;
-    let mut sources: Option<[usize; 3]> = None;
-    for (n, line) in doc.lines().enumerate() {
-        if line.contains(START) {
-            in_block = true;
-        }
-        if line.contains(END) {
-            in_block = false;
-            continue;
-        }
-        if in_block {
-            continue;
-        }
-        match cells(line) {
-            Some(_) if separator(line) => continue,
-            Some(row) => {
-                if let Some(columns) = provenance_columns(&row) {
-                    sources = Some(columns);
-                    continue;
-                }
-                let named = sources.is_some_and(|columns| {
-                    columns.iter().all(|&c| {
-                        row.get(c)
-                            .is_some_and(|cell| !matches!(*cell, "" | "–" | "-"))
-                    })
-                });
-                if named {
-                    continue;
-                }
-            }
-            None => sources = None,
-        }
-        let words: Vec<&str> = line.split_whitespace().collect();
-        if (0..words.len()).any(|k| measured(&words, k)) {
-            found.push(format!("line {}: {}", n + 1, line.trim()));
-        }
-    }
-    found
-}
-
 /// `path` as committed (`git show HEAD:path`), so that a `compare` run by the user, which
 /// rewrites `reports/`, cannot fail the check; the working tree's copy outside a git checkout.
 fn committed(root: &Path, path: &str) -> Result<String, String> {
@@ -427,31 +317,6 @@ fn committed(root: &Path, path: &str) -> Result<String, String> {
         Some(o) => String::from_utf8(o.stdout).map_err(|e| format!("{path} in HEAD: {e}")),
         None => std::fs::read_to_string(root.join(path)).map_err(|e| format!("names {path}: {e}")),
     }
-}
-
-fn root() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// README.md, ARCHITECTURE.md and the documents of docs/ (not its evidence folders), by path.
-fn documents() -> Vec<(String, String)> {
-    let root = root();
-    let mut paths = vec!["README.md".to_string(), "ARCHITECTURE.md".to_string()];
-    let mut docs: Vec<String> = std::fs::read_dir(root.join("docs"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|name| name.ends_with(".md"))
-        .map(|name| format!("docs/{name}"))
-        .collect();
-    docs.sort();
-    paths.extend(docs);
-    paths
-        .into_iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(root.join(&p)).unwrap();
-            (p, text)
-        })
-        .collect()
 }
 
 #[test]
@@ -492,20 +357,6 @@ fn the_readme_quotes_both_reports_answers_and_copies_the_benchmarks() {
     assert!(
         found.iter().any(|(p, _)| *p == "benchmarks/reference.md"),
         "no README block copies benchmarks/reference.md"
-    );
-}
-
-#[test]
-fn no_measured_figure_stands_outside_a_block_or_a_table_that_names_its_source() {
-    let mut problems = Vec::new();
-    for (doc, text) in documents() {
-        problems.extend(unsourced(&text).into_iter().map(|l| format!("{doc}: {l}")));
-    }
-    assert!(
-        problems.is_empty(),
-        "measured figures with no source (quote them in a figures block, or give command, \
-         commit and machine in a table):\n{}",
-        problems.join("\n")
     );
 }
 
@@ -636,47 +487,4 @@ fn an_open_block_and_a_missing_file_are_errors() {
         numbers("p = 0.166); 1,500 steps, 784-128-10, (-0.11 to -0.2."),
         ["0.166", "1,500", "784", "128", "10", "-0.11", "-0.2"]
     );
-}
-
-#[test]
-fn a_measured_figure_without_its_source_is_caught_and_settings_are_not() {
-    let doc = "\
-The cnn reached 99.01% after 183.2 s.
-It is 2.07x slower (p = 0.01).
-A 95% CI, dropout 0.2, 784-128-10, 28x28, 20 epochs, batch 256.
-<!-- figures from: r.md -->
-> - **Most accurate:** burn, 97.94% ([the tests](#tests)).
-<!-- end figures -->
-
-| build | command | commit | machine | time |
-|:---|:---|:---|:---|---:|
-| cold | `cargo build` | abc123 | 2-core AMD EPYC | 13.5 min |
-| cold | `cargo build` | abc123 | – | 14.1 min |
-
-| backend | time |
-|:---|---:|
-| burn | 60.2 s |
-
-It reached 99.01%. It is 2x slower.
-It moved by -0.11 points, epochs took 2.4–2.6 s, p<0.05.
-";
-    assert_eq!(
-        unsourced(doc),
-        [
-            "line 1: The cnn reached 99.01% after 183.2 s.",
-            "line 2: It is 2.07x slower (p = 0.01).",
-            "line 11: | cold | `cargo build` | abc123 | – | 14.1 min |",
-            "line 15: | burn | 60.2 s |",
-            "line 17: It reached 99.01%. It is 2x slower.",
-            "line 18: It moved by -0.11 points, epochs took 2.4–2.6 s, p<0.05.",
-        ]
-    );
-    // Each of the last two lines is caught by each of its figures alone.
-    for figure in ["99.01%.", "2x", "-0.11 points", "2.4–2.6 s", "p<0.05"] {
-        assert_eq!(
-            unsourced(&format!("It is {figure} here.")).len(),
-            1,
-            "{figure}"
-        );
-    }
 }

@@ -4,23 +4,13 @@
 // Test helpers, like the tests themselves, fail by panicking.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-use mnist_data::synth;
+mod common;
 
 /// A folder of valid synthetic IDX files (not MNIST, so every run passes --skip-checksum).
-fn fixture(root: &Path) -> PathBuf {
-    let dir = root.join("idx");
-    mnist_data::write::write_dir(
-        &dir,
-        &synth::separable(40, 1),
-        &synth::separable(20, 2),
-        true,
-    )
-    .unwrap();
-    dir
-}
+use common::fixture_dir as fixture;
 
 /// `compare` on the fixture: one epoch of `backends` into `out`, with `extra` flags.
 fn compare(data: &Path, out: &Path, backends: &str, extra: &[&str]) -> Output {
@@ -74,7 +64,7 @@ fn dead_pid() -> u32 {
 
 fn marked(dir: &Path, summary: &str) {
     std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join(report::MARKER), "").unwrap();
+    std::fs::write(dir.join(safe_write::MARKER), "").unwrap();
     std::fs::write(dir.join("summary.md"), summary).unwrap();
 }
 

@@ -111,13 +111,14 @@ pub struct Workload {
 }
 
 /// A Python program that trains the same model as a backend, for `bench --reference`. It is run
-/// as `PYTHON SCRIPT SPLIT_DIR --seed S [--epochs E] ARGS...` and prints one JSON line (see
-/// `xtask/reference/_common.py`).
+/// as `PYTHON SCRIPT SPLIT_DIR --seed S [--epochs E] ARGS...` and prints one JSON line (the
+/// protocol is `_common.py`'s, in the twins' folder).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Twin {
     /// Its column label, e.g. `NumPy f32`.
     pub label: String,
-    /// The script, relative to the workspace root.
+    /// The script's file name in the folder of Python twins the command line names (its
+    /// registry), e.g. `torch_mlp.py`.
     pub script: &'static str,
     /// Arguments that make it train the backend's model as configured (widths, dropout, float
     /// type, threads); `--seed` and `--epochs` are added by the harness.
@@ -126,10 +127,9 @@ pub struct Twin {
     pub note: &'static str,
 }
 
-/// The PyTorch and Keras twins of a dropout MLP (`xtask/reference/torch_mlp.py` and
-/// `keras_mlp.py`): ReLU hidden layers of the widths `hidden`, dropout `dropout` after each,
-/// Glorot-uniform weights, Adam (learning rate 1e-3): the network of every MLP backend with
-/// dropout and Adam.
+/// The PyTorch and Keras twins of a dropout MLP (`torch_mlp.py` and `keras_mlp.py`): ReLU hidden
+/// layers of the widths `hidden`, dropout `dropout` after each, Glorot-uniform weights, Adam
+/// (learning rate 1e-3): the network of every MLP backend with dropout and Adam.
 pub fn dropout_mlp_twins(hidden: &[usize], dropout: f64) -> Vec<Twin> {
     let hidden: Vec<String> = hidden.iter().map(usize::to_string).collect();
     let twin = |label: &str, script, note| Twin {
@@ -144,12 +144,8 @@ pub fn dropout_mlp_twins(hidden: &[usize], dropout: f64) -> Vec<Twin> {
         note,
     };
     vec![
-        twin("PyTorch", "xtask/reference/torch_mlp.py", ""),
-        twin(
-            "Keras",
-            "xtask/reference/keras_mlp.py",
-            "the notebook's framework",
-        ),
+        twin("PyTorch", "torch_mlp.py", ""),
+        twin("Keras", "keras_mlp.py", "the notebook's framework"),
     ]
 }
 

@@ -16,6 +16,8 @@
 //! `Settings::widths`, the one check of layer widths; `Settings::invalid`, which names the
 //! `--set` that gave a bad value, or says that it is the backend's default when nobody set it);
 //! [`benchmark`] (including the PyTorch and Keras twins every dropout MLP backend shares);
+//! [`network`] (what every neural-network backend shares whatever its framework: the `hidden`
+//! and `dropout` settings, device names, prediction in chunks);
 //! [`run`](mod@run) (the runner); [`deploy`] (what a model costs to use); [`weights`];
 //! [`conformance`]; [`malloc`] (the allocator setting the binaries apply before they start a
 //! thread, named in every report's and benchmark's build line).
@@ -36,6 +38,7 @@ pub mod config;
 pub mod conformance;
 pub mod deploy;
 pub mod malloc;
+pub mod network;
 pub mod run;
 pub mod settings;
 pub mod weights;

@@ -47,6 +47,13 @@ pub trait BackendFactory: Send + Sync {
     fn workloads(&self) -> &'static [Workload] {
         &[]
     }
+
+    /// Facts of how this build compiled the backend that its results depend on, for the
+    /// provenance line of every report and benchmark (e.g. `linfa products by BLIS`); none by
+    /// default.
+    fn build_facts(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The values of one backend's settings, each declared setting present.
@@ -132,7 +139,7 @@ impl Settings {
         })
     }
 
-    fn set(&mut self, name: &str, value: &str) {
+    pub(crate) fn set(&mut self, name: &str, value: &str) {
         self.values.insert(name.to_string(), value.to_string());
         self.assigned.insert(name.to_string());
     }

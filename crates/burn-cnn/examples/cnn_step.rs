@@ -57,7 +57,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let rounds = parse(args.next(), 7);
     let steps = parse(args.next(), 20);
-    let _flush = burn_mlp::denormals::FlushDenormals::on();
+    let _flush = burn_common::denormals::FlushDenormals::on();
     let device = Device::flex().autodiff();
     device.seed(3);
     let start = Cnn::new(0.25, &device);

@@ -14,7 +14,7 @@ pub const WORKLOADS: &[Workload] = &[Workload {
     variants: &[Variant {
         label: "cnn flex",
         settings: &[("device", "flex")],
-        feature: Some(burn_mlp::bench::FLEX),
+        feature: Some(burn_common::FLEX),
     }],
 }];
 
@@ -23,7 +23,7 @@ impl CnnBackend {
     pub(crate) fn torch_twin(&self) -> Twin {
         Twin {
             label: "PyTorch CNN".to_string(),
-            script: "xtask/reference/torch_cnn.py",
+            script: "torch_cnn.py",
             args: vec!["--dropout".into(), self.dropout.to_string()],
             note: "same network",
         }

@@ -4,10 +4,10 @@
 //! own MNIST examples, to show how far a convolutional network goes beside the three MLP-class
 //! models.
 //!
-//! It shares burn's device handling with `burn-mlp` rather than copying it: the device choice
-//! ([`BurnDevice`]), the training loop (seeding, subnormal flushing, per-epoch validation) and
-//! evaluation come from `burn_mlp::training`, and burn trainings in one process run one at a
-//! time ([`burn_mlp::serial_training`]). [`bench`] declares its benchmark and twin. It is
+//! What every burn backend shares comes from `burn-common`: the device choice ([`BurnDevice`]),
+//! the training loop (seeding, subnormal flushing, per-epoch validation), evaluation, early
+//! stopping, saved records, and the lock that has burn trainings in one process run one at a
+//! time ([`burn_common::serial_training`]). [`bench`] declares its benchmark and twin. It is
 //! slower than the MLPs, so a comparison runs it only when it is named (or with
 //! `--backends all`).
 //!
@@ -39,8 +39,7 @@ use bench_core::{
     Settings, TrainData, TrainError, Twin, ValidHyperparams, Workload,
 };
 use burn::module::Module;
-use burn_mlp::BurnDevice;
-use burn_mlp::training;
+use burn_common::{BurnDevice, MODEL_FILE, training};
 use mnist_data::Dataset;
 
 pub use model::{Cnn, ConvPath};
@@ -81,12 +80,8 @@ const SETTINGS: &[SettingSpec] = &[
                times slower on the cnn); cuda and wgpu with the cargo features of those names",
         default: "flex",
     },
-    SettingSpec {
-        name: "dropout",
-        help: "dropout rate before the last layer, in [0, 1)",
-        default: "0.25",
-    },
-    burn_mlp::PATIENCE,
+    bench_core::network::dropout_setting("dropout rate before the last layer, in [0, 1)", "0.25"),
+    burn_common::PATIENCE,
 ];
 
 impl BackendFactory for CnnFactory {
@@ -101,8 +96,8 @@ impl BackendFactory for CnnFactory {
     fn build(&self, s: &Settings) -> Result<Box<dyn Backend>, ConfigError> {
         Ok(Box::new(CnnBackend {
             device: s.parse("device")?,
-            dropout: burn_mlp::dropout_setting(s)?,
-            patience: burn_mlp::patience_setting(s)?,
+            dropout: bench_core::network::dropout(s)?,
+            patience: burn_common::patience_setting(s)?,
         }))
     }
 
@@ -117,7 +112,7 @@ impl BackendFactory for CnnFactory {
 
 impl Backend for CnnBackend {
     fn load(&self, dir: &Path) -> Result<Box<dyn FittedModel>, TrainError> {
-        let path = dir.join(burn_mlp::MODEL_FILE);
+        let path = dir.join(MODEL_FILE);
         Ok(Box::new(FittedCnn::load(&path, self.device)?))
     }
 
@@ -160,7 +155,7 @@ impl Backend for CnnBackend {
             ("dropout".to_string(), self.dropout.to_string()),
             (
                 "patience".to_string(),
-                burn_mlp::patience_value(self.patience),
+                burn_common::patience_value(self.patience),
             ),
             (
                 "optimizer".to_string(),
@@ -170,11 +165,11 @@ impl Backend for CnnBackend {
     }
 
     fn needs_validation(&self) -> Option<String> {
-        burn_mlp::patience_needs_validation(self.name(), self.patience)
+        burn_common::patience_needs_validation(self.name(), self.patience)
     }
 
     fn notes(&self) -> Vec<String> {
-        let mut notes: Vec<String> = burn_mlp::patience_note(self.name(), self.patience)
+        let mut notes: Vec<String> = burn_common::patience_note(self.name(), self.patience)
             .into_iter()
             .collect();
         notes.push(format!(
@@ -201,7 +196,7 @@ impl Backend for CnnBackend {
             seed: hp.get().seed,
             patience: self.patience,
         };
-        let _serial = burn_mlp::serial_training();
+        let _serial = burn_common::serial_training();
         let model = training::train(
             &self.device.device(),
             data,
@@ -222,12 +217,7 @@ pub struct FittedCnn {
 impl FittedCnn {
     /// Reads weights saved by [`FittedModel::save`] into a network on `device`.
     pub fn load(path: &Path, device: BurnDevice) -> Result<Self, TrainError> {
-        let fail =
-            |e: &dyn std::fmt::Debug| TrainError::Backend(format!("{}: {e:?}", path.display()));
-        let record = burn_mlp::read_record(path)?;
-        let model = Cnn::new(0.0, &device.device())
-            .try_load_record(record)
-            .map_err(|e| fail(&e))?;
+        let model = burn_common::load_record(Cnn::new(0.0, &device.device()), path)?;
         Ok(Self { model })
     }
 }
@@ -242,12 +232,7 @@ impl FittedModel for FittedCnn {
     }
 
     fn save(&self, dir: &Path) -> Result<(), TrainError> {
-        let path = dir.join(burn_mlp::MODEL_FILE);
-        self.model
-            .clone()
-            .into_record()
-            .save(&path)
-            .map_err(|e| TrainError::Backend(format!("{}: {e:?}", path.display())))
+        burn_common::save_record(&self.model, &dir.join(MODEL_FILE))
     }
 }
 
@@ -276,7 +261,7 @@ mod tests {
             ..CnnBackend::default()
         };
         let tmp = tempfile::tempdir().unwrap();
-        std::fs::write(tmp.path().join(burn_mlp::MODEL_FILE), b"not a model").unwrap();
+        std::fs::write(tmp.path().join(MODEL_FILE), b"not a model").unwrap();
         let err = backend.load(tmp.path()).err().unwrap();
         assert!(err.to_string().contains("model.bpk"), "{err}");
         let missing = tempfile::tempdir().unwrap();

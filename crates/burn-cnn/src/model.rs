@@ -16,7 +16,7 @@ use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, Relu};
 use burn::prelude::*;
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
-use burn_mlp::training::Network;
+use burn_common::training::Network;
 use mnist_data::{N_CLASSES, SIDE};
 
 /// Channels of the two convolutions.
@@ -168,7 +168,7 @@ mod tests {
         #[cfg(feature = "flex")]
         let device = Device::flex().autodiff();
         #[cfg(not(feature = "flex"))]
-        let device = burn_mlp::BurnDevice::Ndarray.device().autodiff();
+        let device = burn_common::BurnDevice::Ndarray.device().autodiff();
         device.seed(11);
         // Dropout 0: the masks are the same draws either way, and the check is of the rest.
         let model = Cnn::new(0.0, &device);

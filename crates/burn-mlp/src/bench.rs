@@ -1,7 +1,7 @@
 //! The burn MLP's benchmark: one epoch on each CPU device, beside its PyTorch and Keras twins,
 //! which build the same widths and dropout.
 
-use bench_core::{Feature, Twin, Variant, WorkSplit, WorkUnit, Workload};
+use bench_core::{Twin, Variant, WorkSplit, WorkUnit, Workload};
 
 use crate::BurnBackend;
 
@@ -20,16 +20,10 @@ pub const WORKLOADS: &[Workload] = &[Workload {
         Variant {
             label: "burn flex",
             settings: &[("device", "flex")],
-            feature: Some(FLEX),
+            feature: Some(burn_common::FLEX),
         },
     ],
 }];
-
-/// The `flex` cargo feature of this crate (and of those that enable it).
-pub const FLEX: Feature = Feature {
-    name: "flex",
-    compiled: cfg!(feature = "flex"),
-};
 
 impl BurnBackend {
     /// PyTorch and Keras, with this network's widths and dropout.

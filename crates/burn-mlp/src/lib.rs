@@ -2,152 +2,39 @@
 //! Dense 10, softmax cross-entropy, Adam (lr 1e-3), batches of 32, 20 epochs, reshuffled every
 //! epoch with the run's seed; validation and test run with dropout off.
 //!
-//! The burn device is chosen at run time ([`BurnDevice`]) among those compiled in: the
-//! `burn-ndarray` CPU backend, always, and the default (the one the project was specified with);
-//! Flex, burn's newer pure-Rust CPU backend, behind the `flex` cargo feature; GPU devices behind
-//! the `cuda` and `wgpu` features. Each extra device adds minutes to a cold build (Flex: as
-//! long again as the default build; docs/building.md), so the default build has ndarray alone; naming a device that is not compiled
-//! in is an error naming the feature that brings it.
+//! The burn device is chosen at run time ([`BurnDevice`], from `burn-common`) among those
+//! compiled in: the `burn-ndarray` CPU backend, always, and the default (the one the project was
+//! specified with); Flex, burn's newer pure-Rust CPU backend, behind the `flex` cargo feature;
+//! GPU devices behind the `cuda` and `wgpu` features. Each extra device adds minutes to a cold
+//! build (Flex: as long again as the default build; docs/building.md), so the default build has
+//! ndarray alone; naming a device that is not compiled in is an error naming the feature that
+//! brings it.
 //!
-//! Layout, as in burn's examples: [`model`] (the network), [`data`] (batches to tensors),
-//! [`training`] (the loop), with [`early_stop`] (the `patience` setting) beside it; [`bench`]
-//! declares its benchmark and twins. [`training`] trains any [`training::Network`], so the cnn of
-//! `burn-cnn` shares the devices, the loop and `--set …patience=N` (early stopping on the
-//! validation loss, off by default, keeping the best epoch's weights). [`denormals`] flushes
-//! subnormal floats while burn trains, on the training thread and rayon's workers, and restores
-//! each thread's setting after; `tests/flush_on_workers.rs` reads the flag on the workers during
-//! and after a training. `rayon` and `ndarray`, both already in burn's build, are dependencies
-//! for that guard alone.
+//! This crate owns the network ([`model`]) and the backend built on it; [`bench`] declares its
+//! benchmark and twins. What every burn backend shares comes from `burn-common`: the devices,
+//! the training loop, early stopping (`--set burn.patience=N`, off by default), the guard that
+//! flushes subnormal floats while burn trains (`tests/flush_on_workers.rs` reads the flag on
+//! rayon's workers during and after a training), saved records and the training lock.
 
 pub mod bench;
-pub mod data;
-pub mod denormals;
-pub mod early_stop;
 pub mod model;
-pub mod training;
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
-use std::str::FromStr;
-use std::sync::Mutex;
 
+use bench_core::network::{DROPOUT_AFTER_HIDDEN, dropout_setting, hidden_setting};
 use bench_core::{
     Backend, BackendFactory, ConfigError, FittedModel, Hyperparams, Observer, SettingSpec,
     Settings, TrainData, TrainError, Twin, ValidHyperparams, Workload,
 };
 use burn::module::Module;
-use burn::prelude::*;
-use burn::store::ModuleRecord;
+use burn_common::{
+    BurnDevice, MODEL_FILE, PATIENCE, patience_needs_validation, patience_note, patience_setting,
+    patience_value, serial_training, training,
+};
 use mnist_data::Dataset;
 
 pub use model::{Mlp, MlpShape};
-
-/// Where burn runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum BurnDevice {
-    /// The `burn-ndarray` CPU backend (deprecated upstream in favour of Flex, still the default here).
-    #[default]
-    Ndarray,
-    /// Flex, burn's pure-Rust CPU backend (`flex` feature).
-    #[cfg(feature = "flex")]
-    Flex,
-    /// The first CUDA GPU (`cuda` feature).
-    #[cfg(feature = "cuda")]
-    Cuda,
-    /// The default wgpu adapter (`wgpu` feature).
-    #[cfg(feature = "wgpu")]
-    Wgpu,
-}
-
-/// Every device this crate knows, with the cargo feature that compiles it in (`None`: always).
-pub const KNOWN_DEVICES: [(&str, Option<&str>); 4] = [
-    ("ndarray", None),
-    ("flex", Some("flex")),
-    ("cuda", Some("cuda")),
-    ("wgpu", Some("wgpu")),
-];
-
-impl BurnDevice {
-    /// The fastest CPU device compiled in: Flex with the `flex` feature, else ndarray.
-    pub fn fastest_cpu() -> BurnDevice {
-        #[cfg(feature = "flex")]
-        let fastest = Self::Flex;
-        #[cfg(not(feature = "flex"))]
-        let fastest = Self::Ndarray;
-        fastest
-    }
-
-    /// Every device compiled in.
-    pub fn all() -> Vec<BurnDevice> {
-        vec![
-            Self::Ndarray,
-            #[cfg(feature = "flex")]
-            Self::Flex,
-            #[cfg(feature = "cuda")]
-            Self::Cuda,
-            #[cfg(feature = "wgpu")]
-            Self::Wgpu,
-        ]
-    }
-
-    /// The name used on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Ndarray => "ndarray",
-            #[cfg(feature = "flex")]
-            Self::Flex => "flex",
-            #[cfg(feature = "cuda")]
-            Self::Cuda => "cuda",
-            #[cfg(feature = "wgpu")]
-            Self::Wgpu => "wgpu",
-        }
-    }
-
-    /// The burn device (without autodiff).
-    pub fn device(self) -> Device {
-        match self {
-            // Deprecated upstream, but it is the backend this project was specified with.
-            #[allow(deprecated)]
-            Self::Ndarray => Device::ndarray(),
-            #[cfg(feature = "flex")]
-            Self::Flex => Device::flex(),
-            #[cfg(feature = "cuda")]
-            Self::Cuda => Device::cuda(0),
-            #[cfg(feature = "wgpu")]
-            Self::Wgpu => Device::wgpu(Default::default()),
-        }
-    }
-}
-
-impl fmt::Display for BurnDevice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for BurnDevice {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let all = Self::all();
-        if let Some(d) = all.iter().copied().find(|d| d.name() == s) {
-            return Ok(d);
-        }
-        let names: Vec<&str> = all.iter().map(|d| d.name()).collect();
-        let names = names.join(", ");
-        match KNOWN_DEVICES.iter().find(|(name, _)| *name == s) {
-            Some((_, Some(feature))) => Err(format!(
-                "the {s} device is not compiled into this build; {}; compiled in: {names}",
-                bench_core::needs_feature(feature)
-            )),
-            _ => Err(format!(
-                "unknown burn device {s:?}; compiled in: {names} (flex, cuda and wgpu come with \
-                 the cargo features of those names)"
-            )),
-        }
-    }
-}
 
 /// The burn backend.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,64 +71,10 @@ const SETTINGS: &[SettingSpec] = &[
                names",
         default: "ndarray",
     },
-    SettingSpec {
-        name: "hidden",
-        help: "hidden layer widths, comma-separated",
-        default: "128,64",
-    },
-    SettingSpec {
-        name: "dropout",
-        help: "dropout rate after each hidden layer, in [0, 1)",
-        default: "0.2",
-    },
+    hidden_setting("128,64"),
+    dropout_setting(DROPOUT_AFTER_HIDDEN, "0.2"),
     PATIENCE,
 ];
-
-/// The `patience` setting of a burn network: early stopping on the validation loss.
-pub const PATIENCE: SettingSpec = SettingSpec {
-    name: "patience",
-    help: "early stopping: stop after this many epochs without a lower validation loss and keep \
-           the best epoch's weights (needs a validation set), or off",
-    default: "off",
-};
-
-/// The value of [`PATIENCE`]: `None` for `off`, else a count of epochs, at least 1.
-pub fn patience_setting(s: &Settings) -> Result<Option<usize>, ConfigError> {
-    if s.raw("patience").trim() == "off" {
-        return Ok(None);
-    }
-    let epochs: usize = s.parse("patience")?;
-    if epochs == 0 {
-        return Err(s.invalid("patience", "must be at least 1 epoch, or off"));
-    }
-    Ok(Some(epochs))
-}
-
-/// Why a backend with early stopping needs a validation set ([`Backend::needs_validation`]).
-pub fn patience_needs_validation(backend: &str, patience: Option<usize>) -> Option<String> {
-    patience.map(|_| {
-        format!(
-            "--set {backend}.patience: early stopping watches the validation loss, and this split \
-             holds no validation set out: give --val-fraction above 0, or leave patience off"
-        )
-    })
-}
-
-/// How a run's settings record [`PATIENCE`]: `off` or the count.
-pub fn patience_value(patience: Option<usize>) -> String {
-    patience.map_or("off".to_string(), |p| p.to_string())
-}
-
-/// The sentence a report needs about a backend that stops early ([`Backend::notes`]).
-pub fn patience_note(backend: &str, patience: Option<usize>) -> Option<String> {
-    patience.map(|p| {
-        format!(
-            "{backend} stops early once its validation loss has not improved for {p} epochs in a \
-             row and keeps the weights of the epoch with the lowest validation loss; its epochs \
-             and history count the epochs it trained, those after its best one included."
-        )
-    })
-}
 
 impl BackendFactory for BurnFactory {
     fn name(&self) -> &'static str {
@@ -254,7 +87,7 @@ impl BackendFactory for BurnFactory {
 
     fn build(&self, s: &Settings) -> Result<Box<dyn Backend>, ConfigError> {
         let hidden = s.widths("hidden")?;
-        let dropout = dropout_setting(s)?;
+        let dropout = bench_core::network::dropout(s)?;
         Ok(Box::new(BurnBackend {
             device: s.parse("device")?,
             shape: MlpShape { hidden, dropout },
@@ -265,25 +98,6 @@ impl BackendFactory for BurnFactory {
     fn workloads(&self) -> &'static [Workload] {
         bench::WORKLOADS
     }
-}
-
-/// The `dropout` setting of a burn network: a rate in [0, 1).
-pub fn dropout_setting(s: &Settings) -> Result<f64, ConfigError> {
-    let dropout: f64 = s.parse("dropout")?;
-    if !(0.0..1.0).contains(&dropout) {
-        return Err(s.invalid("dropout", &format!("must be in [0, 1), got {dropout}")));
-    }
-    Ok(dropout)
-}
-
-/// burn seeds its random state per backend, possibly globally, so two trainings at once in one
-/// process would draw from each other's stream; runs are serialised to stay reproducible.
-static TRAINING: Mutex<()> = Mutex::new(());
-
-/// Holds burn's training lock: every burn network in this process (this crate's MLP, the CNN of
-/// `burn-cnn`) trains one at a time.
-pub fn serial_training() -> std::sync::MutexGuard<'static, ()> {
-    TRAINING.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Backend for BurnBackend {
@@ -318,18 +132,7 @@ impl Backend for BurnBackend {
     fn check(&self, hp: Hyperparams) -> Result<ValidHyperparams, ConfigError> {
         let valid = hp.check()?;
         valid.minibatch(self.name())?;
-        if self.shape.hidden.is_empty() || self.shape.hidden.contains(&0) {
-            return Err(ConfigError::Invalid(format!(
-                "burn: hidden layer sizes must be positive, got {:?}",
-                self.shape.hidden
-            )));
-        }
-        if !(0.0..1.0).contains(&self.shape.dropout) {
-            return Err(ConfigError::Invalid(format!(
-                "burn: dropout must be in [0, 1), got {}",
-                self.shape.dropout
-            )));
-        }
+        bench_core::network::check_shape(self.name(), &self.shape.hidden, self.shape.dropout)?;
         Ok(valid)
     }
 
@@ -395,19 +198,6 @@ impl Backend for BurnBackend {
     }
 }
 
-/// Reads a burnpack file into memory whole. (burn's `ModuleRecord::load` maps the file and reads
-/// it when a tensor is first used, so a model loaded that way fails later, with a panic inside
-/// burn, if its file has gone meanwhile.)
-pub fn read_record(path: &Path) -> Result<ModuleRecord, TrainError> {
-    let fail = |e: &dyn fmt::Debug| TrainError::Backend(format!("{}: {e:?}", path.display()));
-    let bytes =
-        std::fs::read(path).map_err(|e| TrainError::Backend(format!("{}: {e}", path.display())))?;
-    ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes)).map_err(|e| fail(&e))
-}
-
-/// The weights file in a saved model's folder: burn's own record format (burnpack).
-pub const MODEL_FILE: &str = "model.bpk";
-
 /// A trained burn MLP, on its (non-autodiff) device.
 #[derive(Debug)]
 pub struct FittedBurn {
@@ -417,19 +207,12 @@ pub struct FittedBurn {
 impl FittedBurn {
     /// Writes the weights to a burnpack file.
     pub fn save(&self, path: &Path) -> Result<(), TrainError> {
-        self.model
-            .clone()
-            .into_record()
-            .save(path)
-            .map_err(|e| TrainError::Backend(format!("{}: {e:?}", path.display())))
+        burn_common::save_record(&self.model, path)
     }
 
     /// Reads weights saved by [`FittedBurn::save`] into a network of `shape` on `device`.
     pub fn load(path: &Path, shape: &MlpShape, device: BurnDevice) -> Result<Self, TrainError> {
-        let record = read_record(path)?;
-        let model = Mlp::new(shape, &device.device())
-            .try_load_record(record)
-            .map_err(|e| TrainError::Backend(format!("{}: {e:?}", path.display())))?;
+        let model = burn_common::load_record(Mlp::new(shape, &device.device()), path)?;
         Ok(Self { model })
     }
 }
@@ -577,28 +360,5 @@ mod tests {
             err.contains("--val-fraction") && err.contains("patience"),
             "{err}"
         );
-    }
-
-    #[test]
-    fn device_names_round_trip_and_unknown_ones_are_explained() {
-        for d in BurnDevice::all() {
-            assert_eq!(d.name().parse::<BurnDevice>().unwrap(), d);
-        }
-        let err = "tpu".parse::<BurnDevice>().unwrap_err();
-        assert!(
-            err.starts_with("unknown burn device \"tpu\"; compiled in: ndarray"),
-            "{err}"
-        );
-        // A known device left out of this build names the feature that brings it.
-        for (name, feature) in KNOWN_DEVICES {
-            match (name.parse::<BurnDevice>(), feature) {
-                (Ok(d), _) => assert_eq!(d.name(), name),
-                (Err(e), Some(feature)) => assert!(
-                    e.contains(&format!("rebuild with the `{feature}` cargo feature")),
-                    "{e}"
-                ),
-                (Err(e), None) => panic!("{name} is always compiled in: {e}"),
-            }
-        }
     }
 }

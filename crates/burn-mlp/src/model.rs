@@ -64,3 +64,9 @@ impl Mlp {
         self.output.forward(x)
     }
 }
+
+impl burn_common::training::Network for Mlp {
+    fn forward(&self, images: Tensor<2>) -> Tensor<2> {
+        Mlp::forward(self, images)
+    }
+}

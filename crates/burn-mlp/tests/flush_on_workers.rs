@@ -7,8 +7,8 @@
 #![allow(clippy::unwrap_used)]
 
 use bench_core::{Backend, EpochStats, Hyperparams, Observer, TrainData};
+use burn_common::denormals::flushing;
 use burn_mlp::BurnBackend;
-use burn_mlp::denormals::flushing;
 
 /// Reads the flag on every worker of rayon's global pool at each epoch's end.
 struct Watch {

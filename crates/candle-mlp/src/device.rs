@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use bench_core::TrainError;
+use bench_core::network::DeviceNames;
 use candle_core::Device;
 
 /// A candle device, chosen at run time among those compiled in.
@@ -77,22 +78,13 @@ impl FromStr for CandleDevice {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let all = Self::all();
-        if let Some(d) = all.iter().copied().find(|d| d.name() == s) {
-            return Ok(d);
+        let compiled: Vec<(CandleDevice, &str)> =
+            Self::all().into_iter().map(|d| (d, d.name())).collect();
+        DeviceNames {
+            framework: "candle",
+            known: &KNOWN_DEVICES,
         }
-        let names: Vec<&str> = all.iter().map(|d| d.name()).collect();
-        let names = names.join(", ");
-        match KNOWN_DEVICES.iter().find(|(name, _)| *name == s) {
-            Some((_, Some(feature))) => Err(format!(
-                "the {s} device is not compiled into this build; {}; compiled in: {names}",
-                bench_core::needs_feature(feature)
-            )),
-            _ => Err(format!(
-                "unknown candle device {s:?}; compiled in: {names} (cuda and metal come with \
-                 the cargo features of those names)"
-            )),
-        }
+        .parse(s, &compiled)
     }
 }
 

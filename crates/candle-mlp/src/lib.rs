@@ -29,6 +29,7 @@ pub mod training;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use bench_core::network::{DROPOUT_AFTER_HIDDEN, dropout_setting, hidden_setting};
 use bench_core::{
     Backend, BackendFactory, ConfigError, FittedModel, Hyperparams, Observer, SettingSpec,
     Settings, TrainData, TrainError, Twin, ValidHyperparams, Workload,
@@ -75,16 +76,8 @@ const SETTINGS: &[SettingSpec] = &[
         help: "cpu; cuda and metal with the cargo features of those names",
         default: "cpu",
     },
-    SettingSpec {
-        name: "hidden",
-        help: "hidden layer widths, comma-separated",
-        default: "128,64",
-    },
-    SettingSpec {
-        name: "dropout",
-        help: "dropout rate after each hidden layer, in [0, 1)",
-        default: "0.2",
-    },
+    hidden_setting("128,64"),
+    dropout_setting(DROPOUT_AFTER_HIDDEN, "0.2"),
 ];
 
 impl BackendFactory for CandleFactory {
@@ -97,10 +90,7 @@ impl BackendFactory for CandleFactory {
     }
 
     fn build(&self, s: &Settings) -> Result<Box<dyn Backend>, ConfigError> {
-        let dropout: f64 = s.parse("dropout")?;
-        if !(0.0..1.0).contains(&dropout) {
-            return Err(s.invalid("dropout", &format!("must be in [0, 1), got {dropout}")));
-        }
+        let dropout = bench_core::network::dropout(s)?;
         Ok(Box::new(CandleBackend {
             device: s.parse("device")?,
             shape: MlpShape {
@@ -142,18 +132,7 @@ impl Backend for CandleBackend {
     fn check(&self, hp: Hyperparams) -> Result<ValidHyperparams, ConfigError> {
         let valid = hp.check()?;
         valid.minibatch(self.name())?;
-        if self.shape.hidden.is_empty() || self.shape.hidden.contains(&0) {
-            return Err(ConfigError::Invalid(format!(
-                "candle: hidden layer sizes must be positive, got {:?}",
-                self.shape.hidden
-            )));
-        }
-        if !(0.0..1.0).contains(&self.shape.dropout) {
-            return Err(ConfigError::Invalid(format!(
-                "candle: dropout must be in [0, 1), got {}",
-                self.shape.dropout
-            )));
-        }
+        bench_core::network::check_shape(self.name(), &self.shape.hidden, self.shape.dropout)?;
         Ok(valid)
     }
 
@@ -173,7 +152,7 @@ impl Backend for CandleBackend {
         if self.device == CandleDevice::Cpu {
             notes.push(
             "candle runs as it ships, with subnormal floats computed in full; burn flushes them to \
-             zero while it trains (this project's choice, crates/burn-mlp/src/denormals.rs). On a \
+             zero while it trains (this project's choice, crates/burn-common/src/denormals.rs). On a \
              CPU slow with subnormals, candle's later epochs slow down and its training time \
              includes that; see the per-epoch times in history.csv (docs/candle.md)."
                 .to_string(),

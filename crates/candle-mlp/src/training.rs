@@ -7,13 +7,10 @@ use std::time::Instant;
 use bench_core::{EpochStats, Observer, TrainData, TrainError};
 use candle_core::{Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
-use mnist_data::{Dataset, IMAGE_PIXELS, N_CLASSES, Rng};
+use mnist_data::{Dataset, IMAGE_PIXELS, Rng};
 
 use crate::candle_error;
 use crate::model::{Mlp, MlpShape, Param};
-
-/// Rows per forward pass when evaluating.
-const EVAL_ROWS: usize = 1000;
 
 /// Adam as the burn backend runs it (Keras' defaults, which the notebook used): β1 0.9,
 /// β2 0.999, ε 1e-7. candle's `AdamW` with no weight decay is Adam, and its update is burn's:
@@ -163,10 +160,8 @@ pub fn predict_proba<T: Param>(
     data: &Dataset,
     device: &Device,
 ) -> Result<Vec<f32>, TrainError> {
-    let mut out = Vec::with_capacity(data.len() * N_CLASSES);
-    for start in (0..data.len()).step_by(EVAL_ROWS) {
-        let end = (start + EVAL_ROWS).min(data.len());
-        let rows = (|| {
+    bench_core::network::predict_in_chunks(data, |start, end| {
+        (|| {
             let x = Tensor::from_vec(
                 data.range_f32(start, end),
                 (end - start, IMAGE_PIXELS),
@@ -175,10 +170,8 @@ pub fn predict_proba<T: Param>(
             let proba = candle_nn::ops::softmax_last_dim(&model.forward(&x, &[])?)?;
             proba.flatten_all()?.to_vec1::<f32>()
         })()
-        .map_err(candle_error)?;
-        out.extend(rows);
-    }
-    Ok(out)
+        .map_err(candle_error)
+    })
 }
 
 #[cfg(test)]

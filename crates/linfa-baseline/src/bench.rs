@@ -38,7 +38,7 @@ impl LinfaBackend {
         }
         let twin = |label: &str, dtype: &str, note| Twin {
             label: label.to_string(),
-            script: "xtask/reference/sklearn_logistic.py",
+            script: "sklearn_logistic.py",
             args: vec!["--dtype".into(), dtype.into()],
             note,
         };

@@ -59,55 +59,27 @@
 //! matrixmultiply and the build needs no C toolchain.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
-use std::time::Instant;
 
 use bench_core::{
-    Backend, BackendFactory, ConfigError, EpochStats, FittedModel, HistoryUnit, Hyperparams,
-    Observer, SettingSpec, Settings, TrainData, TrainError, Twin, ValidHyperparams, WorkMeter,
-    Workload, loss_and_accuracy,
+    Backend, BackendFactory, ConfigError, FittedModel, HistoryUnit, Hyperparams, Observer,
+    SettingSpec, Settings, TrainData, TrainError, Twin, ValidHyperparams, WorkMeter, Workload,
 };
-use linfa::prelude::*;
-use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
-use mnist_data::{Dataset, IMAGE_PIXELS, N_CLASSES};
-use ndarray_linfa::{Array1, Array2, ArrayView2, ShapeBuilder};
+use mnist_data::Dataset;
 
-/// Floating-point type of the features and weights. f32 is the default because it fits faster,
-/// the fit being bound by reading the feature matrix (`cargo xtask bench linfa-fit`, docs/benchmarks.md); on
-/// validation it fits as well as f64 (standard split, seed 42, 6,000 validation images:
-/// validation loss 0.2864 against 0.2862, accuracy 92.78% against 92.72%; from
-/// `cargo xtask compare --backends linfa --set linfa.precision=f32`, then `=f64`; their
-/// histories are in docs/evidence/linfa-precision/, see docs/defaults.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Precision {
-    /// Single precision.
-    #[default]
-    F32,
-    /// Double precision.
-    F64,
-}
+pub mod bench;
+mod fitted;
+mod float;
+#[cfg(feature = "blis")]
+pub mod products;
+mod saved;
+#[allow(unsafe_code)]
+mod threads;
+mod training;
 
-impl fmt::Display for Precision {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::F32 => "f32",
-            Self::F64 => "f64",
-        })
-    }
-}
-
-impl FromStr for Precision {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "f32" => Ok(Self::F32),
-            "f64" => Ok(Self::F64),
-            other => Err(format!("unknown precision {other:?}; expected f32 or f64")),
-        }
-    }
-}
+pub use fitted::FittedLinfa;
+pub use float::{Features, Float, Model, Precision};
+pub use training::SOLVER_SCALE;
+use training::{fit, informative_pixels};
 
 /// The linfa backend.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,6 +156,10 @@ impl BackendFactory for LinfaFactory {
 
     fn workloads(&self) -> &'static [Workload] {
         bench::WORKLOADS
+    }
+
+    fn build_facts(&self) -> Vec<String> {
+        vec![format!("linfa products by {MATRIX_PRODUCTS}")]
     }
 }
 
@@ -295,11 +271,6 @@ pub const MATRIX_PRODUCTS: &str = if cfg!(feature = "blis") {
     "matrixmultiply"
 };
 
-pub mod bench;
-#[cfg(feature = "blis")]
-pub mod products;
-mod saved;
-
 /// Products of the training features that BLIS computed and that were answered from memory
 /// (see [`products`]), in one fit or in several.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -317,353 +288,6 @@ pub fn product_counts() -> Option<ProductCounts> {
     return Some(products::totals());
     #[cfg(not(feature = "blis"))]
     None
-}
-
-/// Threads for linfa's matrix products.
-#[cfg(feature = "blis")]
-#[allow(unsafe_code)]
-mod threads {
-    unsafe extern "C" {
-        fn bli_thread_set_ways(jc: i64, pc: i64, ic: i64, jr: i64, ir: i64);
-    }
-
-    /// Splits BLIS's products over every core along the rows of the result, on the calling thread
-    /// (BLIS keeps this setting per thread). linfa's products are tall and thin (`X W` has ten
-    /// columns); BLIS's own choice for two threads splits those ten columns 8 + 2, so both
-    /// threads read the whole feature matrix and the fit takes longer (`cargo xtask bench linfa-fit`).
-    pub fn use_all_cores() {
-        let n = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let n = i64::try_from(n).unwrap_or(1);
-        // SAFETY: plain setter of BLIS's per-thread runtime settings; any positive count is valid.
-        unsafe { bli_thread_set_ways(1, 1, n, 1, 1) };
-    }
-}
-
-/// Threads for linfa's matrix products: matrixmultiply's threading is on through ndarray's
-/// `matrixmultiply-threading` feature (workspace `Cargo.toml`).
-#[cfg(not(feature = "blis"))]
-mod threads {
-    pub fn use_all_cores() {}
-}
-
-/// The float types linfa-logistic supports. linfa-logistic's own float trait is private, so the
-/// generic code goes through this one, implemented for `f32` and `f64` by a macro.
-pub trait Float: linfa::Float + Send + Sync + 'static {
-    /// Converts a normalised pixel.
-    fn from_pixel(v: f32) -> Self;
-    /// Converts a probability.
-    fn to_probability(self) -> f32;
-    /// Runs L-BFGS for `iterations` from `start` (all zeros when `None`).
-    fn fit_budget(
-        dataset: &Features<Self>,
-        alpha: Self,
-        iterations: u64,
-        start: Option<Array2<Self>>,
-    ) -> Result<Model<Self>, linfa_logistic::error::Error>;
-    /// Class probabilities, one column per class seen in training.
-    fn probabilities(model: &Model<Self>, x: ArrayView2<'_, Self>) -> Array2<Self>;
-    /// The weights, the shape `initial_params` takes.
-    fn weights(model: &Model<Self>) -> Array2<Self>;
-    /// The classes seen in training, in column order.
-    fn classes(model: &Model<Self>) -> &[usize];
-    /// The intercepts (zero here: the intercept is a feature column, see the crate docs).
-    fn intercepts(model: &Model<Self>) -> Vec<Self>;
-    /// `values` as a tensor of a weights file.
-    fn tensor(values: &[Self]) -> bench_core::weights::Values<'_>;
-    /// linfa's fitted type from its serde form (see `saved.rs`).
-    fn rebuild(value: serde_json::Value) -> Result<Model<Self>, serde_json::Error>;
-    /// The tensor `name` of `weights`, which must have `shape`.
-    fn read(
-        weights: &bench_core::weights::Weights,
-        name: &str,
-        shape: &[usize],
-    ) -> Result<Vec<Self>, TrainError>;
-}
-
-/// The training set as linfa takes it.
-pub type Features<F> = DatasetBase<Array2<F>, Array1<usize>>;
-/// A fitted linfa-logistic model.
-pub type Model<F> = MultiFittedLogisticRegression<F, usize>;
-
-macro_rules! impl_float {
-    ($t:ty, $variant:ident, $read:ident) => {
-        impl Float for $t {
-            fn from_pixel(v: f32) -> Self {
-                v as $t
-            }
-
-            fn to_probability(self) -> f32 {
-                self as f32
-            }
-
-            fn fit_budget(
-                dataset: &Features<Self>,
-                alpha: Self,
-                iterations: u64,
-                start: Option<Array2<Self>>,
-            ) -> Result<Model<Self>, linfa_logistic::error::Error> {
-                let mut params = MultiLogisticRegression::<$t>::default()
-                    .with_intercept(false)
-                    .alpha(alpha)
-                    .max_iterations(iterations);
-                if let Some(w) = start {
-                    params = params.initial_params(w);
-                }
-                params.fit(dataset)
-            }
-
-            fn probabilities(model: &Model<Self>, x: ArrayView2<'_, Self>) -> Array2<Self> {
-                model.predict_probabilities(&x)
-            }
-
-            fn weights(model: &Model<Self>) -> Array2<Self> {
-                model.params().to_owned()
-            }
-
-            fn classes(model: &Model<Self>) -> &[usize] {
-                model.classes()
-            }
-
-            fn intercepts(model: &Model<Self>) -> Vec<Self> {
-                model.intercept().to_vec()
-            }
-
-            fn rebuild(value: serde_json::Value) -> Result<Model<Self>, serde_json::Error> {
-                serde_json::from_value(value)
-            }
-
-            fn tensor(values: &[Self]) -> bench_core::weights::Values<'_> {
-                bench_core::weights::Values::$variant(values)
-            }
-
-            fn read(
-                weights: &bench_core::weights::Weights,
-                name: &str,
-                shape: &[usize],
-            ) -> Result<Vec<Self>, TrainError> {
-                weights.$read(name, shape)
-            }
-        }
-    };
-}
-
-impl_float!(f32, F32, f32);
-impl_float!(f64, F64, f64);
-
-/// Uniform scale of the features and the constant intercept feature the solver sees (see the
-/// crate docs): large enough steps for argmin's f32 line search, same optimum.
-pub const SOLVER_SCALE: f64 = 0.05;
-
-/// Rows converted at a time when predicting, so that only one full copy of the training features
-/// (the one linfa fits on) ever exists.
-const PREDICT_ROWS: usize = 4096;
-
-/// The pixels the solver sees: those that are not zero in every training image.
-///
-/// A pixel that is zero throughout the training set contributes nothing to the loss, so its
-/// gradient is `alpha * w`, zero at the all-zero start; every L-BFGS direction is built from
-/// gradients, so its weights stay exactly zero for the whole fit and it cannot change a
-/// prediction. Leaving such pixels out (the borders: 67 of 784 in the 60k training file, 68 in
-/// the notebook's 56k training part) gives the same model with a smaller matrix to multiply, and
-/// the fit is bound by reading that matrix.
-fn informative_pixels(train: &Dataset) -> Vec<usize> {
-    let mut seen = [false; IMAGE_PIXELS];
-    for i in 0..train.len() {
-        for (seen, &p) in seen.iter_mut().zip(train.image(i)) {
-            *seen |= p != 0;
-        }
-    }
-    (0..IMAGE_PIXELS).filter(|&p| seen[p]).collect()
-}
-
-/// Features of `data[start..end]` in `F`: the `pixels` scaled to [0, 1] and a constant column for
-/// the intercept, all times [`SOLVER_SCALE`], stored column-major.
-///
-/// Column-major storage makes each product's reads of the matrix contiguous, and fits faster than
-/// row-major storage, with BLIS and with matrixmultiply alike (`cargo xtask bench linfa-fit`).
-/// The values are identical either way.
-fn features<F: Float>(data: &Dataset, start: usize, end: usize, pixels: &[usize]) -> Array2<F> {
-    let scale = SOLVER_SCALE as f32;
-    let rows = end - start;
-    let columns = pixels.len() + 1;
-    let mut values = Vec::with_capacity(rows * columns);
-    for &pixel in pixels {
-        values.extend(
-            (start..end).map(|i| F::from_pixel(f32::from(data.image(i)[pixel]) * (scale / 255.0))),
-        );
-    }
-    values.extend(std::iter::repeat_n(F::from_pixel(scale), rows));
-    Array2::from_shape_vec((rows, columns).f(), values).expect("one column per pixel, plus one")
-}
-
-/// Fits on the features of `pixels` (see [`informative_pixels`]) through the growing `budgets`.
-fn fit<F: Float>(
-    alpha: F,
-    budgets: &[usize],
-    pixels: Vec<usize>,
-    data: &TrainData<'_>,
-    observer: &mut dyn Observer,
-) -> Result<FittedLinfa<F>, TrainError> {
-    let x = features::<F>(data.train, 0, data.train.len(), &pixels);
-    let y: Array1<usize> = data
-        .train
-        .labels()
-        .iter()
-        .map(|&l| usize::from(l))
-        .collect();
-    let mut dataset: Features<F> = DatasetBase::new(x, y);
-    let mut weights: Option<Array2<F>> = None;
-    let mut done = 0;
-    let mut fitted = None;
-    for &budget in budgets {
-        let started = Instant::now();
-        let (back, model) = interruptible_fit(
-            dataset,
-            alpha,
-            (budget - done) as u64,
-            weights.take(),
-            observer,
-        )?;
-        dataset = back;
-        let model = model.map_err(|e| TrainError::Backend(format!("linfa-logistic: {e}")))?;
-        let stacked = F::weights(&model);
-        if done == 0 && stacked.iter().all(|&v| v == F::zero()) {
-            return Err(TrainError::Backend(
-                "linfa-logistic: L-BFGS returned its all-zero starting point (its line search gave up on the \
-                 first iteration); the model would be at chance level"
-                    .to_string(),
-            ));
-        }
-        done = budget;
-        let model = FittedLinfa {
-            model,
-            pixels: pixels.clone(),
-        };
-        let train_proba = model.proba_of(dataset.records().view());
-        let (train_loss, train_accuracy) = loss_and_accuracy(&train_proba, data.train.labels());
-        let (validation_loss, validation_accuracy) = data.validate(|v| model.predict_proba(v))?;
-        observer.epoch(&EpochStats {
-            step: budget,
-            train_loss,
-            train_accuracy,
-            validation_loss,
-            validation_accuracy,
-            seconds: started.elapsed().as_secs_f64(),
-        });
-        if bench_core::diverged(train_loss) {
-            return Err(TrainError::Diverged {
-                step: budget,
-                loss: train_loss,
-            });
-        }
-        if observer.cancelled() {
-            return Err(TrainError::Cancelled);
-        }
-        weights = Some(stacked);
-        fitted = Some(model);
-    }
-    fitted.ok_or_else(|| TrainError::Backend("no iteration budget".into()))
-}
-
-/// Runs `fit` with linfa's repeated products of the training features answered from memory
-/// (see [`products`]).
-#[cfg(feature = "blis")]
-fn remembering_products<F: Float, R>(dataset: &Features<F>, fit: impl FnOnce() -> R) -> R {
-    match dataset.records().as_slice_memory_order() {
-        Some(x) => products::with_constant(x, fit).0,
-        None => fit(),
-    }
-}
-
-/// Without BLIS, ndarray multiplies with matrixmultiply and nothing is remembered.
-#[cfg(not(feature = "blis"))]
-fn remembering_products<F: Float, R>(_: &Features<F>, fit: impl FnOnce() -> R) -> R {
-    fit()
-}
-
-/// The result of one L-BFGS run, with the training set handed back.
-type FitOutcome<F> = (Features<F>, Result<Model<F>, linfa_logistic::error::Error>);
-
-/// Runs one L-BFGS fit on its own thread so that a cancellation (Ctrl-C) is honoured within
-/// 50 ms: linfa offers no way to stop a fit, so a cancelled fit is left to finish unobserved
-/// while the run returns at once.
-fn interruptible_fit<F: Float>(
-    dataset: Features<F>,
-    alpha: F,
-    iterations: u64,
-    start: Option<Array2<F>>,
-    observer: &mut dyn Observer,
-) -> Result<FitOutcome<F>, TrainError> {
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name("linfa-fit".into())
-        .spawn(move || {
-            threads::use_all_cores();
-            let result = remembering_products(&dataset, || {
-                F::fit_budget(&dataset, alpha, iterations, start)
-            });
-            // The receiver is gone only if the run was cancelled; nothing is waiting then.
-            let _ = sender.send((dataset, result));
-        })
-        .map_err(|e| TrainError::Backend(format!("cannot start the linfa thread: {e}")))?;
-    loop {
-        match receiver.recv_timeout(std::time::Duration::from_millis(50)) {
-            Ok(outcome) => return Ok(outcome),
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if observer.cancelled() => {
-                return Err(TrainError::Cancelled);
-            }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                return Err(TrainError::Backend(
-                    "linfa-logistic panicked during the fit".into(),
-                ));
-            }
-        }
-    }
-}
-
-/// A fitted linfa model.
-#[derive(Debug, Clone)]
-pub struct FittedLinfa<F: Float> {
-    model: Model<F>,
-    /// The pixels the model was fitted on; every other pixel's weights are exactly zero.
-    pixels: Vec<usize>,
-}
-
-impl<F: Float> FittedLinfa<F> {
-    /// Probabilities for `x`, as 10 columns even if a class was absent from training.
-    fn proba_of(&self, x: ArrayView2<'_, F>) -> Vec<f32> {
-        let p = F::probabilities(&self.model, x);
-        let mut out = vec![0.0f32; x.nrows() * N_CLASSES];
-        for (row, out) in p.rows().into_iter().zip(out.chunks_exact_mut(N_CLASSES)) {
-            for (&class, &v) in F::classes(&self.model).iter().zip(row) {
-                out[class] = v.to_probability();
-            }
-        }
-        out
-    }
-}
-
-impl<F: Float> FittedModel for FittedLinfa<F> {
-    fn predict_proba(&self, images: &Dataset) -> Result<Vec<f32>, TrainError> {
-        let mut out = Vec::with_capacity(images.len() * N_CLASSES);
-        let mut start = 0;
-        while start < images.len() {
-            let end = (start + PREDICT_ROWS).min(images.len());
-            out.extend(self.proba_of(features::<F>(images, start, end, &self.pixels).view()));
-            start = end;
-        }
-        Ok(out)
-    }
-
-    fn param_count(&self) -> usize {
-        // The full linear model: a weight per pixel and class, and an intercept per class.
-        (IMAGE_PIXELS + 1) * N_CLASSES
-    }
-
-    fn save(&self, dir: &std::path::Path) -> Result<(), TrainError> {
-        saved::save(self, dir)
-    }
 }
 
 #[cfg(test)]
@@ -726,72 +350,6 @@ mod tests {
         assert!(failed.metrics.is_none());
         let next = bench_core::run(&good, &hp, &split, &mut bench_core::Quiet);
         assert!(next.is_ok(), "{:?}", next.status);
-    }
-
-    #[test]
-    fn leaving_out_pixels_that_are_zero_in_training_changes_nothing() {
-        // Training images whose top three rows are blank; test images where they are not.
-        let source = mnist_data::synth::separable(600, 1);
-        let mut pixels = source.pixels().to_vec();
-        let blank = 3 * mnist_data::SIDE;
-        for image in pixels.chunks_exact_mut(IMAGE_PIXELS) {
-            image[..blank].fill(0);
-        }
-        let train = Dataset::new(pixels, source.labels().to_vec()).unwrap();
-        let test = mnist_data::synth::separable(200, 2);
-        let data = TrainData {
-            train: &train,
-            validation: None,
-        };
-        let kept = informative_pixels(&train);
-        assert_eq!(kept, (blank..IMAGE_PIXELS).collect::<Vec<_>>());
-
-        let all: Vec<usize> = (0..IMAGE_PIXELS).collect();
-        let full = fit::<f64>(0.01, &[20], all, &data, &mut bench_core::Quiet).unwrap();
-        // Fitted on every pixel, the blank ones get weights of exactly zero...
-        let weights = f64::weights(&full.model);
-        assert!(
-            weights
-                .slice(ndarray_linfa::s![..blank, ..])
-                .iter()
-                .all(|&w| w == 0.0)
-        );
-        assert!(weights.iter().any(|&w| w != 0.0));
-        // ...so the model fitted without them predicts the same probabilities.
-        let pruned = fit::<f64>(0.01, &[20], kept, &data, &mut bench_core::Quiet).unwrap();
-        let (a, b) = (
-            full.predict_proba(&test).unwrap(),
-            pruned.predict_proba(&test).unwrap(),
-        );
-        let worst = a
-            .iter()
-            .zip(&b)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0f32, f32::max);
-        assert!(worst < 1e-5, "largest difference in probability {worst}");
-    }
-
-    #[cfg(feature = "blis")]
-    #[test]
-    fn remembering_products_changes_no_bit_of_the_fit() {
-        let train = mnist_data::synth::separable(800, 3);
-        let pixels = informative_pixels(&train);
-        let x = features::<f32>(&train, 0, train.len(), &pixels);
-        let y: Array1<usize> = train.labels().iter().map(|&l| usize::from(l)).collect();
-        let dataset: Features<f32> = DatasetBase::new(x, y);
-        let alpha = (SOLVER_SCALE * SOLVER_SCALE) as f32;
-        let plain = f32::fit_budget(&dataset, alpha, 30, None).unwrap();
-        let (remembered, counts) =
-            products::with_constant(dataset.records().as_slice_memory_order().unwrap(), || {
-                f32::fit_budget(&dataset, alpha, 30, None).unwrap()
-            });
-        assert_eq!(f32::weights(&remembered), f32::weights(&plain));
-        // At least the gradient L-BFGS asks for after each line search repeats products just
-        // made (30 iterations).
-        assert!(
-            counts.remembered >= 30 && counts.computed >= 30,
-            "{counts:?}"
-        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ use std::ffi::c_int;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::ProductCounts as Counts;
+use cblas::{BlisFloat, NO_TRANS};
 
 // Links BLIS, which provides `bli_?gemm` and the CBLAS functions not defined here.
 extern crate blis_src;
@@ -32,49 +33,9 @@ extern crate blis_src;
 /// the last `X W` and `Xᵀ G`; two more cover a trial that is retried.
 pub const REMEMBERED: usize = 4;
 
-const ROW_MAJOR: c_int = 101;
-const NO_TRANS: c_int = 111;
-const BLIS_NO_TRANSPOSE: c_int = 0;
-const BLIS_TRANSPOSE: c_int = 0x8;
-
-unsafe extern "C" {
-    fn bli_sgemm(
-        transa: c_int,
-        transb: c_int,
-        m: i64,
-        n: i64,
-        k: i64,
-        alpha: *const f32,
-        a: *const f32,
-        rsa: i64,
-        csa: i64,
-        b: *const f32,
-        rsb: i64,
-        csb: i64,
-        beta: *const f32,
-        c: *mut f32,
-        rsc: i64,
-        csc: i64,
-    );
-    fn bli_dgemm(
-        transa: c_int,
-        transb: c_int,
-        m: i64,
-        n: i64,
-        k: i64,
-        alpha: *const f64,
-        a: *const f64,
-        rsa: i64,
-        csa: i64,
-        b: *const f64,
-        rsb: i64,
-        csb: i64,
-        beta: *const f64,
-        c: *mut f64,
-        rsc: i64,
-        csc: i64,
-    );
-}
+mod cblas;
+#[cfg(test)]
+mod tests;
 
 static COMPUTED: AtomicU64 = AtomicU64::new(0);
 static REMEMBERED_TOTAL: AtomicU64 = AtomicU64::new(0);
@@ -220,71 +181,6 @@ struct Call<T> {
     ldc: usize,
 }
 
-/// The float types with a BLIS `?gemm` (not the crate's [`crate::Float`], the types linfa fits in,
-/// though they are the same two).
-trait BlisFloat: Copy + PartialEq {
-    const ZERO: Self;
-    fn bits(self) -> u64;
-    /// BLIS's typed `?gemm`.
-    ///
-    /// # Safety
-    /// The CBLAS contract for the call's operands.
-    unsafe fn blis(call: &Call<Self>);
-}
-
-macro_rules! impl_float {
-    ($t:ty, $blis:ident) => {
-        impl BlisFloat for $t {
-            const ZERO: Self = 0.0;
-
-            fn bits(self) -> u64 {
-                u64::from(self.to_bits())
-            }
-
-            unsafe fn blis(c: &Call<Self>) {
-                let trans = |t| {
-                    if t == NO_TRANS {
-                        BLIS_NO_TRANSPOSE
-                    } else {
-                        BLIS_TRANSPOSE
-                    }
-                };
-                let dim = |d: usize| d as i64;
-                // SAFETY: the caller's contract; the strides are those of column-major operands,
-                // as BLIS's own BLAS layer passes them.
-                unsafe {
-                    $blis(
-                        trans(c.transa),
-                        trans(c.transb),
-                        dim(c.m),
-                        dim(c.n),
-                        dim(c.k),
-                        &c.alpha,
-                        c.a,
-                        1,
-                        dim(c.lda),
-                        c.b,
-                        1,
-                        dim(c.ldb),
-                        &c.beta,
-                        c.c,
-                        1,
-                        dim(c.ldc),
-                    )
-                }
-            }
-        }
-    };
-}
-
-impl_float!(f32, bli_sgemm);
-impl_float!(f64, bli_dgemm);
-
-/// Reads a CBLAS dimension; a negative one is the caller's bug, treated as empty.
-fn dim(v: c_int) -> usize {
-    usize::try_from(v).unwrap_or(0)
-}
-
 impl<T: BlisFloat> Call<T> {
     /// How operand `x` of `op(x)`'s `rows x cols` is stored.
     fn stored(addr: *const T, trans: c_int, rows: usize, cols: usize, ld: usize) -> Stored {
@@ -315,69 +211,8 @@ impl<T: BlisFloat> Call<T> {
             cols: self.n,
             ld: self.ldc,
         };
-        let remembered = SCOPE.with(|scope| {
-            let mut scope = scope.borrow_mut();
-            let scope = scope.as_mut()?;
-            let inside = |x: &Stored| {
-                let (start, end) = x.span(size);
-                scope.constant.0 <= start && end <= scope.constant.1
-            };
-            // Only products of X, whose result does not depend on C's old contents.
-            if self.beta != T::ZERO || !(inside(&a) || inside(&b)) {
-                return None;
-            }
-            // X by address; any other operand by its shape here and its bytes below.
-            let identity = |x: &Stored| {
-                if inside(x) {
-                    *x
-                } else {
-                    Stored { addr: 0, ..*x }
-                }
-            };
-            let key = Key {
-                size,
-                trans: (self.transa, self.transb),
-                dims: (self.m, self.n, self.k),
-                a: identity(&a),
-                b: identity(&b),
-                c: (c.rows, c.cols, c.ld),
-                alpha: self.alpha.bits(),
-            };
-            let bytes = |x: &Stored| {
-                if inside(x) {
-                    Vec::new()
-                } else {
-                    // SAFETY: the caller's contract: A and B are readable.
-                    unsafe { x.gather(size) }
-                }
-            };
-            let (a_bytes, b_bytes) = (bytes(&a), bytes(&b));
-            if let Some(hit) = scope
-                .recent
-                .iter()
-                .position(|r| r.key == key && r.a == a_bytes && r.b == b_bytes)
-            {
-                let entry = scope.recent.remove(hit);
-                // SAFETY: the caller's contract: C is writable and not borrowed elsewhere.
-                unsafe { c.scatter(size, &entry.c) };
-                scope.recent.insert(0, entry);
-                scope.counts.remembered += 1;
-                return Some(true);
-            }
-            // A miss: BLIS computes it below, and its result is remembered then.
-            scope.recent.truncate(REMEMBERED - 1);
-            scope.recent.insert(
-                0,
-                Remembered {
-                    key,
-                    a: a_bytes,
-                    b: b_bytes,
-                    c: Vec::new(),
-                },
-            );
-            scope.counts.computed += 1;
-            Some(false)
-        });
+        // SAFETY: the caller's contract.
+        let remembered = unsafe { self.recall(size, &a, &b, &c) };
         if remembered == Some(true) {
             return;
         }
@@ -397,207 +232,76 @@ impl<T: BlisFloat> Call<T> {
             });
         }
     }
-}
 
-macro_rules! gemm_entry {
-    ($name:ident, $t:ty) => {
-        /// CBLAS `?gemm`: `C = alpha op(A) op(B) + beta C` (see the module docs).
-        ///
-        /// # Safety
-        /// The CBLAS contract: the pointers and leading dimensions describe valid matrices.
-        #[unsafe(no_mangle)]
-        #[allow(clippy::too_many_arguments)]
-        pub unsafe extern "C" fn $name(
-            layout: c_int,
-            transa: c_int,
-            transb: c_int,
-            m: c_int,
-            n: c_int,
-            k: c_int,
-            alpha: $t,
-            a: *const $t,
-            lda: c_int,
-            b: *const $t,
-            ldb: c_int,
-            beta: $t,
-            c: *mut $t,
-            ldc: c_int,
-        ) {
-            let (m, n, k, lda, ldb, ldc) = (dim(m), dim(n), dim(k), dim(lda), dim(ldb), dim(ldc));
-            let call = if layout == ROW_MAJOR {
-                // Row-major C is column-major Cᵀ = op(B)ᵀ op(A)ᵀ, as CBLAS wrappers compute it.
-                Call {
-                    transa: transb,
-                    transb: transa,
-                    m: n,
-                    n: m,
-                    k,
-                    alpha,
-                    a: b,
-                    lda: ldb,
-                    b: a,
-                    ldb: lda,
-                    beta,
-                    c,
-                    ldc,
-                }
-            } else {
-                Call {
-                    transa,
-                    transb,
-                    m,
-                    n,
-                    k,
-                    alpha,
-                    a,
-                    lda,
-                    b,
-                    ldb,
-                    beta,
-                    c,
-                    ldc,
+    /// Answers the call from this thread's scope: `Some(true)` when it repeats a remembered
+    /// product (C then holds its result), `Some(false)` when it is a product of `X` to compute
+    /// and remember, `None` outside a scope or for any other product.
+    ///
+    /// # Safety
+    /// The CBLAS contract for the call's operands, `a`, `b` and `c` as [`Call::run`] reads them.
+    unsafe fn recall(&self, size: usize, a: &Stored, b: &Stored, c: &Stored) -> Option<bool> {
+        SCOPE.with(|scope| {
+            let mut scope = scope.borrow_mut();
+            let scope = scope.as_mut()?;
+            let inside = |x: &Stored| {
+                let (start, end) = x.span(size);
+                scope.constant.0 <= start && end <= scope.constant.1
+            };
+            // Only products of X, whose result does not depend on C's old contents.
+            if self.beta != T::ZERO || !(inside(a) || inside(b)) {
+                return None;
+            }
+            // X by address; any other operand by its shape here and its bytes below.
+            let identity = |x: &Stored| {
+                if inside(x) {
+                    *x
+                } else {
+                    Stored { addr: 0, ..*x }
                 }
             };
-            // SAFETY: the caller's CBLAS contract.
-            unsafe { call.run() }
-        }
-    };
-}
-
-gemm_entry!(cblas_sgemm, f32);
-gemm_entry!(cblas_dgemm, f64);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ndarray_linfa::linalg::general_mat_mul;
-    use ndarray_linfa::{Array2, ArrayView2, ShapeBuilder};
-
-    /// A matrix of distinct, exactly representable values, in either memory order.
-    fn matrix(rows: usize, cols: usize, seed: usize, column_major: bool) -> Array2<f32> {
-        let shape = (rows, cols).set_f(column_major);
-        Array2::from_shape_fn(shape, |(i, j)| {
-            ((i * 31 + j * 17 + seed * 7) % 23) as f32 - 11.0
-        })
-    }
-
-    fn reference(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
-        Array2::from_shape_fn((a.nrows(), b.ncols()), |(i, j)| {
-            (0..a.ncols()).map(|p| a[[i, p]] * b[[p, j]]).sum()
-        })
-    }
-
-    #[test]
-    fn every_memory_order_multiplies_like_a_plain_loop() {
-        // Integer-valued entries: every product is exact, whatever the order of the sums.
-        let mut checked = 0;
-        for x_f in [false, true] {
-            let x = matrix(37, 23, 1, x_f);
-            for other_f in [false, true] {
-                let w = matrix(23, 5, 2, other_f);
-                let g = matrix(37, 5, 3, other_f);
-                let (products, counts) = with_constant(x.as_slice_memory_order().unwrap(), || {
-                    [
-                        (x.dot(&w), reference(x.view(), w.view())),
-                        (x.t().dot(&g), reference(x.t(), g.view())),
-                        // Wide results: the constant operand on the right.
-                        (w.t().dot(&x.t()), reference(w.t(), x.t())),
-                        (g.t().dot(&x), reference(g.t(), x.view())),
-                    ]
-                });
-                for (got, want) in products {
-                    assert_eq!(
-                        got, want,
-                        "X column-major {x_f}, other column-major {other_f}"
-                    );
-                    checked += 1;
+            let key = Key {
+                size,
+                trans: (self.transa, self.transb),
+                dims: (self.m, self.n, self.k),
+                a: identity(a),
+                b: identity(b),
+                c: (c.rows, c.cols, c.ld),
+                alpha: self.alpha.bits(),
+            };
+            let bytes = |x: &Stored| {
+                if inside(x) {
+                    Vec::new()
+                } else {
+                    // SAFETY: the caller's contract: A and B are readable.
+                    unsafe { x.gather(size) }
                 }
-                // Every one went through this module (not BLIS's own CBLAS wrapper).
-                assert_eq!(counts.computed + counts.remembered, 4);
+            };
+            let (a_bytes, b_bytes) = (bytes(a), bytes(b));
+            if let Some(hit) = scope
+                .recent
+                .iter()
+                .position(|r| r.key == key && r.a == a_bytes && r.b == b_bytes)
+            {
+                let entry = scope.recent.remove(hit);
+                // SAFETY: the caller's contract: C is writable and not borrowed elsewhere.
+                unsafe { c.scatter(size, &entry.c) };
+                scope.recent.insert(0, entry);
+                scope.counts.remembered += 1;
+                return Some(true);
             }
-        }
-        assert_eq!(checked, 16);
-    }
-
-    #[test]
-    fn f64_products_go_the_same_way() {
-        let x = matrix(40, 12, 4, false).mapv(f64::from);
-        let w = matrix(12, 10, 5, true).mapv(f64::from);
-        let (product, counts) = with_constant(x.as_slice().unwrap(), || x.dot(&w));
-        let want = reference(x.mapv(|v| v as f32).view(), w.mapv(|v| v as f32).view());
-        assert_eq!(product.mapv(|v| v as f32), want);
-        assert_eq!(counts.computed, 1);
-    }
-
-    #[test]
-    fn a_repeated_product_of_the_constant_matrix_is_remembered() {
-        let x = matrix(50, 20, 6, false);
-        let w = matrix(20, 10, 7, false);
-        let g = matrix(50, 10, 8, false);
-        let outside = x.dot(&w);
-        let ((first, again, changed, gradient, gradient_again, unrelated), counts) =
-            with_constant(x.as_slice().unwrap(), || {
-                let first = x.dot(&w);
-                // Same values in a new allocation, as L-BFGS hands linfa its weights.
-                let again = x.dot(&w.clone());
-                let mut moved = w.clone();
-                moved[[3, 4]] += 1.0;
-                let changed = x.dot(&moved);
-                let gradient = x.t().dot(&g);
-                let gradient_again = x.t().dot(&g.clone());
-                // Neither operand is X: not for this module to remember.
-                let unrelated = w.t().dot(&w);
-                (first, again, changed, gradient, gradient_again, unrelated)
-            });
-        assert_eq!(
-            counts,
-            Counts {
-                computed: 3,
-                remembered: 2
-            }
-        );
-        assert_eq!(first, outside);
-        assert_eq!(again, outside);
-        assert_ne!(changed, outside);
-        assert_eq!(gradient, gradient_again);
-        assert_eq!(gradient, reference(x.t(), g.view()));
-        assert_eq!(unrelated, reference(w.t(), w.view()));
-    }
-
-    #[test]
-    fn a_product_added_to_what_c_holds_is_never_remembered() {
-        let x = matrix(30, 12, 9, false);
-        let w = matrix(12, 10, 10, false);
-        let mut c = Array2::<f32>::ones((30, 10));
-        let ((), counts) = with_constant(x.as_slice().unwrap(), || {
-            general_mat_mul(1.0, &x, &w, 1.0, &mut c);
-            general_mat_mul(1.0, &x, &w, 1.0, &mut c);
-        });
-        assert_eq!(counts, Counts::default());
-        assert_eq!(c, reference(x.view(), w.view()) * 2.0 + 1.0);
-    }
-
-    #[test]
-    fn the_scope_ends_with_the_closure_even_when_it_panics() {
-        let x = matrix(30, 12, 11, false);
-        let w = matrix(12, 10, 12, false);
-        let caught = std::panic::catch_unwind(|| {
-            with_constant(x.as_slice().unwrap(), || {
-                let _ = x.dot(&w);
-                panic!("inside the scope");
-            })
-        });
-        assert!(caught.is_err());
-        SCOPE.with(|s| assert!(s.borrow().is_none()));
-        // Scopes nest: the inner one is replaced by the outer again when it ends.
-        let (inner, outer) = with_constant(x.as_slice().unwrap(), || {
-            let ((), inner) = with_constant(w.as_slice().unwrap(), || {
-                let _ = x.dot(&w);
-            });
-            let _ = x.dot(&w);
-            inner
-        });
-        assert_eq!(inner.computed, 1);
-        assert_eq!(outer.computed, 1);
+            // A miss: BLIS computes it (in `run`), and its result is remembered then.
+            scope.recent.truncate(REMEMBERED - 1);
+            scope.recent.insert(
+                0,
+                Remembered {
+                    key,
+                    a: a_bytes,
+                    b: b_bytes,
+                    c: Vec::new(),
+                },
+            );
+            scope.counts.computed += 1;
+            Some(false)
+        })
     }
 }

@@ -3,7 +3,7 @@
 //! do, nothing partial ever left in the cache.
 
 use std::io::Read as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use crate::error::DataError;
@@ -79,7 +79,7 @@ pub(crate) fn download(
         let Some((url, bytes)) = fetched else {
             return Err(Failed::Mirrors(failures));
         };
-        write_atomically(&target, &bytes).map_err(|e| Failed::cache(&target, e))?;
+        safe_write::write_file(&target, &bytes).map_err(|e| Failed::cache(&target, e.into_io()))?;
         urls.push(url);
     }
     Ok(urls)
@@ -205,23 +205,4 @@ fn seconds(d: Duration) -> String {
     } else {
         format!("{s}")
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so that
-/// readers never see a partial file; the temporary file is removed if anything fails.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp: PathBuf = dir.join(format!(".{name}.{}.partial", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

@@ -3,8 +3,8 @@
 //! downloading them when missing, holding them as bytes, and splitting them with a seed.
 //!
 //! This crate owns the data and nothing about models: backends receive a [`Split`] and convert
-//! pixels to `f32` one batch at a time with [`Dataset::fill_batch`]. It depends on no other
-//! workspace crate.
+//! pixels to `f32` one batch at a time with [`Dataset::fill_batch`]. Of the workspace crates it
+//! depends on `safe-write` alone, through which a download replaces its file atomically.
 //!
 //! Layout: [`spec`] (the datasets as data), [`idx`] (the format, every size checked before what
 //! the header asks for is allocated), [`source`] (finding, verifying and identifying files; an

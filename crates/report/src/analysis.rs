@@ -78,105 +78,12 @@ impl<'a> Analysis<'a> {
     pub fn new(runs: &'a [RunRecord], test: &Dataset) -> Self {
         let groups = by_backend(runs);
         let labels = test.labels();
-        // One seed for every backend's pictures and per-class tables: the first seed at which
-        // the most backends succeeded. A backend that failed at that seed shows its first
-        // successful run instead, and says its seed.
-        let mut seeds: Vec<u64> = Vec::new();
-        for r in runs {
-            if !seeds.contains(&r.hyperparams.seed) {
-                seeds.push(r.hyperparams.seed);
-            }
-        }
-        let ok_at = |seed: u64| {
-            groups
-                .iter()
-                .filter(|g| {
-                    g.runs
-                        .iter()
-                        .any(|r| r.is_ok() && r.hyperparams.seed == seed)
-                })
-                .count()
-        };
-        let best = seeds
-            .iter()
-            .copied()
-            .fold(None::<(u64, usize)>, |best, seed| {
-                let n = ok_at(seed);
-                match best {
-                    Some((_, m)) if m >= n => best,
-                    _ => Some((seed, n)),
-                }
-            })
-            .map(|(seed, _)| seed);
+        let best = featured_seed(runs, &groups);
         let featured = groups
             .iter()
-            .map(|g| {
-                let ok = || g.runs.iter().copied().filter(|r| r.is_ok());
-                let run = ok()
-                    .find(|r| Some(r.hyperparams.seed) == best)
-                    .or_else(|| ok().next())?;
-                let m = run.metrics.as_ref()?;
-                let confusion = confusion(labels, &m.test_predictions);
-                Some(Featured {
-                    run,
-                    scores: class_scores(&confusion),
-                    confusion,
-                })
-            })
+            .map(|g| featured_run(g, best, labels))
             .collect();
-        // Each backend's test accuracies over its successful runs, gathered once.
-        let accuracies: Vec<Vec<f64>> = groups
-            .iter()
-            .map(|g| {
-                g.ok()
-                    .filter(|m| m.test_predictions.len() == labels.len())
-                    .map(|m| m.test_accuracy)
-                    .collect()
-            })
-            .collect();
-        let mut pairs = Vec::new();
-        for (i, a) in groups.iter().enumerate() {
-            for (j, b) in groups.iter().enumerate().skip(i + 1) {
-                let mut per_seed = Vec::new();
-                for ra in &a.runs {
-                    let seed = ra.hyperparams.seed;
-                    let Some(rb) = b.runs.iter().find(|r| r.hyperparams.seed == seed) else {
-                        continue;
-                    };
-                    let (Some(ma), Some(mb)) = (ra.metrics.as_ref(), rb.metrics.as_ref()) else {
-                        continue;
-                    };
-                    if ma.test_predictions.len() != labels.len()
-                        || mb.test_predictions.len() != labels.len()
-                    {
-                        continue;
-                    }
-                    per_seed.push(SeedTest {
-                        seed,
-                        test: mcnemar(labels, &ma.test_predictions, &mb.test_predictions),
-                        p_holm: f64::NAN,
-                    });
-                }
-                let (first_accuracies, second_accuracies) =
-                    (accuracies[i].clone(), accuracies[j].clone());
-                let enough =
-                    first_accuracies.len().min(second_accuracies.len()) >= MIN_SEEDS_ACROSS;
-                let across_seeds = enough
-                    .then(|| welch_t(&first_accuracies, &second_accuracies))
-                    .flatten();
-                pairs.push(PairTest {
-                    first: a.name.to_string(),
-                    second: b.name.to_string(),
-                    per_seed,
-                    first_accuracies,
-                    second_accuracies,
-                    across_seeds,
-                    across_p_holm: None,
-                    family_level: 1.0 - ALPHA,
-                    family_size: 1,
-                });
-            }
-        }
+        let mut pairs = pair_tests(&groups, labels);
         correct_for_multiple_pairs(&mut pairs);
         Self {
             groups,
@@ -215,6 +122,114 @@ impl<'a> Analysis<'a> {
         }
         notes
     }
+}
+
+/// One seed for every backend's pictures and per-class tables: the first seed at which the most
+/// backends succeeded. A backend that failed at that seed shows its first successful run
+/// instead, and says its seed.
+fn featured_seed(runs: &[RunRecord], groups: &[BackendRuns<'_>]) -> Option<u64> {
+    let mut seeds: Vec<u64> = Vec::new();
+    for r in runs {
+        if !seeds.contains(&r.hyperparams.seed) {
+            seeds.push(r.hyperparams.seed);
+        }
+    }
+    let ok_at = |seed: u64| {
+        groups
+            .iter()
+            .filter(|g| {
+                g.runs
+                    .iter()
+                    .any(|r| r.is_ok() && r.hyperparams.seed == seed)
+            })
+            .count()
+    };
+    seeds
+        .iter()
+        .copied()
+        .fold(None::<(u64, usize)>, |best, seed| {
+            let n = ok_at(seed);
+            match best {
+                Some((_, m)) if m >= n => best,
+                _ => Some((seed, n)),
+            }
+        })
+        .map(|(seed, _)| seed)
+}
+
+/// A backend's run at the seed `best`, or its first successful run; `None` if every run failed.
+fn featured_run<'a>(g: &BackendRuns<'a>, best: Option<u64>, labels: &[u8]) -> Option<Featured<'a>> {
+    let ok = || g.runs.iter().copied().filter(|r| r.is_ok());
+    let run = ok()
+        .find(|r| Some(r.hyperparams.seed) == best)
+        .or_else(|| ok().next())?;
+    let m = run.metrics.as_ref()?;
+    let confusion = confusion(labels, &m.test_predictions);
+    Some(Featured {
+        run,
+        scores: class_scores(&confusion),
+        confusion,
+    })
+}
+
+/// Every pair of backends tested, before the correction for multiple pairs.
+fn pair_tests(groups: &[BackendRuns<'_>], labels: &[u8]) -> Vec<PairTest> {
+    // Each backend's test accuracies over its successful runs, gathered once.
+    let accuracies: Vec<Vec<f64>> = groups
+        .iter()
+        .map(|g| {
+            g.ok()
+                .filter(|m| m.test_predictions.len() == labels.len())
+                .map(|m| m.test_accuracy)
+                .collect()
+        })
+        .collect();
+    let mut pairs = Vec::new();
+    for (i, a) in groups.iter().enumerate() {
+        for (j, b) in groups.iter().enumerate().skip(i + 1) {
+            let (first_accuracies, second_accuracies) =
+                (accuracies[i].clone(), accuracies[j].clone());
+            let enough = first_accuracies.len().min(second_accuracies.len()) >= MIN_SEEDS_ACROSS;
+            let across_seeds = enough
+                .then(|| welch_t(&first_accuracies, &second_accuracies))
+                .flatten();
+            pairs.push(PairTest {
+                first: a.name.to_string(),
+                second: b.name.to_string(),
+                per_seed: seed_tests(a, b, labels),
+                first_accuracies,
+                second_accuracies,
+                across_seeds,
+                across_p_holm: None,
+                family_level: 1.0 - ALPHA,
+                family_size: 1,
+            });
+        }
+    }
+    pairs
+}
+
+/// McNemar's test at each seed where both backends ran successfully on every test image.
+fn seed_tests(a: &BackendRuns<'_>, b: &BackendRuns<'_>, labels: &[u8]) -> Vec<SeedTest> {
+    let mut per_seed = Vec::new();
+    for ra in &a.runs {
+        let seed = ra.hyperparams.seed;
+        let Some(rb) = b.runs.iter().find(|r| r.hyperparams.seed == seed) else {
+            continue;
+        };
+        let (Some(ma), Some(mb)) = (ra.metrics.as_ref(), rb.metrics.as_ref()) else {
+            continue;
+        };
+        if ma.test_predictions.len() != labels.len() || mb.test_predictions.len() != labels.len() {
+            continue;
+        }
+        per_seed.push(SeedTest {
+            seed,
+            test: mcnemar(labels, &ma.test_predictions, &mb.test_predictions),
+            p_holm: f64::NAN,
+        });
+    }
+    per_seed
 }
 
 /// Holm's correction: at each seed over the pairs tested there, and across seeds over the pairs

@@ -1,15 +1,13 @@
-//! The picture `cargo xtask predict --out FILE.png` draws: for each image, the image as given,
-//! the 28x28 the models saw, and each model's probability for every class.
-
-use std::path::Path;
+//! The picture `cargo xtask predict --out FILE.png` shows: for each image, the image as given,
+//! the 28x28 the models saw, and each model's probability for every class. It is rendered into
+//! memory as PNG bytes; the caller writes them.
 
 use image::GrayImage;
 use image::imageops::FilterType;
 use mnist_data::{IMAGE_PIXELS, N_CLASSES, SIDE};
 use plotters::prelude::*;
 
-use crate::ReportError;
-use crate::charts::{bold, canvas, colour, draw_digit, text, text_width};
+use crate::charts::{ChartError, bold, canvas, colour, draw_digit, text, text_width};
 
 /// One image's row of the picture.
 pub struct PredictionRow<'a> {
@@ -40,12 +38,11 @@ const PANEL: i32 = 140;
 /// Height of one class's bar.
 const BAR: i32 = 16;
 
-/// Draws `rows` into the PNG `path`; classes are named by `class_names`.
+/// Draws `rows` and returns the picture as PNG bytes; classes are named by `class_names`.
 pub fn predictions(
-    path: &Path,
     class_names: &[String],
     rows: &[PredictionRow<'_>],
-) -> Result<(), ReportError> {
+) -> Result<Vec<u8>, ChartError> {
     let label_w = class_names
         .iter()
         .map(|n| text_width(n, 14, false))
@@ -58,7 +55,7 @@ pub fn predictions(
     let width = 20 + 2 * (PANEL + 20) + most_models * (block_w + 10);
     let row_h = 40 + (BAR * N_CLASSES as i32).max(PANEL + 24) + 20;
     let height = 10 + row_h * rows.len() as i32;
-    canvas(path, (width as u32, height as u32), |root| {
+    canvas((width as u32, height as u32), |root| {
         for (k, row) in rows.iter().enumerate() {
             let top = 10 + k as i32 * row_h;
             root.draw_text(&row.title, &bold(18), (14, top))?;

@@ -1,11 +1,8 @@
 //! The comparison tables as polars data frames, and their CSV, JSON and markdown forms.
 
-use std::path::Path;
-
 use bench_core::{HistoryUnit, RunRecord, RunStatus};
 use polars::prelude::*;
 
-use crate::ReportError;
 use crate::stats::{Interval, accuracy_interval};
 
 /// One row per run: the raw numbers, for CSV and JSON.
@@ -160,20 +157,20 @@ pub fn status_text(r: &RunRecord) -> String {
     }
 }
 
-/// Writes `df` as CSV and as a JSON array of row objects, next to each other.
-pub fn write_csv_and_json(df: &mut DataFrame, dir: &Path, stem: &str) -> Result<(), ReportError> {
-    let csv = dir.join(format!("{stem}.csv"));
-    let mut file = std::fs::File::create(&csv).map_err(|e| ReportError::io(&csv, e))?;
-    CsvWriter::new(&mut file)
-        .finish(df)
-        .map_err(|e| ReportError::polars(&csv, e))?;
-    let json = dir.join(format!("{stem}.json"));
-    let mut file = std::fs::File::create(&json).map_err(|e| ReportError::io(&json, e))?;
-    JsonWriter::new(&mut file)
+/// `df` as CSV.
+pub fn csv(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
+    let mut bytes = Vec::new();
+    CsvWriter::new(&mut bytes).finish(df)?;
+    Ok(bytes)
+}
+
+/// `df` as a JSON array of row objects.
+pub fn json(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
+    let mut bytes = Vec::new();
+    JsonWriter::new(&mut bytes)
         .with_json_format(JsonFormat::Json)
-        .finish(df)
-        .map_err(|e| ReportError::polars(&json, e))?;
-    Ok(())
+        .finish(df)?;
+    Ok(bytes)
 }
 
 /// Renders `df` as a GitHub markdown table; `format` turns each cell into text. Numeric columns,

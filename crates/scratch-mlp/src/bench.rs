@@ -25,7 +25,7 @@ impl ScratchBackend {
         let hidden: Vec<String> = self.hidden.iter().map(usize::to_string).collect();
         let twin = |label: &str, dtype: &str, note| Twin {
             label: label.to_string(),
-            script: "xtask/reference/numpy_mlp.py",
+            script: "numpy_mlp.py",
             args: vec![
                 "--dtype".into(),
                 dtype.into(),

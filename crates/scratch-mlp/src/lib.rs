@@ -66,11 +66,7 @@ impl ScratchBackend {
 pub struct ScratchFactory;
 
 const SETTINGS: &[SettingSpec] = &[
-    SettingSpec {
-        name: "hidden",
-        help: "hidden layer widths, comma-separated",
-        default: "128",
-    },
+    bench_core::network::hidden_setting("128"),
     SettingSpec {
         name: "threads",
         help: "worker threads; auto: one per core, at most 2",

@@ -220,6 +220,7 @@ impl Context<'_> {
         (result, p)
     }
 
+    /// Every batch of the epoch in turn, for worker `t`: forward, loss, backward and update.
     fn batches(
         &self,
         t: usize,
@@ -228,116 +229,23 @@ impl Context<'_> {
     ) -> Result<Totals, TrainError> {
         let batch = self.opts.batch_size;
         let lr = self.opts.learning_rate;
-        let n1 = p.b1.len();
-        let mut sparse = SparseBatch::default();
-        let mut partial = vec![0.0f32; batch * n1];
-        // acts[0] is the first hidden layer; acts[l] the output of later[l - 1] (logits last).
-        let mut acts: Vec<Array2<f32>> = std::iter::once(n1)
-            .chain(p.later.iter().map(|l| l.b.len()))
-            .map(|n| Array2::zeros((batch, n)))
-            .collect();
-        let mut grads: Vec<Array2<f32>> = acts.iter().map(|a| Array2::zeros(a.raw_dim())).collect();
-        let n_layers = acts.len();
+        let mut buffers = Buffers::new(batch, p);
         let mut totals = Totals::default();
         let n_batches = self.order.len().div_ceil(batch);
 
         for (step, indices) in self.order.chunks(batch).enumerate() {
             let rows = indices.len();
-            let parity = step & 1;
-
-            // This worker's pixels' share of the first layer, exchanged and summed with the others'.
-            sparse.fill(self.train, indices, self.pixels[t].clone());
-            sparse.forward(contiguous(&p.w1), &mut partial[..rows * n1]);
-            publish(&self.shared.partials[t][parity], &partial[..rows * n1]);
-            self.shared
-                .barrier
-                .wait()
-                .map_err(|_| TrainError::Backend("another training worker failed".into()))?;
-            if self.shared.stop.load(Ordering::Acquire) {
-                return Err(TrainError::Cancelled);
-            }
-            {
-                let mut a = acts[0].slice_mut(s![..rows, ..]);
-                let shape = a.raw_dim();
-                a.assign(&p.b1.broadcast(shape).expect("bias width"));
-                for slot in &self.shared.partials {
-                    let slot = slot[parity].lock().unwrap_or_else(|e| e.into_inner());
-                    a += &ArrayView2::from_shape((rows, n1), &slot[..rows * n1])
-                        .expect("published shape");
-                }
-                a.mapv_inplace(relu);
-            }
-
-            // The later layers, replicated: ReLU between them, softmax at the end.
-            for l in 1..n_layers {
-                let (done, rest) = acts.split_at_mut(l);
-                let input = done[l - 1].slice(s![..rows, ..]);
-                let mut out = rest[0].slice_mut(s![..rows, ..]);
-                p.later[l - 1].forward_into(&input, &mut out);
-                if l + 1 < n_layers {
-                    out.mapv_inplace(relu);
-                }
-            }
-            let mut dz = grads[n_layers - 1].slice_mut(s![..rows, ..]);
-            dz.assign(&acts[n_layers - 1].slice(s![..rows, ..]));
-            let mut batch_loss = 0.0f64;
-            for (mut row, &index) in dz.axis_iter_mut(Axis(0)).zip(indices) {
-                let label = usize::from(self.train.labels()[index]);
-                let row = row.as_slice_mut().expect("contiguous row");
-                let label_logit = row[label];
-                let predicted = bench_core::argmax(row);
-                let log_sum_exp = softmax_in_place(row);
-                batch_loss += f64::from(log_sum_exp - label_logit);
-                totals.correct += usize::from(predicted == label);
-                // dLoss/dlogits of the batch-mean cross-entropy.
-                row[label] -= 1.0;
-                for v in row.iter_mut() {
-                    *v /= rows as f32;
-                }
-            }
+            self.first_layer(t, p, &mut buffers, indices, step & 1)?;
+            forward_later(p, &mut buffers.acts, rows);
+            let batch_loss = self.output_gradient(&mut buffers, indices, &mut totals.correct);
             totals.loss += batch_loss;
             if bench_core::diverged(batch_loss / rows as f64) {
                 // Every worker sees the same loss, so all stop here together.
                 totals.diverged = Some(batch_loss / rows as f64);
                 return Ok(totals);
             }
-
-            // Backward through the later layers (replicated): gradient into the layer below
-            // first, with the weights as they were, then the update.
-            for l in (1..n_layers).rev() {
-                let (below, here) = grads.split_at_mut(l);
-                let dz = here[0].slice(s![..rows, ..]);
-                let layer = &mut p.later[l - 1];
-                let mut d_below = below[l - 1].slice_mut(s![..rows, ..]);
-                general_mat_mul(1.0, &dz, &layer.w.t(), 0.0, &mut d_below);
-                Zip::from(&mut d_below)
-                    .and(acts[l - 1].slice(s![..rows, ..]))
-                    .for_each(|g, &a| {
-                        if a <= 0.0 {
-                            *g = 0.0;
-                        }
-                    });
-                general_mat_mul(
-                    -lr,
-                    &acts[l - 1].slice(s![..rows, ..]).t(),
-                    &dz,
-                    1.0,
-                    &mut layer.w,
-                );
-                layer.b.scaled_add(-lr, &dz.sum_axis(Axis(0)));
-            }
-
-            // The first layer: replicated biases, this worker's rows of the weights.
-            let dz1 = grads[0].slice(s![..rows, ..]);
-            p.b1.scaled_add(-lr, &dz1.sum_axis(Axis(0)));
-            let dz1 = dz1
-                .as_slice()
-                .expect("leading rows of a standard array are contiguous");
-            sparse.update(
-                dz1,
-                lr,
-                p.w1.as_slice_mut().expect("owned weights are contiguous"),
-            );
+            backward_later(p, &buffers.acts, &mut buffers.grads, rows, lr);
+            update_first_layer(p, &buffers, rows, lr);
 
             if let Some(observer) = observer.as_deref_mut() {
                 observer.batch(step + 1, n_batches);
@@ -349,6 +257,169 @@ impl Context<'_> {
         }
         Ok(totals)
     }
+
+    /// This worker's pixels' share of the first layer, exchanged and summed with the others' (in
+    /// worker order) into the first hidden layer's activations. An error when another worker
+    /// failed or the run was cancelled.
+    fn first_layer(
+        &self,
+        t: usize,
+        p: &Part,
+        buffers: &mut Buffers,
+        indices: &[usize],
+        parity: usize,
+    ) -> Result<(), TrainError> {
+        let rows = indices.len();
+        let n1 = p.b1.len();
+        let Buffers {
+            sparse,
+            partial,
+            acts,
+            ..
+        } = buffers;
+        sparse.fill(self.train, indices, self.pixels[t].clone());
+        sparse.forward(contiguous(&p.w1), &mut partial[..rows * n1]);
+        publish(&self.shared.partials[t][parity], &partial[..rows * n1]);
+        self.shared
+            .barrier
+            .wait()
+            .map_err(|_| TrainError::Backend("another training worker failed".into()))?;
+        if self.shared.stop.load(Ordering::Acquire) {
+            return Err(TrainError::Cancelled);
+        }
+        let mut a = acts[0].slice_mut(s![..rows, ..]);
+        let shape = a.raw_dim();
+        a.assign(&p.b1.broadcast(shape).expect("bias width"));
+        for slot in &self.shared.partials {
+            let slot = slot[parity].lock().unwrap_or_else(|e| e.into_inner());
+            a += &ArrayView2::from_shape((rows, n1), &slot[..rows * n1]).expect("published shape");
+        }
+        a.mapv_inplace(relu);
+        Ok(())
+    }
+
+    /// The gradient of the batch-mean cross-entropy with respect to the logits, into the last of
+    /// `buffers.grads`; counts the batch's correct predictions into `correct` and returns its
+    /// summed loss.
+    fn output_gradient(
+        &self,
+        buffers: &mut Buffers,
+        indices: &[usize],
+        correct: &mut usize,
+    ) -> f64 {
+        let rows = indices.len();
+        let n_layers = buffers.acts.len();
+        let mut dz = buffers.grads[n_layers - 1].slice_mut(s![..rows, ..]);
+        dz.assign(&buffers.acts[n_layers - 1].slice(s![..rows, ..]));
+        let mut batch_loss = 0.0f64;
+        for (mut row, &index) in dz.axis_iter_mut(Axis(0)).zip(indices) {
+            let label = usize::from(self.train.labels()[index]);
+            let row = row.as_slice_mut().expect("contiguous row");
+            let label_logit = row[label];
+            let predicted = bench_core::argmax(row);
+            let log_sum_exp = softmax_in_place(row);
+            batch_loss += f64::from(log_sum_exp - label_logit);
+            *correct += usize::from(predicted == label);
+            // dLoss/dlogits of the batch-mean cross-entropy.
+            row[label] -= 1.0;
+            for v in row.iter_mut() {
+                *v /= rows as f32;
+            }
+        }
+        batch_loss
+    }
+}
+
+/// One worker's working memory for the batches of an epoch, allocated once.
+struct Buffers {
+    /// The batch's lit pixels in this worker's range.
+    sparse: SparseBatch,
+    /// This worker's share of the first layer's pre-activations.
+    partial: Vec<f32>,
+    /// acts[0] is the first hidden layer; acts[l] the output of later[l - 1] (logits last).
+    acts: Vec<Array2<f32>>,
+    /// The loss's gradient with respect to each layer's pre-activations, shaped as `acts`.
+    grads: Vec<Array2<f32>>,
+}
+
+impl Buffers {
+    /// Buffers for batches of up to `batch` images through the layers of `p`.
+    fn new(batch: usize, p: &Part) -> Self {
+        let n1 = p.b1.len();
+        let acts: Vec<Array2<f32>> = std::iter::once(n1)
+            .chain(p.later.iter().map(|l| l.b.len()))
+            .map(|n| Array2::zeros((batch, n)))
+            .collect();
+        let grads: Vec<Array2<f32>> = acts.iter().map(|a| Array2::zeros(a.raw_dim())).collect();
+        Self {
+            sparse: SparseBatch::default(),
+            partial: vec![0.0f32; batch * n1],
+            acts,
+            grads,
+        }
+    }
+}
+
+/// The later layers, replicated: ReLU between them, softmax at the end (applied with the loss).
+fn forward_later(p: &Part, acts: &mut [Array2<f32>], rows: usize) {
+    let n_layers = acts.len();
+    for l in 1..n_layers {
+        let (done, rest) = acts.split_at_mut(l);
+        let input = done[l - 1].slice(s![..rows, ..]);
+        let mut out = rest[0].slice_mut(s![..rows, ..]);
+        p.later[l - 1].forward_into(&input, &mut out);
+        if l + 1 < n_layers {
+            out.mapv_inplace(relu);
+        }
+    }
+}
+
+/// Backward through the later layers (replicated): gradient into the layer below first, with the
+/// weights as they were, then the update.
+fn backward_later(
+    p: &mut Part,
+    acts: &[Array2<f32>],
+    grads: &mut [Array2<f32>],
+    rows: usize,
+    lr: f32,
+) {
+    let n_layers = acts.len();
+    for l in (1..n_layers).rev() {
+        let (below, here) = grads.split_at_mut(l);
+        let dz = here[0].slice(s![..rows, ..]);
+        let layer = &mut p.later[l - 1];
+        let mut d_below = below[l - 1].slice_mut(s![..rows, ..]);
+        general_mat_mul(1.0, &dz, &layer.w.t(), 0.0, &mut d_below);
+        Zip::from(&mut d_below)
+            .and(acts[l - 1].slice(s![..rows, ..]))
+            .for_each(|g, &a| {
+                if a <= 0.0 {
+                    *g = 0.0;
+                }
+            });
+        general_mat_mul(
+            -lr,
+            &acts[l - 1].slice(s![..rows, ..]).t(),
+            &dz,
+            1.0,
+            &mut layer.w,
+        );
+        layer.b.scaled_add(-lr, &dz.sum_axis(Axis(0)));
+    }
+}
+
+/// The first layer's update: replicated biases, this worker's rows of the weights.
+fn update_first_layer(p: &mut Part, buffers: &Buffers, rows: usize, lr: f32) {
+    let dz1 = buffers.grads[0].slice(s![..rows, ..]);
+    p.b1.scaled_add(-lr, &dz1.sum_axis(Axis(0)));
+    let dz1 = dz1
+        .as_slice()
+        .expect("leading rows of a standard array are contiguous");
+    buffers.sparse.update(
+        dz1,
+        lr,
+        p.w1.as_slice_mut().expect("owned weights are contiguous"),
+    );
 }
 
 fn contiguous(a: &Array2<f32>) -> &[f32] {

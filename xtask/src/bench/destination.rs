@@ -87,7 +87,7 @@ pub fn default_out(declared: Option<&[Declared]>) -> PathBuf {
 /// run that would replace the committed table but had a side fail), it is left as it was and the
 /// table goes to a new folder, whose path is returned and said.
 pub fn write(
-    output: &report::Output,
+    output: &safe_write::Output,
     diverted: bool,
     write: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<PathBuf> {

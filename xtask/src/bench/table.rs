@@ -7,6 +7,7 @@ use bench_core::{Twin, WorkUnit};
 use serde_json::{Value, json};
 
 use super::measure::{Measured, median};
+use crate::registry::twin_script;
 
 /// Everything one side measured over the rounds, or why it could not.
 #[derive(Debug, Default)]
@@ -170,7 +171,7 @@ impl Table {
                 s.push_str(&format!(
                     "\n- {}: `{} {}`; {}",
                     column.twin.label,
-                    column.twin.script,
+                    twin_script(&column.twin),
                     column.twin.args.join(" "),
                     describe_twin(about)
                 ));
@@ -206,7 +207,7 @@ impl Table {
         let twins = self.twins.iter().map(|c| {
             json!({
                 "twin": c.twin.label,
-                "script": c.twin.script,
+                "script": twin_script(&c.twin),
                 "args": c.twin.args,
                 "about": c.about,
             })
@@ -321,7 +322,7 @@ mod tests {
             twins: vec![TwinColumn {
                 twin: Twin {
                     label: "twin side".into(),
-                    script: "xtask/reference/x.py",
+                    script: "x.py",
                     args: vec!["--hidden".into(), "64".into()],
                     note: "",
                 },

@@ -3,7 +3,7 @@
 
 use std::io::ErrorKind;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, ExitStatus};
 use std::time::Duration;
 
 use bench_core::Twin;
@@ -40,8 +40,11 @@ pub fn run(
     epochs: Option<usize>,
     limit: Duration,
 ) -> Result<(Measured, Value), TwinError> {
+    let script = crate::registry::twin_script(twin);
+    // How every message names the twin: its label and its script.
+    let name = format!("{} ({script})", twin.label);
     let mut cmd = Command::new(python);
-    cmd.arg(root.join(twin.script))
+    cmd.arg(root.join(&script))
         .arg(dir)
         .args(["--seed", &seed.to_string()]);
     if let Some(epochs) = epochs {
@@ -54,7 +57,7 @@ pub fn run(
              packages ({PIP_INSTALL}); the Rust figures are still measured",
             python.display()
         )),
-        _ => TwinError::Failed(format!("{} ({}): {e}", twin.label, twin.script)),
+        _ => TwinError::Failed(format!("{name}: {e}")),
     })?;
     let (status, stdout, stderr) = match ended {
         Ended::Exited {
@@ -65,13 +68,23 @@ pub fn run(
         Ended::Interrupted => return Err(TwinError::Interrupted("Ctrl-C".to_string())),
         Ended::TimedOut => {
             return Err(TwinError::Failed(format!(
-                "{} ({}) timed out: it ran past --twin-timeout ({} s) and was stopped",
-                twin.label,
-                twin.script,
+                "{name} timed out: it ran past --twin-timeout ({} s) and was stopped",
                 limit.as_secs()
             )));
         }
     };
+    let record = read_record(&name, status, &stdout, &stderr)?;
+    figure(&name, record)
+}
+
+/// The JSON record the twin `name` printed last, once it exited with `status`; an error when it
+/// reported one, was stopped or killed, failed, or printed none.
+fn read_record(
+    name: &str,
+    status: ExitStatus,
+    stdout: &str,
+    stderr: &str,
+) -> Result<Value, TwinError> {
     let last = stdout.lines().rev().find(|l| !l.trim().is_empty());
     let parsed: Option<Value> = last.and_then(|l| serde_json::from_str(l).ok());
     if let Some(error) = parsed
@@ -85,10 +98,7 @@ pub fn run(
         return Err(TwinError::Interrupted("Ctrl-C".to_string()));
     }
     if let Some(signal) = killed_by(&status) {
-        let why = format!(
-            "{} ({}) was killed by signal {signal}",
-            twin.label, twin.script
-        );
+        let why = format!("{name} was killed by signal {signal}");
         return Err(if STOPPING_SIGNALS.contains(&signal) {
             TwinError::Interrupted(why)
         } else {
@@ -102,18 +112,19 @@ pub fn run(
             .find(|l| !l.trim().is_empty())
             .unwrap_or("no message");
         return Err(TwinError::Failed(format!(
-            "{} ({}) exited with {}: {why}",
-            twin.label, twin.script, status
+            "{name} exited with {status}: {why}"
         )));
     }
-    let record = parsed.ok_or_else(|| {
+    parsed.ok_or_else(|| {
         TwinError::Failed(format!(
-            "{} ({}) printed no JSON line (last line: {:?})",
-            twin.label,
-            twin.script,
+            "{name} printed no JSON line (last line: {:?})",
             last.unwrap_or("")
         ))
-    })?;
+    })
+}
+
+/// The figure in the twin `name`'s `record`: the median of its `seconds`, and its test accuracy.
+fn figure(name: &str, record: Value) -> Result<(Measured, Value), TwinError> {
     let seconds: Vec<f64> = record
         .get("seconds")
         .and_then(Value::as_array)
@@ -131,8 +142,7 @@ pub fn run(
             record,
         )),
         _ => Err(TwinError::Failed(format!(
-            "{} ({}) printed JSON without `seconds` and `test_accuracy`",
-            twin.label, twin.script
+            "{name} printed JSON without `seconds` and `test_accuracy`"
         ))),
     }
 }
@@ -143,12 +153,12 @@ const STOPPING_SIGNALS: [i32; 4] = [1, 2, 3, 15];
 
 /// The signal that killed the process, if one did.
 #[cfg(unix)]
-fn killed_by(status: &std::process::ExitStatus) -> Option<i32> {
+fn killed_by(status: &ExitStatus) -> Option<i32> {
     use std::os::unix::process::ExitStatusExt;
     status.signal()
 }
 
 #[cfg(not(unix))]
-fn killed_by(_status: &std::process::ExitStatus) -> Option<i32> {
+fn killed_by(_status: &ExitStatus) -> Option<i32> {
     None
 }

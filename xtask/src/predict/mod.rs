@@ -59,65 +59,13 @@ fn default_models() -> PathBuf {
 
 /// Classifies the images; the exit code says whether any image or model failed.
 pub fn run(args: &PredictArgs) -> Result<ExitCode> {
-    let models_dir = args.models.clone().unwrap_or_else(default_models);
     if let Some(out) = &args.out
         && out.extension().and_then(|e| e.to_str()) != Some("png")
     {
         bail!("--out {}: name a .png file", out.display());
     }
-    let folders = if models_dir.is_dir() {
-        saved_models::folders(&models_dir)?
-    } else {
-        Vec::new()
-    };
-    if folders.is_empty() {
-        bail!(
-            "no saved models in {}: save some with `cargo xtask compare --save-models {}` \
-             (add --dataset fashion-mnist for garments), then run predict again",
-            models_dir.display(),
-            models_dir.display()
-        );
-    }
     let mut failures = 0usize;
-    let (manifests, unreadable) = read_manifests(&folders);
-    failures += unreadable;
-    let dataset = choose_dataset(args.dataset.as_deref(), &manifests, &models_dir)?;
-    let mut class_names: Option<Vec<String>> = None;
-    let mut models = Vec::new();
-    for (dir, manifest) in &manifests {
-        if manifest.dataset != dataset {
-            eprintln!(
-                "{}: saved for {}, not {dataset} (--dataset {}); skipped",
-                dir.display(),
-                manifest.dataset_title,
-                manifest.dataset
-            );
-            failures += 1;
-            continue;
-        }
-        match load(dir, manifest) {
-            Ok(model) => {
-                class_names.get_or_insert_with(|| manifest.class_names.clone());
-                models.push(model);
-            }
-            Err(e) => {
-                eprintln!("{e:#}");
-                failures += 1;
-            }
-        }
-    }
-    // In the report's order: backends as registered, then seeds.
-    let order: Vec<&str> = registry::factories().iter().map(|f| f.name()).collect();
-    models.sort_by_key(|m| (order.iter().position(|&n| n == m.backend), m.seed));
-    let Some(class_names) = class_names else {
-        bail!(
-            "no model in {} could be loaded (see above); save them again with `cargo xtask \
-             compare --save-models {}`",
-            models_dir.display(),
-            models_dir.display()
-        );
-    };
-
+    let (models, class_names) = load_models(args, &mut failures)?;
     let mut prepared = Vec::new();
     for path in &args.images {
         match preprocess::prepare(path) {
@@ -131,30 +79,7 @@ pub fn run(args: &PredictArgs) -> Result<ExitCode> {
     if prepared.is_empty() {
         bail!("none of the images could be read (see above)");
     }
-    let mut rows = Vec::new();
-    for (path, image) in &prepared {
-        let one = Dataset::new(image.pixels.to_vec(), vec![0])?;
-        println!("{}:", path.display());
-        let mut probabilities = Vec::new();
-        for m in &models {
-            match m.model.predict_proba(&one) {
-                Ok(p) => {
-                    println!("  {:>16}: {}", m.label, top(&p, &class_names, 3));
-                    probabilities.push((m.label.clone(), p));
-                }
-                Err(e) => {
-                    eprintln!("{}: {}: {e}", path.display(), m.label);
-                    failures += 1;
-                }
-            }
-        }
-        rows.push(report::prediction_chart::PredictionRow {
-            title: path.display().to_string(),
-            original: &image.original,
-            seen: &image.pixels,
-            models: probabilities,
-        });
-    }
+    let rows = classify(&prepared, &models, &class_names, &mut failures)?;
     if let Some(out) = &args.out {
         match draw(out, &class_names, &rows) {
             Ok(()) => println!("picture written to {}", out.display()),
@@ -171,24 +96,110 @@ pub fn run(args: &PredictArgs) -> Result<ExitCode> {
     })
 }
 
-/// Draws the picture into a temporary file beside `out`, renamed over it once whole: a failure
-/// leaves `out` as it was.
+/// The saved models of the dataset to classify as, in the report's order, and its class names;
+/// each model that cannot be read or loaded, or was saved for another dataset, is said in one
+/// line and counted in `failures`.
+fn load_models(args: &PredictArgs, failures: &mut usize) -> Result<(Vec<Loaded>, Vec<String>)> {
+    let models_dir = args.models.clone().unwrap_or_else(default_models);
+    let folders = if models_dir.is_dir() {
+        saved_models::folders(&models_dir)?
+    } else {
+        Vec::new()
+    };
+    if folders.is_empty() {
+        bail!(
+            "no saved models in {}: save some with `cargo xtask compare --save-models {}` \
+             (add --dataset fashion-mnist for garments), then run predict again",
+            models_dir.display(),
+            models_dir.display()
+        );
+    }
+    let (manifests, unreadable) = read_manifests(&folders);
+    *failures += unreadable;
+    let dataset = choose_dataset(args.dataset.as_deref(), &manifests, &models_dir)?;
+    let mut class_names: Option<Vec<String>> = None;
+    let mut models = Vec::new();
+    for (dir, manifest) in &manifests {
+        if manifest.dataset != dataset {
+            eprintln!(
+                "{}: saved for {}, not {dataset} (--dataset {}); skipped",
+                dir.display(),
+                manifest.dataset_title,
+                manifest.dataset
+            );
+            *failures += 1;
+            continue;
+        }
+        match load(dir, manifest) {
+            Ok(model) => {
+                class_names.get_or_insert_with(|| manifest.class_names.clone());
+                models.push(model);
+            }
+            Err(e) => {
+                eprintln!("{e:#}");
+                *failures += 1;
+            }
+        }
+    }
+    // In the report's order: backends as registered, then seeds.
+    let order: Vec<&str> = registry::factories().iter().map(|f| f.name()).collect();
+    models.sort_by_key(|m| (order.iter().position(|&n| n == m.backend), m.seed));
+    let Some(class_names) = class_names else {
+        bail!(
+            "no model in {} could be loaded (see above); save them again with `cargo xtask \
+             compare --save-models {}`",
+            models_dir.display(),
+            models_dir.display()
+        );
+    };
+    Ok((models, class_names))
+}
+
+/// Every model's prediction for each image, printed as its top three classes; a model that
+/// fails on an image is said in one line and counted in `failures`. Returns the picture's rows.
+fn classify<'a>(
+    prepared: &'a [(&PathBuf, preprocess::Prepared)],
+    models: &[Loaded],
+    class_names: &[String],
+    failures: &mut usize,
+) -> Result<Vec<report::prediction_chart::PredictionRow<'a>>> {
+    let mut rows = Vec::new();
+    for (path, image) in prepared {
+        let one = Dataset::new(image.pixels.to_vec(), vec![0])?;
+        println!("{}:", path.display());
+        let mut probabilities = Vec::new();
+        for m in models {
+            match m.model.predict_proba(&one) {
+                Ok(p) => {
+                    println!("  {:>16}: {}", m.label, top(&p, class_names, 3));
+                    probabilities.push((m.label.clone(), p));
+                }
+                Err(e) => {
+                    eprintln!("{}: {}: {e}", path.display(), m.label);
+                    *failures += 1;
+                }
+            }
+        }
+        rows.push(report::prediction_chart::PredictionRow {
+            title: path.display().to_string(),
+            original: &image.original,
+            seen: &image.pixels,
+            models: probabilities,
+        });
+    }
+    Ok(rows)
+}
+
+/// Draws the picture and replaces `out` with it atomically ([`safe_write::write_file`]): a
+/// failure leaves `out` as it was.
 fn draw(
     out: &Path,
     class_names: &[String],
     rows: &[report::prediction_chart::PredictionRow<'_>],
 ) -> Result<()> {
-    let name = out
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("picture.png");
-    let tmp = out.with_file_name(format!(".{name}.tmp-{}.png", std::process::id()));
-    let drawn = report::prediction_chart::predictions(&tmp, class_names, rows)
+    let drawn = report::prediction_chart::predictions(class_names, rows)
         .map_err(anyhow::Error::from)
-        .and_then(|()| std::fs::rename(&tmp, out).map_err(anyhow::Error::from));
-    if drawn.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
+        .and_then(|png| Ok(safe_write::write_file(out, &png)?));
     drawn.with_context(|| format!("--out {}: the picture was not written", out.display()))
 }
 

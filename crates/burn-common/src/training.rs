@@ -1,6 +1,6 @@
 //! The training loop, written out by hand (as in burn's custom-training-loop example) so that
-//! every epoch's numbers reach the observer. It trains any [`Network`] (this crate's MLP, the
-//! CNN of `burn-cnn`), so that burn's devices, seeding, subnormal flushing and evaluation are
+//! every epoch's numbers reach the observer. It trains any [`Network`] (the MLP of `burn-mlp`,
+//! the CNN of `burn-cnn`), so that burn's devices, seeding, subnormal flushing and evaluation are
 //! handled once.
 
 use std::time::Instant;
@@ -13,21 +13,11 @@ use mnist_data::{Dataset, N_CLASSES, Rng};
 
 use crate::data;
 use crate::early_stop::{EarlyStop, Step};
-use crate::model::Mlp;
-
-/// Rows per forward pass when evaluating.
-const EVAL_ROWS: usize = 1000;
 
 /// A burn network that turns a batch of flattened images into logits, `[n, 784] -> [n, 10]`.
 pub trait Network: Module + Clone + std::fmt::Debug + Send + 'static {
     /// Logits for a batch; dropout is active only on an autodiff device (training).
     fn forward(&self, images: Tensor<2>) -> Tensor<2>;
-}
-
-impl Network for Mlp {
-    fn forward(&self, images: Tensor<2>) -> Tensor<2> {
-        Mlp::forward(self, images)
-    }
 }
 
 /// What the loop needs to know.
@@ -147,12 +137,9 @@ fn count_correct(
 /// Class probabilities of every image in `data` (`n x 10`), dropout off.
 pub fn predict_proba<N: Network>(model: &N, data: &Dataset) -> Result<Vec<f32>, TrainError> {
     let device = model.devices().into_iter().next().unwrap_or_default();
-    let mut out = Vec::with_capacity(data.len() * N_CLASSES);
-    for start in (0..data.len()).step_by(EVAL_ROWS) {
-        let end = (start + EVAL_ROWS).min(data.len());
+    bench_core::network::predict_in_chunks(data, |start, end| {
         let x = data::image_range(data, start, end, &device);
         let proba = burn::tensor::activation::softmax(model.forward(x), 1);
-        out.extend(to_vec(&proba.into_data())?);
-    }
-    Ok(out)
+        to_vec(&proba.into_data())
+    })
 }

@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::ReportError;
+use crate::WriteError;
 
 /// A held lock file; released (and the file removed, when no one else holds it) on drop.
 #[derive(Debug)]
@@ -38,16 +38,16 @@ impl Holder {
 
 impl Lock {
     /// Takes `path` exclusively and writes this process's id into it.
-    pub(crate) fn exclusive(path: &Path) -> Result<Result<Self, Holder>, ReportError> {
+    pub(crate) fn exclusive(path: &Path) -> Result<Result<Self, Holder>, WriteError> {
         Self::take(path, true)
     }
 
     /// Takes `path` shared, beside other shared holders.
-    pub(crate) fn shared(path: &Path) -> Result<Result<Self, Holder>, ReportError> {
+    pub(crate) fn shared(path: &Path) -> Result<Result<Self, Holder>, WriteError> {
         Self::take(path, false)
     }
 
-    fn take(path: &Path, exclusive: bool) -> Result<Result<Self, Holder>, ReportError> {
+    fn take(path: &Path, exclusive: bool) -> Result<Result<Self, Holder>, WriteError> {
         // A lock file removed by its holder between our open and our lock is opened again.
         for _ in 0..8 {
             let mut file = std::fs::OpenOptions::new()
@@ -56,7 +56,7 @@ impl Lock {
                 .create(true)
                 .truncate(false)
                 .open(path)
-                .map_err(|e| ReportError::io(path, e))?;
+                .map_err(|e| WriteError::io(path, e))?;
             let taken = if exclusive {
                 file.try_lock()
             } else {
@@ -65,7 +65,7 @@ impl Lock {
             match taken {
                 Ok(()) => {}
                 Err(std::fs::TryLockError::WouldBlock) => return Ok(Err(holder(path))),
-                Err(std::fs::TryLockError::Error(e)) => return Err(ReportError::io(path, e)),
+                Err(std::fs::TryLockError::Error(e)) => return Err(WriteError::io(path, e)),
             }
             if !same_file(&file, path) {
                 continue;
@@ -78,7 +78,7 @@ impl Lock {
                     Ok(())
                 }
             });
-            written.map_err(|e| ReportError::io(path, e))?;
+            written.map_err(|e| WriteError::io(path, e))?;
             return Ok(Ok(Self {
                 path: path.to_path_buf(),
                 file: Some(file),

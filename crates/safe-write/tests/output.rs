@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use report::{MARKER, Output, check_replaceable};
+use safe_write::{MARKER, Output, check_replaceable};
 
 fn marked(dir: &Path, text: &str) {
     std::fs::create_dir_all(dir).unwrap();

@@ -1,0 +1,132 @@
+//! What `summary.md` says of the runs: failures with their reason, the dataset's own words, the
+//! backends' notes, and one seed for every backend's pictures.
+
+// Tests fail by panicking.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use bench_core::HistoryUnit;
+use common::{clothing, failed, png_size, provenance, run, two_seeds, write, write_report};
+use mnist_data::synth;
+use report::Report;
+
+#[test]
+fn failed_runs_are_reported_with_their_reason() {
+    let test = synth::separable(100, 3);
+    let runs = vec![
+        run("scratch", HistoryUnit::Epoch, 1, &test, 10),
+        failed("burn", 1, &test),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    write_report(&runs, &test, vec![1], &out);
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    let burn_row = md.lines().find(|l| l.starts_with("| burn |")).unwrap();
+    assert!(
+        burn_row.contains("failed: diverged: loss became NaN"),
+        "{burn_row}"
+    );
+    assert!(md.contains("## Every run"));
+    assert!(!out.join("confusion-burn.png").exists());
+    assert!(out.join("confusion-scratch.png").exists());
+}
+
+#[test]
+fn the_report_speaks_the_datasets_language_and_only_of_what_ran() {
+    let test = synth::separable(200, 5);
+    let runs = vec![
+        run("scratch", HistoryUnit::Epoch, 1, &test, 10),
+        run("other", HistoryUnit::Epoch, 1, &test, 12),
+    ];
+    let mut prov = provenance(vec![1]);
+    prov.dataset = clothing();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    let report = Report {
+        runs: &runs,
+        test: &test,
+        provenance: &prov,
+    };
+    write(&report, &out);
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        md.starts_with("# Clothing-Test: scratch and other compared\n"),
+        "{md}"
+    );
+    // Class names label the per-class table; "digit" is MNIST's word only.
+    assert!(
+        md.contains("| class | scratch precision / recall / F1 |"),
+        "{md}"
+    );
+    assert!(md.contains("| Ankle boot |") && md.contains("| T-shirt/top |"));
+    assert!(!md.to_lowercase().contains("digit"), "{md}");
+    // Neither linfa nor burn ran: nothing about L-BFGS, iterations or dropout.
+    for absent in ["L-BFGS", "dropout", "without epochs"] {
+        assert!(!md.contains(absent), "{absent:?} in:\n{md}");
+    }
+    let classes = std::fs::read_to_string(out.join("classes.csv")).unwrap();
+    assert!(
+        classes.starts_with("backend,seed,label,class,"),
+        "{classes}"
+    );
+    assert!(classes.contains(",9,Ankle boot,"), "{classes}");
+    // The charts make room for the names: taller than MNIST's digits, and still decodable.
+    let (w, h) = png_size(&out.join("confusion-scratch.png"));
+    assert!(w > 770 && h > 770, "{w}x{h}");
+    assert!(png_size(&out.join("misclassified-other.png")).0 <= 1600);
+}
+
+#[test]
+fn a_backends_notes_appear_when_it_ran() {
+    let test = synth::separable(200, 5);
+    let runs = two_seeds(&test);
+    let prov = provenance(vec![42, 43]);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    let report = Report {
+        runs: &runs,
+        test: &test,
+        provenance: &prov,
+    };
+    write(&report, &out);
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    // Once each, although each backend ran twice.
+    assert_eq!(md.matches("- linfa fits with L-BFGS").count(), 1, "{md}");
+    assert_eq!(md.matches("- burn's training accuracy").count(), 1, "{md}");
+    assert!(md.contains("| digit |"), "MNIST keeps its word: {md}");
+}
+
+#[test]
+fn every_backends_pictures_come_from_one_seed_when_they_can() {
+    let test = synth::separable(200, 5);
+    // scratch failed at seed 42: every backend is featured at seed 43, where all succeeded.
+    let runs = vec![
+        failed("scratch", 42, &test),
+        run("burn", HistoryUnit::Epoch, 42, &test, 25),
+        run("scratch", HistoryUnit::Epoch, 43, &test, 20),
+        run("burn", HistoryUnit::Epoch, 43, &test, 25),
+    ];
+    let prov = provenance(vec![42, 43]);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    let report = Report {
+        runs: &runs,
+        test: &test,
+        provenance: &prov,
+    };
+    write(&report, &out);
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        md.contains("## Per-class precision, recall and F1 (seed 43)"),
+        "{md}"
+    );
+    let classes = std::fs::read_to_string(out.join("classes.csv")).unwrap();
+    let seeds: Vec<&str> = classes
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(seeds.len(), 20);
+    assert!(seeds.iter().all(|&s| s == "43"), "{classes}");
+}
