@@ -12,8 +12,9 @@
 //! The device is chosen at run time ([`CandleDevice`]): the CPU always; CUDA and Metal behind
 //! this crate's `cuda` and `metal` cargo features (xtask's features of those names forward
 //! them). The crate is an optional dependency of xtask (its `candle` feature), so the tool's
-//! default build (`cargo xtask`) does not compile candle; as a workspace member it is compiled
-//! and tested by `cargo test --workspace`, and CI also runs the command line with it (`.ci/run`).
+//! default build (`cargo xtask`) does not compile candle, nor does the README's test command
+//! (`--exclude candle-mlp`); CI tests it, and the command line with it, in a step of its own
+//! (`.ci/run`).
 //! It depends on `bench-core`, `mnist-data` and candle, never on burn or another backend.
 //! Batches are shuffled from the run's seed as burn's are, but from a stream of candle's own, so
 //! the batch order differs from burn's too.
