@@ -40,12 +40,19 @@ fn readme_test_args() -> Vec<String> {
         .collect()
 }
 
-/// The unit graph of `cargo SUBCOMMAND ARGS`, as cargo prints it.
+/// The unit graph of `cargo SUBCOMMAND ARGS`, as cargo prints it (format version 1).
 fn unit_graph(args: &[String]) -> Value {
     let scratch = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO"))
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_string());
+    let out = Command::new(cargo)
         .args(args)
-        .args(["--unit-graph", "-Z", "unstable-options", "--offline"])
+        .args([
+            "--unit-graph",
+            "-Z",
+            "unstable-options",
+            "--offline",
+            "--locked",
+        ])
         .env("RUSTC_BOOTSTRAP", "1")
         // A target folder of its own, so that no lock of the running test's build is waited for.
         .env("CARGO_TARGET_DIR", scratch.path())
@@ -54,10 +61,17 @@ fn unit_graph(args: &[String]) -> Value {
         .unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "cargo {}: {}(offline: a crate not yet downloaded is an error here; run the README's two \
+         commands once, then this test)",
+        args.join(" "),
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let graph: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        graph["version"], 1,
+        "a unit graph format this test does not know"
+    );
+    graph
 }
 
 /// Each unit's identity, with its package: a hash of what cargo compiles it from and with, and
@@ -118,14 +132,44 @@ fn compiled_again(first: &Value, second: &Value) -> Vec<String> {
     again.into_iter().collect()
 }
 
+/// The first command's build: `cargo xtask` must be the alias for `cargo run --release -p xtask`.
+fn first_command_build() -> Vec<String> {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(
+        readme.contains("\ncargo xtask compare "),
+        "the README's first command"
+    );
+    let config = std::fs::read_to_string(root().join(".cargo/config.toml")).unwrap();
+    assert!(
+        config.contains("xtask = \"run --release --package xtask --\""),
+        "the `cargo xtask` alias changed: build what it runs here"
+    );
+    ["build", "--release", "-p", "xtask"]
+        .map(String::from)
+        .to_vec()
+}
+
+/// Whether `graph` holds a test build of the workspace crate in folder `folder`.
+fn tests_crate(graph: &Value, folder: &str) -> bool {
+    graph["units"].as_array().unwrap().iter().any(|u| {
+        u["mode"] == "test"
+            && u["pkg_id"]
+                .as_str()
+                .is_some_and(|id| id.contains(&format!("/{folder}#")))
+    })
+}
+
 #[test]
 fn the_test_command_compiles_no_registry_crate_the_first_command_compiled() {
-    // `cargo xtask compare` is `cargo run --release -p xtask`: the build of `cargo build`.
-    let first = unit_graph(&["build", "--release", "-p", "xtask"].map(String::from));
+    let first = unit_graph(&first_command_build());
     let mut test = vec!["test".to_string(), "--no-run".to_string()];
     test.extend(readme_test_args());
     let second = unit_graph(&test);
     assert!(first["units"].as_array().unwrap().len() > 100);
+    assert!(
+        tests_crate(&second, "xtask"),
+        "the test command tests xtask"
+    );
     let again = compiled_again(&first, &second);
     assert!(
         again.is_empty(),
