@@ -6,8 +6,9 @@
 //! output being written) and `.<name>.old-<pid>` (the previous output, between the two renames
 //! of the swap). Only the holder of the lock creates the other two, so whatever of them another
 //! pid left there belongs to a run that stopped mid-way, and is recovered when `out` is claimed.
-//! A run into a folder nested in an output also holds the outer folder's lock, shared
-//! (`lock.rs`), so that a run replacing the outer folder never moves a nested one mid-write.
+//! A run into a folder nested in an output also holds the lock of every output it is in, at any
+//! depth, shared (`lock.rs`), so that a run replacing an enclosing folder never moves a nested
+//! one mid-write.
 
 use std::path::{Path, PathBuf};
 
@@ -25,9 +26,10 @@ pub struct Output {
     out: PathBuf,
     parent: PathBuf,
     name: String,
-    // Dropped (released) when the output is: its own lock, then the outer folder's.
+    // Dropped (released) when the output is: its own lock, then the enclosing outputs', innermost
+    // first.
     _own: Lock,
-    _outer: Option<Lock>,
+    _outer: Vec<Lock>,
     recovered: Vec<String>,
 }
 
@@ -49,22 +51,7 @@ impl Output {
             },
             lock: lock.clone(),
         })?;
-        let outer =
-            match outer_lock(&parent) {
-                Some(outer_lock) => Some(Lock::shared(&outer_lock)?.map_err(|holder| {
-                    WriteError::Busy {
-                        path: out.to_path_buf(),
-                        who: format!(
-                            "{} is writing {}, the folder this one is in, which it replaces as a \
-                         whole",
-                            holder.who(),
-                            parent.display()
-                        ),
-                        lock: outer_lock.clone(),
-                    }
-                })?),
-                None => None,
-            };
+        let outer = enclosing_locks(out, &parent)?;
         let mut output = Self {
             out: out.to_path_buf(),
             parent,
@@ -125,7 +112,36 @@ impl Output {
     }
 }
 
-/// The lock of the folder `parent` (`out`'s parent) as an output, when it is one (marked) or
+/// The shared locks of every output `out` is in, from its `parent` up to the first folder that is
+/// no output (see [`outer_lock`]); refused, naming the holder, while a run replaces one of them.
+fn enclosing_locks(out: &Path, parent: &Path) -> Result<Vec<Lock>, WriteError> {
+    let mut locks = Vec::new();
+    let mut folder = parent.to_path_buf();
+    while let Some(lock) = outer_lock(&folder) {
+        let held = Lock::shared(&lock)?.map_err(|holder| WriteError::Busy {
+            path: out.to_path_buf(),
+            who: format!(
+                "{} is writing {}, {} this one is in, which it replaces as a whole",
+                holder.who(),
+                folder.display(),
+                if locks.is_empty() {
+                    "the folder"
+                } else {
+                    "a folder"
+                }
+            ),
+            lock: lock.clone(),
+        })?;
+        locks.push(held);
+        match lock.parent() {
+            Some(up) if up != folder => folder = up.to_path_buf(),
+            _ => break,
+        }
+    }
+    Ok(locks)
+}
+
+/// The lock of the folder `parent` (`out`'s parent, or a folder above it) as an output, when it is one (marked) or
 /// could become one (it holds nothing but outputs of this tool: a folder made to hold a nested
 /// report); `None` for any other folder, whose replacement this tool would refuse anyway.
 fn outer_lock(parent: &Path) -> Option<PathBuf> {
