@@ -3,9 +3,10 @@
 //!
 //! A run holds its own output's lock exclusively, with its pid written in it for the message
 //! another run gets. A run writing a folder nested in an output (`reports/fashion-mnist` in
-//! `reports/`) also holds the outer folder's lock shared: runs into nested folders go on side by
-//! side, and a run into the outer folder, which replaces it as a whole, waits for none of them
-//! mid-swap: it is refused while any of them goes, and they while it goes.
+//! `reports/`) also holds the lock of every output it is in, at any depth, shared: runs into
+//! nested folders go on side by side, and a run into an enclosing folder, which replaces it as a
+//! whole, waits for none of them mid-swap: it is refused while any of them goes, and they while
+//! it goes.
 
 use std::fs::File;
 use std::io::Write as _;
