@@ -7,7 +7,7 @@
 //! What every burn backend shares comes from `burn-common`: the device choice ([`BurnDevice`]),
 //! the training loop (seeding, subnormal flushing, per-epoch validation), evaluation, early
 //! stopping, saved records, and the lock that has burn trainings in one process run one at a
-//! time ([`burn_common::serial_training`]). [`bench`] declares its benchmark and twin. It is
+//! time (`burn_common::training::train` holds the lock). [`bench`] declares its benchmark and twin. It is
 //! slower than the MLPs, so a comparison runs it only when it is named (or with
 //! `--backends all`).
 //!
@@ -157,10 +157,7 @@ impl Backend for CnnBackend {
                 "patience".to_string(),
                 burn_common::patience_value(self.patience),
             ),
-            (
-                "optimizer".to_string(),
-                "Adam(beta1 0.9, beta2 0.999, eps 1e-7)".to_string(),
-            ),
+            ("optimizer".to_string(), training::OPTIMIZER.to_string()),
         ])
     }
 
@@ -196,7 +193,6 @@ impl Backend for CnnBackend {
             seed: hp.get().seed,
             patience: self.patience,
         };
-        let _serial = burn_common::serial_training();
         let model = training::train(
             &self.device.device(),
             data,

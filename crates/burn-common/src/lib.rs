@@ -5,7 +5,7 @@
 //! stopping on the validation loss ([`early_stop`], the `patience` setting in [`patience`]), the
 //! guard that flushes subnormal floats to zero while burn trains ([`denormals`]), batches as
 //! tensors ([`data`]), saved weights ([`record`]) and the lock that has burn trainings in one
-//! process run one at a time ([`serial_training`]).
+//! process run one at a time (held by [`training::train`]).
 //!
 //! It is no backend itself: `burn-mlp` and `burn-cnn` depend on it, never on each other.
 //! Depends on `bench-core`, `mnist-data`, `burn`, and `rayon` and `ndarray` (both in burn's
@@ -23,11 +23,11 @@ use std::sync::Mutex;
 
 use bench_core::Feature;
 
-pub use device::{BurnDevice, KNOWN_DEVICES};
+pub use device::BurnDevice;
 pub use patience::{
     PATIENCE, patience_needs_validation, patience_note, patience_setting, patience_value,
 };
-pub use record::{MODEL_FILE, load_record, read_record, save_record};
+pub use record::{MODEL_FILE, load_record, save_record};
 
 /// The `flex` cargo feature (of this crate, and of the backend crates that forward it).
 pub const FLEX: Feature = Feature {
@@ -39,7 +39,8 @@ pub const FLEX: Feature = Feature {
 /// process would draw from each other's stream; runs are serialised to stay reproducible.
 static TRAINING: Mutex<()> = Mutex::new(());
 
-/// Holds burn's training lock: every burn network in this process trains one at a time.
-pub fn serial_training() -> std::sync::MutexGuard<'static, ()> {
+/// Holds burn's training lock: every burn network in this process trains one at a time
+/// (`training::train` takes it).
+pub(crate) fn serial_training() -> std::sync::MutexGuard<'static, ()> {
     TRAINING.lock().unwrap_or_else(|e| e.into_inner())
 }

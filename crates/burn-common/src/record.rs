@@ -13,7 +13,7 @@ pub const MODEL_FILE: &str = "model.bpk";
 /// Reads a burnpack file into memory whole. (burn's `ModuleRecord::load` maps the file and reads
 /// it when a tensor is first used, so a model loaded that way fails later, with a panic inside
 /// burn, if its file has gone meanwhile.)
-pub fn read_record(path: &Path) -> Result<ModuleRecord, TrainError> {
+fn read_record(path: &Path) -> Result<ModuleRecord, TrainError> {
     let fail = |e: &dyn fmt::Debug| TrainError::Backend(format!("{}: {e:?}", path.display()));
     let bytes =
         std::fs::read(path).map_err(|e| TrainError::Backend(format!("{}: {e}", path.display())))?;

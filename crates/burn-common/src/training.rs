@@ -20,6 +20,9 @@ pub trait Network: Module + Clone + std::fmt::Debug + Send + 'static {
     fn forward(&self, images: Tensor<2>) -> Tensor<2>;
 }
 
+/// The optimizer the loop runs, as a run's settings record it.
+pub const OPTIMIZER: &str = "Adam(beta1 0.9, beta2 0.999, eps 1e-7)";
+
 /// What the loop needs to know.
 #[derive(Debug, Clone)]
 pub struct AdamOptions {
@@ -54,13 +57,15 @@ pub fn train<N: Network>(
                 .to_string(),
         ));
     }
-    // Subnormals flushed to zero on this thread and rayon's workers while it trains (see
-    // `denormals`).
+    // One burn training at a time in this process (`serial_training`), and subnormals flushed
+    // to zero on this thread and rayon's workers while it trains (see `denormals`).
+    let _serial = crate::serial_training();
     let _flush = crate::denormals::FlushDenormals::on();
     let device = device.clone().autodiff();
     device.seed(opts.seed);
     let mut model = build(&device);
-    // Keras' Adam defaults, which the notebook used: epsilon 1e-7 (burn's default is 1e-5).
+    // Keras' Adam defaults, which the notebook used: epsilon 1e-7 (burn's default is 1e-5); as
+    // `OPTIMIZER` says.
     let mut optim = AdamConfig::new().with_epsilon(1e-7).init();
     let loss_fn = CrossEntropyLoss::new(None, &device);
     let mut rng = Rng::derive(opts.seed, "burn-shuffle");

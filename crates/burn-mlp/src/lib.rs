@@ -30,7 +30,7 @@ use bench_core::{
 use burn::module::Module;
 use burn_common::{
     BurnDevice, MODEL_FILE, PATIENCE, patience_needs_validation, patience_note, patience_setting,
-    patience_value, serial_training, training,
+    patience_value, training,
 };
 use mnist_data::Dataset;
 
@@ -141,10 +141,7 @@ impl Backend for BurnBackend {
             ("device".to_string(), self.device.to_string()),
             ("dropout".to_string(), self.shape.dropout.to_string()),
             ("patience".to_string(), patience_value(self.patience)),
-            (
-                "optimizer".to_string(),
-                "Adam(beta1 0.9, beta2 0.999, eps 1e-7)".to_string(),
-            ),
+            ("optimizer".to_string(), training::OPTIMIZER.to_string()),
         ])
     }
 
@@ -186,7 +183,6 @@ impl Backend for BurnBackend {
             seed: hp.get().seed,
             patience: self.patience,
         };
-        let _serial = serial_training();
         let model = training::train(
             &self.device.device(),
             data,
