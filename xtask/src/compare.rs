@@ -96,9 +96,15 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     // So is the output folder, claimed for this run until the report is written: a run must not
     // train for minutes and then find it cannot write, or that another run wrote there meanwhile.
     let output = crate::output::claim(&out, args.out.is_some())?;
-    if let Some(dir) = &args.save_models {
-        prepare_save_models(&output, dir)?;
-    }
+    // And the folder of every model the run will save, so that two runs saving the same model
+    // cannot race, and one that cannot save is refused now.
+    let model_folders = match &args.save_models {
+        Some(dir) => {
+            prepare_save_models(&output, dir)?;
+            claim_model_folders(dir, dataset_spec.name, &backends, &plan)?
+        }
+        None => BTreeMap::new(),
+    };
 
     let loaded = args.data.load()?;
     let split = Split::new(&loaded.mnist.train, &loaded.mnist.test, spec)?;
@@ -114,6 +120,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     );
 
     let mut records: Vec<RunRecord> = Vec::new();
+    let mut not_saved: Vec<String> = Vec::new();
     for (i, seed, hp) in &plan {
         let backend = backends[*i].as_ref();
         let mut progress = RunProgress::new(
@@ -123,10 +130,15 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         );
         let (record, model) = bench_core::run_keeping_model(backend, hp, &split, &mut progress);
         progress.finish();
-        if let (Some(dir), Some(model)) = (&args.save_models, model) {
+        if let (Some(folder), Some(model)) = (model_folders.get(&(*i, *seed)), model) {
             let settings = registry::resolved_settings(&record.backend, &assignments);
-            let dataset = (dataset_spec.name, &dataset);
-            save_model(dir, &record, model.as_ref(), dataset, settings, &git_commit);
+            let names = bench_core::manifest::DatasetNames {
+                name: dataset_spec.name,
+                title: &dataset.title,
+                class_names: &dataset.class_names,
+            };
+            let manifest = saved_models::Manifest::new(&record, names, settings, &git_commit);
+            not_saved.extend(save_model(folder, &manifest, model.as_ref()));
         }
         if interrupted() {
             report_interrupted(&records);
@@ -159,6 +171,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         runs: &records,
         test: &split.test,
         provenance: &provenance,
+        not_saved: &not_saved,
     };
     let files = crate::output::replace(&output, |dir| write_report(dir, &report))
         .context("writing the report")?;
@@ -166,15 +179,45 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     for f in files {
         println!("  {}", f.display());
     }
+    Ok(exit_code(&records, &not_saved))
+}
+
+/// Status 2 when a run failed or a model could not be saved, each said in the last lines.
+fn exit_code(records: &[RunRecord], not_saved: &[String]) -> ExitCode {
     let failed = records.iter().filter(|r| !r.is_ok()).count();
     if failed > 0 {
         eprintln!(
             "{failed} of {} runs failed; see the status column",
             records.len()
         );
-        return Ok(ExitCode::from(EXIT_RUNS_FAILED));
     }
-    Ok(ExitCode::SUCCESS)
+    for line in not_saved {
+        eprintln!("error: {line}");
+    }
+    if failed > 0 || !not_saved.is_empty() {
+        ExitCode::from(EXIT_RUNS_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Saves `model` with its `manifest` into its claimed `folder`; the failure, if any, as one line
+/// (said now, and again at the end of the run).
+fn save_model(
+    folder: &safe_write::Output,
+    manifest: &saved_models::Manifest,
+    model: &dyn FittedModel,
+) -> Option<String> {
+    match saved_models::save(folder, manifest, model) {
+        Ok(path) => {
+            eprintln!("saved {}", path.display());
+            None
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            Some(format!("{e:#}"))
+        }
+    }
 }
 
 /// The model seeds: `--seed`, and one more for each further run of `--seeds`.
@@ -238,21 +281,20 @@ fn prepare_save_models(output: &safe_write::Output, dir: &Path) -> Result<()> {
         .with_context(|| format!("--save-models {}: cannot create the folder", dir.display()))
 }
 
-/// Saves the model `record` describes into `dir` with its manifest (`dataset`: its name and
-/// labels); a failure is a warning, and the comparison goes on.
-fn save_model(
+/// Claims the folder of every model the `plan` will save under `dir`, keyed by the plan's
+/// (backend's index, seed); refused, naming the holder, while another run saves one of them.
+fn claim_model_folders(
     dir: &Path,
-    record: &RunRecord,
-    model: &dyn FittedModel,
-    dataset: (&str, &report::DatasetLabels),
-    settings: BTreeMap<String, String>,
-    git_commit: &str,
-) {
-    let manifest = saved_models::Manifest::new(record, dataset.0, dataset.1, settings, git_commit);
-    match saved_models::save(dir, &manifest, model) {
-        Ok(path) => eprintln!("saved {}", path.display()),
-        Err(e) => eprintln!("warning: {e:#}"),
-    }
+    dataset: &str,
+    backends: &[Box<dyn Backend>],
+    plan: &[(usize, u64, ValidHyperparams)],
+) -> Result<BTreeMap<(usize, u64), safe_write::Output>> {
+    plan.iter()
+        .map(|&(i, seed, _)| {
+            let folder = saved_models::folder(dir, dataset, backends[i].name(), seed);
+            Ok(((i, seed), saved_models::claim(&folder)?))
+        })
+        .collect()
 }
 
 /// Renders the report and writes its files into `dir`, the staging folder of the output;

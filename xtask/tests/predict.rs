@@ -327,3 +327,56 @@ fn rendered_test_images_get_the_class_the_model_gives_the_originals() {
         assert!(*same * 100 >= 95 * n, "{label}: {same} of {n}");
     }
 }
+
+#[test]
+fn a_model_with_damaged_weights_is_one_line_naming_its_file_and_the_others_are_used() {
+    let tmp = tempfile::tempdir().unwrap();
+    let models = saved_models(tmp.path());
+    // Copies of the burn and scratch models, their weights cut in half or replaced by noise.
+    let damage = |from: &str, to: &str, file: &str, keep: &dyn Fn(&[u8]) -> Vec<u8>| {
+        let dir = models.join(to);
+        std::fs::create_dir_all(&dir).unwrap();
+        for entry in std::fs::read_dir(models.join(from)).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+        }
+        let path = dir.join(file);
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, keep(&bytes)).unwrap();
+        path
+    };
+    let half = |b: &[u8]| b[..b.len() / 2].to_vec();
+    let noise = |b: &[u8]| (0..b.len()).map(|i| (i * 7919 % 251) as u8).collect();
+    let damaged = [
+        damage("mnist-burn-seed42", "mnist-burn-half", "model.bpk", &half),
+        damage("mnist-burn-seed42", "mnist-burn-noise", "model.bpk", &noise),
+        damage(
+            "mnist-scratch-seed42",
+            "mnist-scratch-half",
+            "weights.safetensors",
+            &half,
+        ),
+    ];
+    let image = tmp.path().join("stroke.png");
+    stroke(&image);
+    let out = xtask(&[
+        "predict",
+        "--models",
+        models.to_str().unwrap(),
+        image.to_str().unwrap(),
+    ]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert_eq!(stderr.lines().count(), damaged.len(), "{stderr}");
+    for path in &damaged {
+        let name = path.display().to_string();
+        assert!(
+            stderr.lines().any(|l| l.contains(&name)),
+            "no line naming {name} in:\n{stderr}"
+        );
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for model in ["scratch seed 42: ", "linfa seed 42: ", "burn seed 42: "] {
+        assert!(stdout.contains(model), "{model:?} in {stdout}");
+    }
+}

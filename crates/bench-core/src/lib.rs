@@ -6,7 +6,8 @@
 //!
 //! This crate knows nothing of any particular backend or of reports, and depends on no workspace
 //! crate but `mnist-data` (never on a backend, polars or plotters); the only files it reads and
-//! writes are a saved model's weights ([`weights`]).
+//! writes are a saved model's weights ([`weights`]) and its manifest, `model.json`
+//! ([`manifest`]).
 //!
 //! Layout: [`config`] (`Hyperparams::check` gives `ValidHyperparams`: nothing unchecked reaches
 //! training); [`backend`] (the traits, [`TrainData`] with [`TrainData::validate`], the one
@@ -38,6 +39,7 @@ pub mod config;
 pub mod conformance;
 pub mod deploy;
 pub mod malloc;
+pub mod manifest;
 pub mod network;
 pub mod run;
 pub mod settings;

@@ -54,6 +54,12 @@ impl Weights {
     pub fn read(path: &Path) -> Result<Self, TrainError> {
         let bytes = std::fs::read(path)
             .map_err(|e| TrainError::Backend(format!("{}: {e}", path.display())))?;
+        Self::from_bytes(path, bytes)
+    }
+
+    /// The weights file `bytes` (read from `path`, which errors name); an error if they are not
+    /// a safetensors file.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Self, TrainError> {
         let weights = Self {
             path: path.to_path_buf(),
             bytes,

@@ -112,6 +112,9 @@ pub struct Report<'a> {
     pub test: &'a Dataset,
     /// How it came to be.
     pub provenance: &'a Provenance,
+    /// One line for each model the run was asked to save and could not (the folder and why),
+    /// empty when every one was saved or none was asked for.
+    pub not_saved: &'a [String],
 }
 
 /// The contents of `results.json`.

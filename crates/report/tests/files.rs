@@ -23,6 +23,7 @@ fn two_seed_report(out: &Path) -> (Vec<RunRecord>, Vec<String>) {
         runs: &runs,
         test: &test,
         provenance: &prov,
+        not_saved: &[],
     };
     let names = write(&report, out);
     (runs, names)
@@ -209,6 +210,7 @@ fn a_backend_whose_name_is_not_a_file_name_is_refused() {
         runs: &runs,
         test: &test,
         provenance: &prov,
+        not_saved: &[],
     };
     let err = report::render(&report).unwrap_err();
     assert!(matches!(err, report::ReportError::Chart { .. }), "{err:?}");

@@ -47,6 +47,7 @@ fn the_report_speaks_the_datasets_language_and_only_of_what_ran() {
         runs: &runs,
         test: &test,
         provenance: &prov,
+        not_saved: &[],
     };
     write(&report, &out);
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
@@ -88,6 +89,7 @@ fn a_backends_notes_appear_when_it_ran() {
         runs: &runs,
         test: &test,
         provenance: &prov,
+        not_saved: &[],
     };
     write(&report, &out);
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
@@ -114,6 +116,7 @@ fn every_backends_pictures_come_from_one_seed_when_they_can() {
         runs: &runs,
         test: &test,
         provenance: &prov,
+        not_saved: &[],
     };
     write(&report, &out);
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
@@ -129,4 +132,34 @@ fn every_backends_pictures_come_from_one_seed_when_they_can() {
         .collect();
     assert_eq!(seeds.len(), 20);
     assert!(seeds.iter().all(|&s| s == "43"), "{classes}");
+}
+
+#[test]
+fn models_that_could_not_be_saved_are_named_first_and_only_then() {
+    let test = synth::separable(100, 3);
+    let runs = vec![run("scratch", HistoryUnit::Epoch, 1, &test, 10)];
+    let prov = provenance(vec![1]);
+    let tmp = tempfile::tempdir().unwrap();
+    let not_saved = vec!["models/mnist-scratch-seed1: not saved: disk full".to_string()];
+    let out = tmp.path().join("r");
+    let report = Report {
+        runs: &runs,
+        test: &test,
+        provenance: &prov,
+        not_saved: &not_saved,
+    };
+    write(&report, &out);
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    let section = md.find("## Models not saved").expect("the section");
+    let first_other = md.find("\n## ").unwrap();
+    assert_eq!(section, first_other + 1, "not the first section:\n{md}");
+    assert!(
+        md.contains("- models/mnist-scratch-seed1: not saved: disk full\n"),
+        "{md}"
+    );
+    // Every model saved: no such section.
+    let out = tmp.path().join("saved");
+    write_report(&runs, &test, vec![1], &out);
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(!md.contains("not saved"), "{md}");
 }

@@ -42,7 +42,7 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
 /// `dir`, one after the other; no folder is created, so a path into a folder `dir` does not hold
 /// fails. A path that is absolute or climbs out of `dir` (`..`) is refused. Not atomic by
 /// itself: meant for a staging folder that is swapped into place once full
-/// ([`Output::replace`](crate::Output::replace), [`replace_dir`](crate::replace_dir)).
+/// ([`Output::replace`](crate::Output::replace)).
 pub fn write_files<'a>(
     dir: &Path,
     files: impl IntoIterator<Item = (&'a Path, &'a [u8])>,

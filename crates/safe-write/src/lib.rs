@@ -3,11 +3,13 @@
 //! write is ever replaced.
 //!
 //! This crate owns every write of the workspace that replaces something:
-//! - output folders ([`Output`], `output.rs`): claimed by one run at a time with a lock file
-//!   (`lock.rs`), written into a staging folder beside them and swapped in, outputs nested in
-//!   them carried over (`nested.rs`), what a crashed run left beside them recovered
-//!   (`recover.rs`), and only folders marked as this tool's ([`MARKER`], `marker.rs`) replaced;
-//! - a staged folder swapped into place without lock or recovery ([`replace_dir`], `swap.rs`);
+//! - output folders ([`Output`], `output.rs`), reports and saved models alike: claimed by one
+//!   run at a time with a lock file (`lock.rs`), written into a staging folder beside them and
+//!   swapped in, outputs nested in them carried over (`nested.rs`), what a crashed run left
+//!   beside them recovered (`recover.rs`), and only folders marked as this tool's ([`MARKER`],
+//!   `marker.rs`) replaced;
+//! - the swap itself (`swap.rs`) and the marking of a folder the caller knows as its own
+//!   ([`mark`]);
 //! - a single file replaced atomically ([`replace_file`], [`write_file`]) and files written into
 //!   a staging folder ([`write_files`]), in `file.rs`.
 //!
@@ -25,6 +27,5 @@ mod swap;
 
 pub use error::WriteError;
 pub use file::{replace_file, write_file, write_files};
-pub use marker::{MARKER, check_replaceable, enclosing_output};
+pub use marker::{MARKER, check_replaceable, enclosing_output, mark};
 pub use output::Output;
-pub use swap::replace_dir;

@@ -47,6 +47,12 @@ pub fn check_replaceable(out: &Path) -> Result<(), WriteError> {
     Ok(())
 }
 
+/// Marks the existing folder `dir` as an output of this tool (writes [`MARKER`] into it), for a
+/// caller that recognises a folder it wrote without one; from then on it may be replaced.
+pub fn mark(dir: &Path) -> Result<(), WriteError> {
+    crate::write_file(&dir.join(MARKER), MARKER_TEXT.as_bytes())
+}
+
 /// Whether an entry of an output folder belongs to an output nested in it: a folder holding
 /// [`MARKER`], or the lock file of one (a run writing it right now).
 pub(crate) fn is_carried(entry: &std::fs::DirEntry) -> bool {

@@ -1,10 +1,7 @@
 //! Swapping a staged folder into place: the folder it replaces is renamed aside, the staged one
 //! renamed in, and the one aside removed only once the new one is in place, so that a reader
 //! finds the old folder or the new one, never a mix. Also the names these folders take beside
-//! the one they replace.
-//!
-//! [`replace_dir`] is the swap alone, for folders that need neither a lock nor recovery (saved
-//! models: their readers skip names that start with a dot). [`Output`](crate::Output) adds both.
+//! the one they replace. [`Output`](crate::Output) adds the lock and the recovery.
 
 use std::path::{Path, PathBuf};
 
@@ -34,42 +31,6 @@ pub(crate) fn not_a_folder_name(path: &Path) -> WriteError {
         reason: "is not a folder name this tool can write to (name a folder, e.g. \
                  reports/run1; nothing was written)",
     }
-}
-
-/// Fills a staging folder beside `dest` (`.<name>.tmp-<pid>`, made afresh) through `fill`, then
-/// swaps it into place: `dest` renamed aside (`.<name>.old-<pid>`), the staging folder renamed
-/// in, the old one removed. If `fill` or the swap fails, the staging folder is removed and `dest`
-/// is left as it was. Returns what `fill` returned, and warnings: a failure to remove
-/// the replaced folder once the new one is in place does not undo the write.
-///
-/// No lock is taken and nothing a crashed run left is recovered: for a folder that one process
-/// writes at a time and whose leftovers (dot names) its readers skip. `fill` may refuse to
-/// replace what is at `dest` by returning an error.
-pub fn replace_dir<T, E: From<WriteError>>(
-    dest: &Path,
-    fill: impl FnOnce(&Path) -> Result<T, E>,
-) -> Result<(T, Vec<String>), E> {
-    let (parent, name) = parent_and_name(dest).ok_or_else(|| not_a_folder_name(dest))?;
-    let pid = std::process::id();
-    let staging = sibling(&parent, &name, "tmp", pid);
-    let written = make_staging(&staging).map_err(E::from).and_then(|()| {
-        let value = fill(&staging)?;
-        let old = sibling(&parent, &name, "old", pid);
-        let warnings = swap_in(&staging, dest, &old, &|p| std::fs::remove_dir_all(p))?;
-        Ok((value, warnings))
-    });
-    if written.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
-    }
-    written
-}
-
-/// An empty folder at `staging`, whatever this process left there before.
-fn make_staging(staging: &Path) -> Result<(), WriteError> {
-    if staging.exists() {
-        std::fs::remove_dir_all(staging).map_err(|e| WriteError::io(staging, e))?;
-    }
-    std::fs::create_dir_all(staging).map_err(|e| WriteError::io(staging, e))
 }
 
 /// Renames `dest` (when there is one) to `old`, then `staging` to `dest`; if that second rename

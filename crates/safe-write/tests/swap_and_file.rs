@@ -1,13 +1,12 @@
-//! A staged folder swapped into place (`replace_dir`) and one file replaced atomically
-//! (`replace_file`, `write_file`): the old one stays whole until the new one is, and nothing is
-//! left beside them.
+//! A folder marked as the tool's (`mark`) and one file replaced atomically (`replace_file`,
+//! `write_file`): the old one stays whole until the new one is, and nothing is left beside it.
 
 // Test helpers, like the tests themselves, fail by panicking.
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 
-use safe_write::{WriteError, replace_dir, replace_file, write_file};
+use safe_write::{MARKER, Output, WriteError, mark, replace_file, write_file};
 
 /// The names in `dir`, sorted.
 fn names(dir: &Path) -> Vec<String> {
@@ -19,7 +18,7 @@ fn names(dir: &Path) -> Vec<String> {
     names
 }
 
-/// An error of the caller's own, as saving a model or drawing a picture returns.
+/// An error of the caller's own, as drawing a picture returns.
 #[derive(Debug)]
 struct TestError(String);
 
@@ -29,57 +28,34 @@ impl From<WriteError> for TestError {
     }
 }
 
-fn fill(text: &str) -> impl FnOnce(&Path) -> Result<(), WriteError> + '_ {
-    move |dir: &Path| {
-        std::fs::write(dir.join("model.json"), text).unwrap();
-        Ok(())
-    }
-}
-
 #[test]
-fn a_staged_folder_replaces_the_old_one_whole() {
+fn a_folder_marked_as_the_tools_may_be_claimed_and_replaced() {
     let tmp = tempfile::tempdir().unwrap();
     let dest = tmp.path().join("mnist-scratch-seed1");
-    let ((), warnings) = replace_dir(&dest, fill("first")).unwrap();
-    assert!(warnings.is_empty(), "{warnings:?}");
-    std::fs::write(dest.join("stale.bin"), "from the first").unwrap();
-    replace_dir(&dest, fill("second")).unwrap();
-    assert_eq!(names(&dest), ["model.json"]);
+    std::fs::create_dir_all(&dest).unwrap();
+    std::fs::write(dest.join("model.json"), "first").unwrap();
+    // Another folder of files: not this tool's to replace.
+    let err = Output::claim(&dest).unwrap_err();
+    assert!(err.to_string().contains("no .mnist-compare file"), "{err}");
+    mark(&dest).unwrap();
+    assert_eq!(names(&dest), [MARKER, "model.json"]);
+    let output = Output::claim(&dest).unwrap();
+    output
+        .replace(|dir| -> Result<(), WriteError> {
+            std::fs::write(dir.join("model.json"), "second").unwrap();
+            Ok(())
+        })
+        .unwrap();
     assert_eq!(
         std::fs::read_to_string(dest.join("model.json")).unwrap(),
         "second"
     );
-    assert_eq!(names(tmp.path()), ["mnist-scratch-seed1"]);
-}
-
-#[test]
-fn a_failed_fill_leaves_the_old_folder_as_it_was() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dest = tmp.path().join("mnist-scratch-seed1");
-    replace_dir(&dest, fill("first")).unwrap();
-    // A staging folder this process left earlier is made afresh.
-    let staging = tmp
-        .path()
-        .join(format!(".mnist-scratch-seed1.tmp-{}", std::process::id()));
-    std::fs::create_dir_all(&staging).unwrap();
-    std::fs::write(staging.join("stale.bin"), "left").unwrap();
-    let failed = replace_dir(&dest, |dir| -> Result<(), TestError> {
-        assert_eq!(names(dir), Vec::<String>::new());
-        std::fs::write(dir.join("model.json"), "half").unwrap();
-        Err(TestError("refused".to_string()))
-    });
-    assert_eq!(failed.unwrap_err().0, "refused");
-    assert_eq!(
-        std::fs::read_to_string(dest.join("model.json")).unwrap(),
-        "first"
-    );
-    assert_eq!(names(tmp.path()), ["mnist-scratch-seed1"]);
 }
 
 #[test]
 fn a_path_without_a_name_is_refused_before_anything_is_written() {
-    let err = replace_dir(Path::new("/"), |_| -> Result<(), TestError> { Ok(()) }).unwrap_err();
-    assert!(err.0.contains("is not a folder name"), "{err:?}");
+    let err = Output::claim(Path::new("/")).unwrap_err();
+    assert!(err.to_string().contains("is not a folder name"), "{err:?}");
     let err = write_file(Path::new("/"), b"x").unwrap_err();
     assert!(err.to_string().contains("is not a file name"), "{err}");
 }

@@ -1,13 +1,14 @@
 //! `cargo xtask predict IMAGE...`: every model saved by `compare --save-models` classifies the
-//! user's own images, converted as MNIST's digits were (`preprocess.rs`); each image's top three
-//! classes per model are printed, and `--out` draws them.
+//! user's own images, converted as MNIST's digits were (the `image-input` crate, each image inside
+//! a guard that turns a panic into that file's error: `guard.rs`); each image's top three classes
+//! per model are printed, and `--out` draws them.
 
-mod preprocess;
+mod guard;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use bench_core::{Assignment, FittedModel};
 use clap::Args;
 use mnist_data::Dataset;
@@ -68,7 +69,8 @@ pub fn run(args: &PredictArgs) -> Result<ExitCode> {
     let (models, class_names) = load_models(args, &mut failures)?;
     let mut prepared = Vec::new();
     for path in &args.images {
-        match preprocess::prepare(path) {
+        let prepare = || image_input::prepare(path).map_err(|e| anyhow!("{}: {e}", path.display()));
+        match guard::guarded(path, prepare) {
             Ok(image) => prepared.push((path, image)),
             Err(e) => {
                 eprintln!("{e:#}");
@@ -130,7 +132,7 @@ fn load_models(args: &PredictArgs, failures: &mut usize) -> Result<(Vec<Loaded>,
             *failures += 1;
             continue;
         }
-        match load(dir, manifest) {
+        match guard::guarded(dir, || load(dir, manifest)) {
             Ok(model) => {
                 class_names.get_or_insert_with(|| manifest.class_names.clone());
                 models.push(model);
@@ -158,7 +160,7 @@ fn load_models(args: &PredictArgs, failures: &mut usize) -> Result<(Vec<Loaded>,
 /// Every model's prediction for each image, printed as its top three classes; a model that
 /// fails on an image is said in one line and counted in `failures`. Returns the picture's rows.
 fn classify<'a>(
-    prepared: &'a [(&PathBuf, preprocess::Prepared)],
+    prepared: &'a [(&PathBuf, image_input::Prepared)],
     models: &[Loaded],
     class_names: &[String],
     failures: &mut usize,

@@ -6,6 +6,7 @@ mod every_run;
 mod figures;
 mod frames;
 mod heading;
+mod not_saved;
 mod per_class;
 mod provenance;
 mod rows;
@@ -70,6 +71,7 @@ pub fn markdown(
 ) -> PolarsResult<String> {
     let p = report.provenance;
     let mut md = heading::section(p, analysis);
+    md.push_str(&not_saved::section(report.not_saved));
     md.push_str(&crate::answer::markdown(
         &tables.rows,
         &tables.deployment_rows,

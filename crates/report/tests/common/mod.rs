@@ -219,6 +219,7 @@ pub fn write_report(runs: &[RunRecord], test: &Dataset, seeds: Vec<u64>, out: &P
         runs,
         test,
         provenance: &prov,
+        not_saved: &[],
     };
     write(&report, out);
 }

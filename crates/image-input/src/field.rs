@@ -1,21 +1,10 @@
-//! A user's image turned into what the models were trained on, as MNIST's own preprocessing made
-//! its digits: grayscale, light ink on a dark field (a dark-on-light image is inverted), the
-//! ink's bounding box scaled to fit 20x20 keeping its aspect ratio (anti-aliased by area
-//! averaging), and placed in a 28x28 field with its centre of mass at pixel (14, 14).
+//! The ink found and scaled into the 28x28 field, as MNIST's digits were made from NIST's.
 
-use std::path::Path;
-
-use anyhow::{Context, Result, bail};
 use image::{GrayImage, Luma};
 use mnist_data::{IMAGE_PIXELS, SIDE};
 
-/// The largest image read, in pixels per side: larger ones are refused by the decoder before it
-/// allocates (a photo of a digit needs far fewer).
-pub const MAX_SIDE: u32 = 8192;
-/// The side the image as given is kept at, at most, for the picture.
-const THUMBNAIL: u32 = 280;
-/// What the decoder may allocate at most.
-const MAX_ALLOC: u64 = 256 << 20;
+use crate::PrepareError;
+
 /// The side of the box the ink is scaled into, as in MNIST.
 const BOX: u32 = 20;
 /// An image holds a stroke when some pixel stands out from the paper by this much (0-255, after
@@ -25,75 +14,26 @@ const INK: u8 = 40;
 /// (after stretching): where the stroke is, as the bilevel NIST images MNIST scaled into its
 /// 20x20 box had it, without the anti-aliased fringe a resampled image grows around it. Chosen
 /// over 8 and 64 on training images (`edge_128_brings_training_images_back_closest`, ignored by
-/// default: `cargo test --release -p xtask -- --ignored edge_128`), but after the round trip of
-/// `tests/predict.rs` had been run on test images with 8: docs/predict.md says what was seen.
+/// default: `cargo test --release -p image-input -- --ignored edge_128`), but after the round
+/// trip of `xtask/tests/predict.rs` had been run on test images with 8: docs/predict.md says what
+/// was seen.
 const EDGE: u8 = 128;
 
-/// An image read and converted.
-pub struct Prepared {
-    /// The image as read, in grayscale (as it looked), at most [`THUMBNAIL`] pixels a side, for
-    /// the picture.
-    pub original: GrayImage,
-    /// The 28x28 the models see, row-major, ink bright.
-    pub pixels: [u8; IMAGE_PIXELS],
-}
-
-/// Reads `path` (PNG, JPEG or BMP) and converts it; an error says what is wrong with the file.
-pub fn prepare(path: &Path) -> Result<Prepared> {
-    let mut reader = image::io::Reader::open(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?
-        .with_guessed_format()
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    if reader.format().is_none() {
-        bail!(
-            "{}: not an image this tool reads (PNG, JPEG or BMP)",
-            path.display()
-        );
-    }
-    let mut limits = image::io::Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
-    reader.limits(limits);
-    let decoded = reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(_) => anyhow::anyhow!(
-            "{}: too large to read (more than {MAX_SIDE} pixels a side, or {} MiB); crop or \
-             scale it down",
-            path.display(),
-            MAX_ALLOC >> 20
-        ),
-        other => anyhow::anyhow!("{}: cannot decode: {other}", path.display()),
-    })?;
-    let gray = over_white(&decoded);
-    drop(decoded);
-    let pixels =
-        to_mnist(&gray).with_context(|| format!("{}: nothing to classify", path.display()))?;
-    let (w, h) = gray.dimensions();
-    let fit = (THUMBNAIL as f32 / w.max(h) as f32).min(1.0);
-    let original = if fit < 1.0 {
-        let side = |v: u32| ((v as f32 * fit).round() as u32).max(1);
-        area_resize(&gray, side(w), side(h))
-    } else {
-        gray
-    };
-    Ok(Prepared { original, pixels })
-}
-
-/// Grayscale, transparent parts shown as white paper.
-fn over_white(image: &image::DynamicImage) -> GrayImage {
-    let la = image.to_luma_alpha8();
-    GrayImage::from_fn(la.width(), la.height(), |x, y| {
-        let [l, a] = la.get_pixel(x, y).0;
-        let v = (u32::from(l) * u32::from(a) + 255 * (255 - u32::from(a))) / 255;
-        Luma([v as u8])
-    })
+/// A `w x h` grayscale image read pixel by pixel through `at`, so that a crop or a transformed
+/// view needs no copy of its own.
+pub(crate) struct View<F: Fn(u32, u32) -> u8> {
+    pub(crate) w: u32,
+    pub(crate) h: u32,
+    pub(crate) at: F,
 }
 
 /// `image` resampled to `w x h`, each output pixel the mean of the source area it covers (partial
 /// pixels weighted by their overlap): an anti-aliased reduction that adds no blur beyond it.
-fn area_resize(image: &GrayImage, w: u32, h: u32) -> GrayImage {
+/// Works on the source as it is, row by row: the only buffer is `w` columns of the source's
+/// height.
+pub(crate) fn area_resize<F: Fn(u32, u32) -> u8>(image: &View<F>, w: u32, h: u32) -> GrayImage {
     /// For each of `to` output cells over `from` source cells: (source index, weight) pairs.
-    fn weights(from: u32, to: u32) -> Vec<Vec<(usize, f32)>> {
+    fn weights(from: u32, to: u32) -> Vec<Vec<(u32, f32)>> {
         let step = from as f32 / to as f32;
         (0..to)
             .map(|o| {
@@ -103,42 +43,41 @@ fn area_resize(image: &GrayImage, w: u32, h: u32) -> GrayImage {
                 (first..last)
                     .map(|i| {
                         let overlap = (end.min(i as f32 + 1.0) - start.max(i as f32)).max(0.0);
-                        (i as usize, overlap / step)
+                        (i, overlap / step)
                     })
                     .filter(|&(_, wt)| wt > 0.0)
                     .collect()
             })
             .collect()
     }
-    let (sw, sh) = image.dimensions();
+    let (sw, sh) = (image.w, image.h);
     let (wx, wy) = (weights(sw, w), weights(sh, h));
-    let src: Vec<f32> = image.pixels().map(|p| f32::from(p.0[0])).collect();
     // Rows first, then columns.
-    let mut rows = vec![0.0f32; (w * sh) as usize];
-    for y in 0..sh as usize {
+    let mut rows = vec![0.0f32; w as usize * sh as usize];
+    for y in 0..sh {
         for (x, taps) in wx.iter().enumerate() {
-            rows[y * w as usize + x] = taps
+            rows[y as usize * w as usize + x] = taps
                 .iter()
-                .map(|&(i, wt)| src[y * sw as usize + i] * wt)
+                .map(|&(i, wt)| f32::from((image.at)(i, y)) * wt)
                 .sum();
         }
     }
     GrayImage::from_fn(w, h, |x, y| {
         let v: f32 = wy[y as usize]
             .iter()
-            .map(|&(i, wt)| rows[i * w as usize + x as usize] * wt)
+            .map(|&(i, wt)| rows[i as usize * w as usize + x as usize] * wt)
             .sum();
         Luma([v.round().clamp(0.0, 255.0) as u8])
     })
 }
 
 /// Converts a grayscale image as MNIST's preprocessing did (see the module docs).
-pub fn to_mnist(gray: &GrayImage) -> Result<[u8; IMAGE_PIXELS]> {
+pub fn to_mnist(gray: &GrayImage) -> Result<[u8; IMAGE_PIXELS], PrepareError> {
     to_mnist_with(gray, EDGE)
 }
 
 /// [`to_mnist`] with the bounding box taken at brightness `edge`.
-fn to_mnist_with(gray: &GrayImage, edge: u8) -> Result<[u8; IMAGE_PIXELS]> {
+fn to_mnist_with(gray: &GrayImage, edge: u8) -> Result<[u8; IMAGE_PIXELS], PrepareError> {
     let (w, h) = gray.dimensions();
     // Ink bright on dark: the paper is the border's mean level, the ink whichever side of it
     // strays further (dark ink on dim paper, light ink on pale paper), inverted if dark.
@@ -153,19 +92,18 @@ fn to_mnist_with(gray: &GrayImage, edge: u8) -> Result<[u8; IMAGE_PIXELS]> {
         .fold((255u8, 0u8), |(lo, hi), p| (lo.min(p.0[0]), hi.max(p.0[0])));
     let dark_ink = paper.saturating_sub(u64::from(lo)) > u64::from(hi).saturating_sub(paper);
     let ink = |v: u8| if dark_ink { 255 - v } else { v };
-    // Stretched so that the paper is 0 and the darkest stroke 255.
+    // Stretched so that the paper is 0 and the darkest stroke 255; computed pixel by pixel where
+    // it is read, not kept as another copy of the image.
     let floor = ink(paper.min(255) as u8);
-    let values: Vec<u8> = gray.pixels().map(|p| ink(p.0[0])).collect();
-    let top = values.iter().copied().max().unwrap_or(0);
+    let top = if dark_ink { ink(lo) } else { hi };
     if top <= floor.saturating_add(INK) {
-        bail!("the image is blank: no stroke stands out from the background");
+        return Err(PrepareError::Blank);
     }
     let span = f32::from(top - floor);
-    let stretched: Vec<u8> = values
-        .iter()
-        .map(|&v| (f32::from(v.saturating_sub(floor)) * 255.0 / span).round() as u8)
-        .collect();
-    let at = |x: u32, y: u32| stretched[(y * w + x) as usize];
+    let at = |x: u32, y: u32| {
+        let v = ink(gray.get_pixel(x, y).0[0]);
+        (f32::from(v.saturating_sub(floor)) * 255.0 / span).round() as u8
+    };
     // The ink's bounding box.
     let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
     for y in 0..h {
@@ -176,7 +114,11 @@ fn to_mnist_with(gray: &GrayImage, edge: u8) -> Result<[u8; IMAGE_PIXELS]> {
         }
     }
     let (bw, bh) = (x1 - x0 + 1, y1 - y0 + 1);
-    let crop = GrayImage::from_fn(bw, bh, |x, y| Luma([at(x0 + x, y0 + y)]));
+    let crop = View {
+        w: bw,
+        h: bh,
+        at: |x, y| at(x0 + x, y0 + y),
+    };
     // Into 20x20, keeping the aspect ratio.
     let scale = BOX as f32 / bw.max(bh) as f32;
     let (sw, sh) = (
@@ -193,7 +135,7 @@ fn to_mnist_with(gray: &GrayImage, edge: u8) -> Result<[u8; IMAGE_PIXELS]> {
         my += v * f64::from(y);
     }
     if mass == 0.0 {
-        bail!("the image is blank: no stroke stands out from the background");
+        return Err(PrepareError::Blank);
     }
     // MNIST's centres of mass sit at pixel (14, 14) of the field: over every 10th training image,
     // their mean is (14.01, 14.00), standard deviation 0.29 (docs/predict/centre_of_mass.py; set
