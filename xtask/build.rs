@@ -19,10 +19,14 @@ const CRATES: [&str; 7] = [
 ];
 
 fn main() {
-    let lock_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock");
+    // Read when the script runs, not when it was compiled: a compiled build script may be
+    // reused by a checkout in another folder sharing the target folder.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|e| panic!("cargo sets CARGO_MANIFEST_DIR for build scripts: {e}"));
+    let lock_path = format!("{manifest_dir}/../Cargo.lock");
     println!("cargo::rerun-if-changed={lock_path}");
     println!("cargo::rerun-if-env-changed=CARGO_ENCODED_RUSTFLAGS");
-    let lock = std::fs::read_to_string(lock_path)
+    let lock = std::fs::read_to_string(&lock_path)
         .unwrap_or_else(|e| panic!("cannot read {lock_path} for the reports' versions: {e}"));
     let mut crates = CRATES.to_vec();
     if std::env::var_os("CARGO_FEATURE_CANDLE").is_some() {

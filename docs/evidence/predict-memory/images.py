@@ -1,7 +1,9 @@
 """Writes the images predict's peak memory is measured on, into the folder given: a dark stroke
 on white paper as 8-bit grayscale and RGBA PNGs at 8192x8192 (the largest side accepted), an
-RGBA one at 4896x4896 (the largest square RGBA within the decoder's 96 MiB), and a PNG whose
-header claims 60000x60000 (refused before decoding). Plain zlib, no imaging library."""
+RGBA one at 4896x4896 (the largest square RGBA within the decoder's 96 MiB), a PNG whose
+header claims 60000x60000 (refused before decoding); and, near the same 96 MiB, a 16-bit
+grayscale, an 8-bit grayscale-with-alpha and a 16-bit RGBA image. Plain zlib, no imaging
+library."""
 import struct
 import sys
 import zlib
@@ -13,15 +15,18 @@ def chunk(kind, data):
     return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
 
 
-def png(path, side, channels, claimed=None):
-    colour = {1: 0, 4: 6}[channels]
+def png(path, side, channels, claimed=None, depth=8):
+    colour = {1: 0, 2: 4, 4: 6}[channels]
     w = h = claimed or side
-    header = struct.pack(">IIBBBBB", w, h, 8, colour, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", w, h, depth, colour, 0, 0, 0)
     comp = zlib.compressobj(1)
     data = bytearray()
     x0, x1 = side * 2 // 5, side * 3 // 5
-    paper = b"\xff" * channels
-    ink = b"\x10\x10\x10\xff" if channels == 4 else b"\x10"
+    size = depth // 8
+    paper = b"\xff" * (channels * size)
+    ink = ((b"\x10" * size) * (channels - 1) if channels > 1 else b"\x10" * size) + (
+        b"\xff" * size if channels in (2, 4) else b""
+    )
     row_paper = b"\x00" + paper * side
     row_ink = b"\x00" + paper * x0 + ink * (x1 - x0) + paper * (side - x1)
     for y in range(side):
@@ -37,4 +42,7 @@ out.mkdir(parents=True, exist_ok=True)
 png(out / "gray-8192.png", 8192, 1)
 png(out / "rgba-8192.png", 8192, 4)
 png(out / "rgba-4896.png", 4896, 4)
+png(out / "gray16-6928.png", 6928, 1, depth=16)
+png(out / "gray-alpha-6928.png", 6928, 2)
+png(out / "rgba16-3464.png", 3464, 4, depth=16)
 png(out / "bomb-60000.png", 64, 1, claimed=60000)
