@@ -46,7 +46,9 @@ pub struct CompareArgs {
     pub settings: SettingsArgs,
     /// Also save each trained model into this folder: `<dataset>-<backend>-seed<N>/` with the
     /// backend's weights and model.json (dataset, class names, settings, seed, test accuracy,
-    /// commit), for `cargo xtask predict --models DIR`.
+    /// commit), for `cargo xtask predict --models DIR`. Each model's folder is claimed before
+    /// anything trains (refused while another run saves it); a model that cannot be saved
+    /// leaves the earlier one in place, is named in the report and makes the exit status 2.
     #[arg(long, value_name = "DIR")]
     pub save_models: Option<PathBuf>,
     /// Folder to write the report into: a new or empty folder, or an earlier report (it holds a
@@ -141,7 +143,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
             not_saved.extend(save_model(folder, &manifest, model.as_ref()));
         }
         if interrupted() {
-            report_interrupted(&records);
+            report_interrupted(&records, &not_saved);
             return Ok(ExitCode::from(EXIT_INTERRUPTED));
         }
         eprintln!("{}", one_line(&record));
@@ -323,7 +325,8 @@ fn one_line(r: &RunRecord) -> String {
     }
 }
 
-fn report_interrupted(done: &[RunRecord]) {
+/// What an interrupted run did: the runs that finished and the models it could not save.
+fn report_interrupted(done: &[RunRecord], not_saved: &[String]) {
     eprintln!("interrupted: no report written; the previous reports are untouched");
     if done.is_empty() {
         eprintln!("no run had finished");
@@ -332,5 +335,8 @@ fn report_interrupted(done: &[RunRecord]) {
         for r in done {
             eprintln!("{}", one_line(r));
         }
+    }
+    for line in not_saved {
+        eprintln!("error: {line}");
     }
 }

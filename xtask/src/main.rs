@@ -1,14 +1,14 @@
 //! `cargo xtask`: the mnist-compare command line. It parses flags and wires the crates together;
-//! the work lives in `mnist-data`, the backend crates, `bench-core`, `report` and `safe-write`
-//! (every file it writes). It holds no training logic, and no reporting logic but the
+//! the work lives in `mnist-data`, the backend crates, `bench-core`, `report`, `image-input`
+//! (predict's images) and `safe-write` (every file it writes). It holds no training logic, and no reporting logic but the
 //! side-by-side table of `bench` (`bench/table.rs`).
 //!
 //! Layout: `registry.rs` is the one place that lists the backends (no per-backend flag or setting
 //! lives in `compare`); `compare.rs`, `bench/`, `predict/` and `export.rs` (`split`) are the
 //! commands; `output.rs` claims each command's output folder before any work and swaps it in
 //! with a second Ctrl-C held off; `progress.rs` shows progress and handles Ctrl-C;
-//! `provenance.rs` and `build.rs` record what produced a report; `saved_models.rs` writes and
-//! reads `compare --save-models` folders. `reference/` holds the twins' Python, outside the Rust
+//! `provenance.rs` and `build.rs` record what produced a report; `saved_models.rs` claims, writes
+//! and reads `compare --save-models` folders. `reference/` holds the twins' Python, outside the Rust
 //! build: `numpy_mlp.py` (scratch), `sklearn_logistic.py` (linfa), `keras_mlp.py` and
 //! `torch_mlp.py` (burn and candle), `torch_cnn.py` (cnn), and `_common.py` (reading the exported
 //! split, the options that mirror a model, the one JSON line each twin answers with).
@@ -33,7 +33,8 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use mnist_data::{SplitKind, SplitSpec};
 
-/// Exit status when a comparison ran but some runs failed.
+/// Exit status when a command ran but part of what it was asked failed: a run, a model to save, an
+/// image or model of `predict`.
 pub const EXIT_RUNS_FAILED: u8 = 2;
 /// Exit status after Ctrl-C.
 pub const EXIT_INTERRUPTED: u8 = 130;
@@ -41,10 +42,13 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 const AFTER_HELP: &str = "\
 Exit status:
   0    everything ran and every run succeeded
-  1    an error, which the message names: bad input (flags, data files, configuration) or an
-       --out another run holds, found before anything trained; or, after training, the report
-       could not be written (the previous one is left as it was)
-  2    the comparison ran and the report was written, but some runs failed (see the status column)
+  1    an error, which the message names: bad input (flags, data files, configuration), an
+       --out or a --save-models model folder another run holds or that is not the tool's,
+       found before anything trained; or, after training, the report could not be written (the
+       previous one is left as it was)
+  2    the comparison ran and the report was written, but some runs failed (see the status
+       column) or some models could not be saved (named first in the report; earlier models of
+       those names kept)
   130  interrupted with Ctrl-C: the previous reports are left as they were";
 
 /// Train MNIST-family classifiers (MNIST, Fashion-MNIST) through one interface and compare

@@ -6,17 +6,36 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-/// Claims `out` for this run (see [`safe_write::Output::claim`]): refused if another run holds
-/// it or it is not this tool's to replace; leftovers of a crashed run are recovered and said.
-/// `typed`: whether the user named it with `--out` (an error about a default does not blame
-/// the flag).
+/// Claims `out` for this run's report, table or files (see [`safe_write::Output::claim`]):
+/// refused if another run holds it, it is not this tool's to replace or it holds a saved model;
+/// leftovers of a crashed run are recovered and said. `typed`: whether the user named it with
+/// `--out` (an error about a default does not blame the flag).
 pub fn claim(out: &Path, typed: bool) -> Result<safe_write::Output> {
     let what = if typed {
         "--out"
     } else {
         "the default output folder"
     };
-    let output = safe_write::Output::claim(out).context(what)?;
+    if out.join(crate::saved_models::MANIFEST).is_file() {
+        anyhow::bail!(
+            "{what}: {} holds a saved model ({}), which a report would replace; name another \
+             folder (nothing was written)",
+            out.display(),
+            crate::saved_models::MANIFEST
+        );
+    }
+    claim_as(out, what, &|_| false)
+}
+
+/// Claims `out` as [`safe_write::Output::claim_adopting`] does, with `is_own` recognising the
+/// folders of this kind that lack the marker; errors start with `what` (the flag, or which
+/// folder), and leftovers recovered are said.
+pub fn claim_as(
+    out: &Path,
+    what: &str,
+    is_own: &dyn Fn(&Path) -> bool,
+) -> Result<safe_write::Output> {
+    let output = safe_write::Output::claim_adopting(out, is_own).context(what.to_string())?;
     for line in output.recovered() {
         eprintln!("{line}");
     }

@@ -17,20 +17,38 @@ pub fn folder(root: &Path, dataset: &str, backend: &str, seed: u64) -> PathBuf {
 }
 
 /// Claims the folder `dir` of a model a run will save, as an output folder is claimed
-/// ([`safe_write::Output::claim`]): refused, naming the holder, while another run saves the same
+/// ([`crate::output::claim_as`]): refused, naming the holder, while another run saves the same
 /// model; what a run that stopped mid-save left beside it recovered (said in one line each);
 /// refused if something other than a saved model is there. A saved model without the
-/// [`safe_write::MARKER`] (as earlier versions of the tool saved them) is marked first, so that
-/// it may be replaced.
+/// [`safe_write::MARKER`] (as earlier versions of the tool saved them) is adopted when it is
+/// exactly that: see [`is_saved_model`].
 pub fn claim(dir: &Path) -> Result<safe_write::Output> {
-    if !dir.join(safe_write::MARKER).exists() && Manifest::read(dir).is_ok() {
-        safe_write::mark(dir).context("--save-models")?;
-    }
-    let output = safe_write::Output::claim(dir).context("--save-models")?;
-    for line in output.recovered() {
-        eprintln!("{line}");
-    }
-    Ok(output)
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned());
+    let is_own = |candidate: &Path| {
+        name.as_deref()
+            .is_some_and(|n| is_saved_model(candidate, n))
+    };
+    crate::output::claim_as(dir, "--save-models", &is_own)
+}
+
+/// The files a saved model's folder may hold: its manifest and the backends' weights files.
+const MODEL_FILES: [&str; 3] = [MANIFEST, "model.bpk", "weights.safetensors"];
+
+/// Whether `dir` holds a saved model named `name` (`<dataset>-<backend>-seed<N>`) and nothing
+/// else: only [`MODEL_FILES`], plain files, and a manifest that reads and names that model.
+fn is_saved_model(dir: &Path, name: &str) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    let only_model_files = entries.into_iter().all(|e| {
+        e.is_ok_and(|e| {
+            e.file_type().is_ok_and(|t| t.is_file())
+                && MODEL_FILES.iter().any(|f| e.file_name() == *f)
+        })
+    });
+    only_model_files
+        && Manifest::read(dir)
+            .is_ok_and(|m| folder(Path::new(""), &m.dataset, &m.backend, m.seed) == Path::new(name))
 }
 
 /// Saves `model` with `manifest` into the claimed folder `output` (see [`claim`]), replacing an

@@ -8,15 +8,14 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStderr, Command, Output, Stdio};
 
 mod common;
 
 use common::fixture_dir as fixture;
 
 /// Epochs of the run that is paused mid-training: enough that it is still training when the
-/// test stops it, a moment after it printed its data line (400 epochs took 1.3 s on a 2-core
-/// AMD EPYC).
+/// test stops it, a moment after it printed its data line (seconds of training on the fixture).
 const LONG_EPOCHS: &str = "1500";
 
 /// `compare` of scratch on the fixture into `out`, saving into `models`.
@@ -70,50 +69,72 @@ fn earlier_model(data: &Path, root: &Path, models: &Path) -> Vec<(String, Vec<u8
     files
 }
 
-/// Starts a long run, waits until it has claimed its folders and read the data (its `data:`
-/// line), and stops it (SIGSTOP) there, mid-training. Returns it, and its stderr so far.
-fn start_and_pause(mut command: Command) -> (Child, String) {
-    let mut child = command
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut reader = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    loop {
-        let mut line = String::new();
-        assert!(reader.read_line(&mut line).unwrap() > 0, "ended:\n{seen}");
-        seen.push_str(&line);
-        if line.starts_with("data: ") {
-            break;
+/// A run stopped mid-training (SIGSTOP), with what it has printed so far. Dropped without
+/// [`Paused::resume`] (a failed assertion), it is killed, so that no stopped run keeps its locks.
+struct Paused {
+    child: Child,
+    stderr: BufReader<ChildStderr>,
+    seen: String,
+}
+
+impl Paused {
+    /// Starts a long run, waits until it has claimed its folders and read the data (its `data:`
+    /// line), and stops it there, mid-training.
+    fn start(mut command: Command) -> Self {
+        let mut child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut paused = Self {
+            child,
+            stderr,
+            seen: String::new(),
+        };
+        loop {
+            let mut line = String::new();
+            let read = paused.stderr.read_line(&mut line).unwrap();
+            assert!(read > 0, "ended:\n{}", paused.seen);
+            paused.seen.push_str(&line);
+            if line.starts_with("data: ") {
+                break;
+            }
+        }
+        paused.signal("-STOP");
+        paused
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn signal(&self, which: &str) {
+        let status = Command::new("kill")
+            .arg(which)
+            .arg(self.pid().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Resumes the run and waits for it; returns its exit code and its whole stderr.
+    fn resume(mut self) -> (Option<i32>, String) {
+        self.signal("-CONT");
+        let mut rest = String::new();
+        self.stderr.read_to_string(&mut rest).unwrap();
+        let status = self.child.wait().unwrap();
+        (status.code(), std::mem::take(&mut self.seen) + &rest)
+    }
+}
+
+impl Drop for Paused {
+    fn drop(&mut self) {
+        if self.child.try_wait().is_ok_and(|s| s.is_none()) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
     }
-    signal(&child, "-STOP");
-    child.stderr = Some(reader.into_inner());
-    (child, seen)
-}
-
-fn signal(child: &Child, which: &str) {
-    let status = Command::new("kill")
-        .arg(which)
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
-/// Resumes a paused run and waits for it; returns its exit code and its whole stderr.
-fn resume(mut child: Child, seen: String) -> (Option<i32>, String) {
-    signal(&child, "-CONT");
-    let mut rest = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut rest)
-        .unwrap();
-    let status = child.wait().unwrap();
-    (status.code(), seen + &rest)
 }
 
 #[test]
@@ -144,14 +165,13 @@ fn a_second_run_saving_the_same_model_is_refused_before_it_trains() {
     let tmp = tempfile::tempdir().unwrap();
     let data = fixture(tmp.path());
     let models = tmp.path().join("models");
-    let first = compare(&data, &tmp.path().join("a"), &models, LONG_EPOCHS);
-    let (child, seen) = start_and_pause(first);
-    let holder = format!("pid {}", child.id());
+    let first = Paused::start(compare(&data, &tmp.path().join("a"), &models, LONG_EPOCHS));
+    let holder = format!("pid {}", first.pid());
     // The second run, while the first is mid-training with the same model to save.
     let second = compare(&data, &tmp.path().join("b"), &models, "1")
         .output()
         .unwrap();
-    let (code, first_text) = resume(child, seen);
+    let (code, first_text) = first.resume();
     let text = stderr(&second);
     assert_eq!(second.status.code(), Some(1), "{text}");
     assert_eq!(text.lines().count(), 1, "one line expected:\n{text}");
@@ -191,11 +211,11 @@ fn a_model_that_cannot_be_saved_fails_the_run_and_keeps_the_earlier_one() {
     let models = tmp.path().join("models");
     let before = earlier_model(&data, tmp.path(), &models);
     let out = tmp.path().join("reports");
-    let (child, seen) = start_and_pause(compare(&data, &out, &models, LONG_EPOCHS));
+    let run = Paused::start(compare(&data, &out, &models, LONG_EPOCHS));
     // While it trains, a file takes the name of its staging folder: the save will fail.
-    let staging = models.join(format!(".mnist-scratch-seed42.tmp-{}", child.id()));
+    let staging = models.join(format!(".mnist-scratch-seed42.tmp-{}", run.pid()));
     std::fs::write(&staging, "in the way").unwrap();
-    let (code, text) = resume(child, seen);
+    let (code, text) = run.resume();
     assert_eq!(code, Some(2), "{text}");
     let last = text.lines().last().unwrap();
     assert!(
@@ -244,5 +264,39 @@ fn what_a_run_stopped_mid_save_left_is_recovered_at_the_next_claim() {
     assert!(text.contains(&restored), "{restored:?} not in:\n{text}");
     assert!(text.contains("recovered: removed"), "{text}");
     assert!(!old.exists() && !staging.exists(), "{text}");
+    assert_eq!(contents(&model_dir(&models)), before);
+}
+
+#[test]
+fn a_model_saved_without_the_marker_is_replaced_and_a_folder_of_other_files_is_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = fixture(tmp.path());
+    let models = tmp.path().join("models");
+    earlier_model(&data, tmp.path(), &models);
+    // As earlier versions of the tool saved it: the same files, no marker.
+    std::fs::remove_file(model_dir(&models).join(safe_write::MARKER)).unwrap();
+    let output = compare(&data, &tmp.path().join("r1"), &models, "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(model_dir(&models).join(safe_write::MARKER).is_file());
+    // The same model folder with a file of the user's in it: refused, left as it was.
+    std::fs::remove_file(model_dir(&models).join(safe_write::MARKER)).unwrap();
+    std::fs::write(model_dir(&models).join("notes.txt"), "mine").unwrap();
+    let before = contents(&model_dir(&models));
+    let output = compare(&data, &tmp.path().join("r2"), &models, "1")
+        .output()
+        .unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.starts_with("error: --save-models: "), "{text}");
+    assert_eq!(contents(&model_dir(&models)), before);
+    // A report is never written over a saved model.
+    let output = compare(&data, &model_dir(&models), &tmp.path().join("m2"), "1")
+        .output()
+        .unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("holds a saved model"), "{text}");
     assert_eq!(contents(&model_dir(&models)), before);
 }

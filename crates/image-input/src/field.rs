@@ -71,7 +71,7 @@ pub(crate) fn area_resize<F: Fn(u32, u32) -> u8>(image: &View<F>, w: u32, h: u32
     })
 }
 
-/// Converts a grayscale image as MNIST's preprocessing did (see the module docs).
+/// Converts a grayscale image as MNIST's preprocessing did (see the crate docs).
 pub fn to_mnist(gray: &GrayImage) -> Result<[u8; IMAGE_PIXELS], PrepareError> {
     to_mnist_with(gray, EDGE)
 }
@@ -79,6 +79,9 @@ pub fn to_mnist(gray: &GrayImage) -> Result<[u8; IMAGE_PIXELS], PrepareError> {
 /// [`to_mnist`] with the bounding box taken at brightness `edge`.
 fn to_mnist_with(gray: &GrayImage, edge: u8) -> Result<[u8; IMAGE_PIXELS], PrepareError> {
     let (w, h) = gray.dimensions();
+    if w == 0 || h == 0 {
+        return Err(PrepareError::Blank);
+    }
     // Ink bright on dark: the paper is the border's mean level, the ink whichever side of it
     // strays further (dark ink on dim paper, light ink on pale paper), inverted if dark.
     let border: Vec<u8> = (0..w)
@@ -288,5 +291,10 @@ mod tests {
         // Noise too faint to be a stroke is blank as well.
         let faint = GrayImage::from_fn(64, 64, |x, y| Luma([230 + ((x + y) % 3) as u8]));
         assert!(to_mnist(&faint).is_err());
+        // So is an image without pixels.
+        assert!(matches!(
+            to_mnist(&GrayImage::new(0, 5)),
+            Err(PrepareError::Blank)
+        ));
     }
 }

@@ -3,7 +3,8 @@
 //! ink's bounding box scaled to fit 20x20 keeping its aspect ratio (anti-aliased by area
 //! averaging), and placed in a 28x28 field with its centre of mass at pixel (14, 14).
 //!
-//! `decode.rs` reads the file within limits (size and memory) and makes it grayscale;
+//! `decode.rs` reads the file within limits (size and memory, a JPEG sized from its header
+//! first) and makes it grayscale;
 //! `field.rs` finds the ink and builds the 28x28 field. Whatever the bytes, the result is the
 //! field or a [`PrepareError`], never a panic of this crate's own and never more memory than the
 //! limits allow (`fuzz/fuzz_targets/image.rs` feeds it arbitrary bytes).
@@ -17,7 +18,7 @@ use std::path::Path;
 use image::GrayImage;
 use mnist_data::IMAGE_PIXELS;
 
-pub use decode::{MAX_ALLOC, MAX_SIDE};
+pub use decode::{JPEG_BUDGET, MAX_ALLOC, MAX_SIDE};
 pub use field::to_mnist;
 
 /// The side the image as given is kept at, at most, for the picture.
@@ -43,9 +44,8 @@ pub enum PrepareError {
     NotAnImage,
     /// Larger than the limits allow.
     #[error(
-        "too large to read (more than {MAX_SIDE} pixels a side, or {} MiB decoded); crop or \
-         scale it down",
-        MAX_ALLOC >> 20
+        "too large to read (more than {MAX_SIDE} pixels a side, or more pixels than the memory \
+         limit holds decoded); crop or scale it down"
     )]
     TooLarge,
     /// A damaged or unsupported file.

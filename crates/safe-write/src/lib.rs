@@ -8,8 +8,7 @@
 //!   swapped in, outputs nested in them carried over (`nested.rs`), what a crashed run left
 //!   beside them recovered (`recover.rs`), and only folders marked as this tool's ([`MARKER`],
 //!   `marker.rs`) replaced;
-//! - the swap itself (`swap.rs`) and the marking of a folder the caller knows as its own
-//!   ([`mark`]);
+//! - the swap itself (`swap.rs`);
 //! - a single file replaced atomically ([`replace_file`], [`write_file`]) and files written into
 //!   a staging folder ([`write_files`]), in `file.rs`.
 //!
@@ -27,5 +26,5 @@ mod swap;
 
 pub use error::WriteError;
 pub use file::{replace_file, write_file, write_files};
-pub use marker::{MARKER, check_replaceable, enclosing_output, mark};
+pub use marker::{MARKER, check_replaceable, enclosing_output};
 pub use output::Output;

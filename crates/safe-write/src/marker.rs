@@ -47,10 +47,38 @@ pub fn check_replaceable(out: &Path) -> Result<(), WriteError> {
     Ok(())
 }
 
-/// Marks the existing folder `dir` as an output of this tool (writes [`MARKER`] into it), for a
-/// caller that recognises a folder it wrote without one; from then on it may be replaced.
-pub fn mark(dir: &Path) -> Result<(), WriteError> {
-    crate::write_file(&dir.join(MARKER), MARKER_TEXT.as_bytes())
+/// Marks `out` (in `parent`, named `name`) and the previous outputs stranded beside it
+/// (`.<name>.old` and `.<name>.old-<pid>`) as this tool's when each is a folder, not a link,
+/// without [`MARKER`], that `is_own` recognises. Called with `out`'s lock held.
+pub(crate) fn adopt(
+    out: &Path,
+    parent: &Path,
+    name: &str,
+    is_own: &dyn Fn(&Path) -> bool,
+) -> Result<(), WriteError> {
+    let mut candidates = vec![out.to_path_buf()];
+    let prefix = format!(".{name}.old");
+    for entry in std::fs::read_dir(parent).map_err(|e| WriteError::io(parent, e))? {
+        let entry = entry.map_err(|e| WriteError::io(parent, e))?;
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        if rest.is_empty()
+            || rest
+                .strip_prefix('-')
+                .is_some_and(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
+        {
+            candidates.push(entry.path());
+        }
+    }
+    for dir in candidates {
+        let is_folder = std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir());
+        if is_folder && !dir.join(MARKER).exists() && is_own(&dir) {
+            crate::write_file(&dir.join(MARKER), MARKER_TEXT.as_bytes())?;
+        }
+    }
+    Ok(())
 }
 
 /// Whether an entry of an output folder belongs to an output nested in it: a folder holding

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::WriteError;
 use crate::lock::Lock;
-use crate::marker::{MARKER, MARKER_TEXT, check_replaceable, resolved};
+use crate::marker::{MARKER, MARKER_TEXT, adopt, check_replaceable, resolved};
 use crate::nested::{nested_outputs, swap_carrying};
 use crate::recover::recover;
 use crate::swap::{not_a_folder_name, parent_and_name, sibling};
@@ -39,6 +39,15 @@ impl Output {
     /// what a crashed run left beside it (see [`Output::recovered`]) and checks that it may be
     /// replaced ([`check_replaceable`]). Creates `out`'s parent folder if needed, nothing else.
     pub fn claim(out: &Path) -> Result<Self, WriteError> {
+        Self::claim_adopting(out, &|_| false)
+    }
+
+    /// [`Output::claim`] for a kind of output that may lack the [`MARKER`] (written so by an
+    /// earlier version of the tool): once the lock is held, and before what a crashed run left
+    /// is recovered, `out` and the previous outputs stranded beside it (`.<name>.old…`) are
+    /// marked when each is a folder (not a link) that `is_own` recognises. `is_own` must
+    /// recognise only folders this tool wrote, whole: a marked folder may be replaced.
+    pub fn claim_adopting(out: &Path, is_own: &dyn Fn(&Path) -> bool) -> Result<Self, WriteError> {
         let (parent, name) = parent_and_name(out).ok_or_else(|| not_a_folder_name(out))?;
         std::fs::create_dir_all(&parent).map_err(|e| WriteError::io(&parent, e))?;
         let lock = parent.join(format!(".{name}.lock"));
@@ -60,6 +69,7 @@ impl Output {
             _outer: outer,
             recovered: Vec::new(),
         };
+        adopt(&output.out, &output.parent, &output.name, is_own)?;
         output.recovered = recover(&output.out, &output.parent, &output.name)?;
         check_replaceable(out)?;
         Ok(output)

@@ -2,35 +2,36 @@
 //! decoder (an image's, or a framework's reader of its weights) becomes that file's one-line
 //! error, and the other images and models are still used.
 
-use std::cell::Cell;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::Once;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Result, anyhow};
 
-thread_local! {
-    /// Whether this thread runs guarded work, whose panics the guard reports itself.
-    static GUARDED: Cell<bool> = const { Cell::new(false) };
-}
+/// How many guards are running. While one is, a panic on any thread belongs to its work (predict
+/// reads one file at a time; a decoder may run threads of its own), and the guard reports it.
+static GUARDS: AtomicUsize = AtomicUsize::new(0);
 
-/// Runs `work` on the file or folder `path`; a panic inside it is returned as an error naming the file
-/// (and printed by no one else). Panics outside a guard are printed as before.
+/// Runs `work` on the file or folder `path`; a panic inside it is returned as one error line
+/// naming the file, and a panic on a thread it started is printed by no one. Panics outside a
+/// guard go to the panic hook in place before the first guard.
 pub fn guarded<T>(path: &Path, work: impl FnOnce() -> Result<T>) -> Result<T> {
     quiet_inside_guards();
-    GUARDED.with(|g| g.set(true));
+    GUARDS.fetch_add(1, Ordering::SeqCst);
     // Nothing `work` borrows is used after a panic: the partly built image is dropped with it.
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(work));
-    GUARDED.with(|g| g.set(false));
+    GUARDS.fetch_sub(1, Ordering::SeqCst);
     outcome.unwrap_or_else(|payload| {
         let message = payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "no message".to_string());
+        let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
         Err(anyhow!(
             "{}: cannot read: its reader stopped on an internal error ({message}); the file is \
-             probably damaged: make it again",
+             probably damaged",
             path.display()
         ))
     })
@@ -43,7 +44,7 @@ fn quiet_inside_guards() {
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if !GUARDED.with(Cell::get) {
+            if GUARDS.load(Ordering::SeqCst) == 0 {
                 previous(info);
             }
         }));
@@ -58,11 +59,23 @@ mod tests {
     #[test]
     fn a_panic_becomes_the_files_one_line_error_and_the_next_file_goes_on() {
         let path = Path::new("images/bad.png");
-        let err = guarded(path, || -> Result<()> { panic!("index out of bounds") }).unwrap_err();
+        let err = guarded(path, || -> Result<()> {
+            panic!("index out of bounds\nat row 3")
+        })
+        .unwrap_err();
         let text = format!("{err:#}");
         assert!(text.starts_with("images/bad.png: cannot read:"), "{text}");
-        assert!(text.contains("index out of bounds"), "{text}");
+        assert!(text.contains("index out of bounds at row 3"), "{text}");
         assert_eq!(text.lines().count(), 1, "{text}");
+        // A panic on a thread the work started is the file's error too.
+        let err = guarded(path, || -> Result<()> {
+            let worker = std::thread::spawn(|| panic!("worker failed"));
+            worker
+                .join()
+                .map_err(|_| anyhow!("the decoder's worker thread failed"))
+        })
+        .unwrap_err();
+        assert_eq!(format!("{err:#}"), "the decoder's worker thread failed");
         // The guard holds nothing after a panic: the next image is prepared as usual.
         assert_eq!(guarded(path, || Ok(7)).unwrap(), 7);
         let err = guarded(path, || -> Result<()> { Err(anyhow!("truncated")) }).unwrap_err();

@@ -1,12 +1,13 @@
-//! A folder marked as the tool's (`mark`) and one file replaced atomically (`replace_file`,
-//! `write_file`): the old one stays whole until the new one is, and nothing is left beside it.
+//! A folder adopted as the tool's (`Output::claim_adopting`) and one file replaced atomically
+//! (`replace_file`, `write_file`): the old one stays whole until the new one is, and nothing is
+//! left beside it.
 
 // Test helpers, like the tests themselves, fail by panicking.
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 
-use safe_write::{MARKER, Output, WriteError, mark, replace_file, write_file};
+use safe_write::{MARKER, Output, WriteError, replace_file, write_file};
 
 /// The names in `dir`, sorted.
 fn names(dir: &Path) -> Vec<String> {
@@ -28,18 +29,27 @@ impl From<WriteError> for TestError {
     }
 }
 
+/// What the caller recognises as its own: a folder holding `model.json` and nothing else.
+fn model_only(dir: &Path) -> bool {
+    names(dir) == ["model.json"]
+}
+
 #[test]
-fn a_folder_marked_as_the_tools_may_be_claimed_and_replaced() {
+fn a_folder_the_caller_recognises_is_adopted_under_the_lock_and_others_are_not() {
     let tmp = tempfile::tempdir().unwrap();
     let dest = tmp.path().join("mnist-scratch-seed1");
     std::fs::create_dir_all(&dest).unwrap();
     std::fs::write(dest.join("model.json"), "first").unwrap();
-    // Another folder of files: not this tool's to replace.
+    // Unrecognised, or claimed without adoption: not this tool's to replace.
     let err = Output::claim(&dest).unwrap_err();
     assert!(err.to_string().contains("no .mnist-compare file"), "{err}");
-    mark(&dest).unwrap();
+    std::fs::write(dest.join("notes.txt"), "mine").unwrap();
+    let err = Output::claim_adopting(&dest, &model_only).unwrap_err();
+    assert!(err.to_string().contains("no .mnist-compare file"), "{err}");
+    assert_eq!(names(&dest), ["model.json", "notes.txt"]);
+    std::fs::remove_file(dest.join("notes.txt")).unwrap();
+    let output = Output::claim_adopting(&dest, &model_only).unwrap();
     assert_eq!(names(&dest), [MARKER, "model.json"]);
-    let output = Output::claim(&dest).unwrap();
     output
         .replace(|dir| -> Result<(), WriteError> {
             std::fs::write(dir.join("model.json"), "second").unwrap();
@@ -50,6 +60,35 @@ fn a_folder_marked_as_the_tools_may_be_claimed_and_replaced() {
         std::fs::read_to_string(dest.join("model.json")).unwrap(),
         "second"
     );
+}
+
+#[test]
+fn an_unmarked_folder_stranded_mid_swap_is_adopted_and_restored() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("mnist-scratch-seed1");
+    // A run that stopped between its two renames, before markers: the previous model aside.
+    let old = tmp.path().join(".mnist-scratch-seed1.old-4194304");
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::write(old.join("model.json"), "previous").unwrap();
+    let output = Output::claim_adopting(&dest, &model_only).unwrap();
+    assert_eq!(output.recovered().len(), 1, "{:?}", output.recovered());
+    assert!(!old.exists());
+    assert_eq!(
+        std::fs::read_to_string(dest.join("model.json")).unwrap(),
+        "previous"
+    );
+}
+
+#[test]
+fn a_link_is_never_adopted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mine = tmp.path().join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("model.json"), "the user's").unwrap();
+    let dest = tmp.path().join("mnist-scratch-seed1");
+    std::os::unix::fs::symlink(&mine, &dest).unwrap();
+    assert!(Output::claim_adopting(&dest, &model_only).is_err());
+    assert_eq!(names(&mine), ["model.json"], "the linked folder was marked");
 }
 
 #[test]
