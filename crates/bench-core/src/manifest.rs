@@ -201,4 +201,16 @@ mod tests {
             assert!(err.contains(expected), "{expected:?} not in {err:?}");
         }
     }
+
+    /// Found by the fuzz target: a number that serde_json, without `float_roundtrip`, read back
+    /// one unit in the last place away from what it had written.
+    #[test]
+    fn a_manifest_written_again_reads_back_the_same_numbers() {
+        let path = Path::new("model.json");
+        let text = include_str!("../../../fuzz/corpus/manifest/float-roundtrip.json");
+        let first = Manifest::parse(text.as_bytes(), path).unwrap();
+        let again = Manifest::parse(first.to_json().as_bytes(), path).unwrap();
+        assert_eq!(again, first);
+        assert_eq!(again.test_accuracy, Some(0.9722222222222206));
+    }
 }
