@@ -1,19 +1,19 @@
 //! `cargo xtask`: the mnist-compare command line. It parses flags and wires the crates together;
 //! the work lives in `mnist-data`, the backend crates, `bench-core`, `report`, `image-input`
-//! (predict's images) and `safe-write` (every file it writes). It holds no training logic, and no reporting logic but the
-//! side-by-side table of `bench` (`bench/table.rs`).
+//! (predict's images) and `safe-write` (every file it writes). It holds no training logic, and no
+//! reporting logic but the side-by-side table of `bench` (`bench/table.rs`).
 //!
 //! Layout: `registry.rs` is the one place that lists the backends (no per-backend flag or setting
 //! lives in `compare`); `compare.rs`, `bench/`, `predict/` and `export.rs` (`split`) are the
-//! commands; `output.rs` claims each command's output folder before any work and swaps it in
-//! with a second Ctrl-C held off; `progress.rs` shows progress and handles Ctrl-C;
-//! `provenance.rs` and `build.rs` record what produced a report; `saved_models.rs` claims, writes
-//! and reads `compare --save-models` folders. `reference/` holds the twins' Python, outside the Rust
-//! build: `numpy_mlp.py` (scratch), `sklearn_logistic.py` (linfa), `keras_mlp.py` and
-//! `torch_mlp.py` (burn and candle), `torch_cnn.py` (cnn), and `_common.py` (reading the exported
-//! split, the options that mirror a model, the one JSON line each twin answers with).
-//! `tests/figures.rs` holds the README's and docs' figures to the committed files they copy, and
-//! `tests/unsourced_figures.rs` finds measured figures quoted outside such blocks.
+//! commands; `output.rs` claims each command's output folder before any work and swaps it in with a
+//! second Ctrl-C held off; `progress.rs` shows progress and handles Ctrl-C; `provenance.rs` and
+//! `build.rs` record what produced a report; `saved_models.rs` claims, writes and reads `compare
+//! --save-models` folders. `reference/` holds the twins' Python, outside the Rust build:
+//! `numpy_mlp.py` (scratch), `sklearn_logistic.py` (linfa), `keras_mlp.py` and `torch_mlp.py` (burn
+//! and candle), `torch_cnn.py` (cnn), and `_common.py` (reading the exported split, the options
+//! that mirror a model, the one JSON line each twin answers with). `tests/figures.rs` holds the
+//! README's and docs' figures to the committed files they copy, and `tests/unsourced_figures.rs`
+//! finds measured figures quoted outside such blocks.
 
 mod bench;
 mod child;

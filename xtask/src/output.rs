@@ -16,15 +16,18 @@ pub fn claim(out: &Path, typed: bool) -> Result<safe_write::Output> {
     } else {
         "the default output folder"
     };
+    let output = claim_as(out, what, &|_| false)?;
+    // Checked once the folder is held and what a crashed run left is recovered: a saved model
+    // moved back into place counts. Dropping the claim releases the lock.
     if out.join(crate::saved_models::MANIFEST).is_file() {
         anyhow::bail!(
-            "{what}: {} holds a saved model ({}), which a report would replace; name another \
+            "{what}: {} holds a saved model ({}), which this output would replace; name another \
              folder (nothing was written)",
             out.display(),
             crate::saved_models::MANIFEST
         );
     }
-    claim_as(out, what, &|_| false)
+    Ok(output)
 }
 
 /// Claims `out` as [`safe_write::Output::claim_adopting`] does, with `is_own` recognising the

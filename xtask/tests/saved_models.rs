@@ -291,7 +291,29 @@ fn a_model_saved_without_the_marker_is_replaced_and_a_folder_of_other_files_is_n
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(text.starts_with("error: --save-models: "), "{text}");
     assert_eq!(contents(&model_dir(&models)), before);
-    // A report is never written over a saved model.
+    // Nor is a report written over it.
+    let output = compare(&data, &model_dir(&models), &tmp.path().join("m2"), "1")
+        .output()
+        .unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.starts_with("error: --out: "), "{text}");
+    assert_eq!(contents(&model_dir(&models)), before);
+}
+
+#[test]
+fn a_report_is_refused_where_a_stranded_model_is_moved_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = fixture(tmp.path());
+    let models = tmp.path().join("models");
+    let before = earlier_model(&data, tmp.path(), &models);
+    // The model stranded beside its folder by a run that stopped mid-swap.
+    let mut child = Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let old = models.join(format!(".mnist-scratch-seed42.old-{dead}"));
+    std::fs::rename(model_dir(&models), &old).unwrap();
+    // A report into the model's folder: the claim moves the model back, then refuses.
     let output = compare(&data, &model_dir(&models), &tmp.path().join("m2"), "1")
         .output()
         .unwrap();

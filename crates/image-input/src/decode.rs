@@ -11,10 +11,10 @@ use crate::PrepareError;
 /// allocates (a photo of a digit needs far fewer).
 pub const MAX_SIDE: u32 = 8192;
 /// What the decoded image may take at most, in bytes: with the grayscale plane made from it and
-/// the tool itself, predict's peak memory stays within 200 MiB for the largest image of each
-/// kind accepted (docs/evidence/predict-memory/).
+/// the tool itself, predict's peak memory stayed within 200 MiB for each image measured at the
+/// limits (docs/evidence/predict-memory/).
 pub const MAX_ALLOC: u64 = 96 << 20;
-/// What decoding a JPEG may hold at once, at most, in bytes, as [`jpeg_bytes`] counts it: the
+/// What decoding a JPEG may hold at once, at most, in bytes, counted from its header: the
 /// JPEG decoder's own buffers are not bounded by [`MAX_ALLOC`], so a JPEG is sized from its
 /// header before it is decoded.
 pub const JPEG_BUDGET: u64 = 128 << 20;

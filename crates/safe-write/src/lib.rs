@@ -7,7 +7,8 @@
 //!   run at a time with a lock file (`lock.rs`), written into a staging folder beside them and
 //!   swapped in, outputs nested in them carried over (`nested.rs`), what a crashed run left
 //!   beside them recovered (`recover.rs`), and only folders marked as this tool's ([`MARKER`],
-//!   `marker.rs`) replaced;
+//!   `marker.rs`), or adopted when the caller recognises them (`Output::claim_adopting`),
+//!   replaced;
 //! - the swap itself (`swap.rs`);
 //! - a single file replaced atomically ([`replace_file`], [`write_file`]) and files written into
 //!   a staging folder ([`write_files`]), in `file.rs`.

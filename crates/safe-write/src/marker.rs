@@ -64,11 +64,8 @@ pub(crate) fn adopt(
         let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
             continue;
         };
-        if rest.is_empty()
-            || rest
-                .strip_prefix('-')
-                .is_some_and(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
-        {
+        let is_pid = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+        if rest.is_empty() || rest.strip_prefix('-').is_some_and(is_pid) {
             candidates.push(entry.path());
         }
     }

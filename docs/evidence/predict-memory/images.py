@@ -62,7 +62,7 @@ png(out / "rgba16-3547.png", 3547, 4, depth=16)
 png(out / "rgba-8192.png", 8192, 4)
 png(out / "bomb-60000.png", 64, 1, claimed=60000)
 # A JPEG may take 128 MiB while decoding, counted as 3 bytes a sample (5 when progressive): the
-# largest square RGB and grayscale ones within it, and an RGB one beyond it.
+# largest square RGB ones within it, a grayscale one just within it, and an RGB one beyond it.
 if len(sys.argv) > 2 and sys.argv[2] == "--jpeg":
     jpeg(out / "rgb-3861.jpg", 3861, 3861, "RGB", False)
     jpeg(out / "rgb-progressive-2991.jpg", 2991, 2991, "RGB", True)

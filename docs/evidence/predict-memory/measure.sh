@@ -7,7 +7,7 @@
 # gone).
 set -euo pipefail
 xtask=${1:-target/release/xtask}
-log=${2:-docs/evidence/predict-memory/peak.txt}
+log=${2:-docs/evidence/predict-memory/peak-after.txt}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "${PYTHON:-python3}" docs/evidence/predict-memory/images.py "$work" --jpeg

@@ -9,13 +9,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Result, anyhow};
 
-/// How many guards are running. While one is, a panic on any thread belongs to its work (predict
-/// reads one file at a time; a decoder may run threads of its own), and the guard reports it.
+/// How many guards are running. While one is, a panic on any thread is taken as its work's
+/// (predict reads one file at a time; a decoder may run threads of its own) and is not printed:
+/// the guard reports a panic of the work itself, and the work reports a failed thread of its own
+/// as an error.
 static GUARDS: AtomicUsize = AtomicUsize::new(0);
 
 /// Runs `work` on the file or folder `path`; a panic inside it is returned as one error line
-/// naming the file, and a panic on a thread it started is printed by no one. Panics outside a
-/// guard go to the panic hook in place before the first guard.
+/// naming the file. No panic, on any thread, is printed while a guard runs; panics at other
+/// times go to the panic hook in place before the first guard.
 pub fn guarded<T>(path: &Path, work: impl FnOnce() -> Result<T>) -> Result<T> {
     quiet_inside_guards();
     GUARDS.fetch_add(1, Ordering::SeqCst);

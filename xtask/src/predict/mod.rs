@@ -28,7 +28,8 @@ Exit status:
 #[command(after_help = AFTER_HELP)]
 pub struct PredictArgs {
     /// Images to classify (PNG, JPEG or BMP): a handwritten digit, or a garment for
-    /// Fashion-MNIST models; dark on light or light on dark, any size.
+    /// Fashion-MNIST models; dark on light or light on dark; up to 8192
+    /// pixels a side (a JPEG also within a decoding budget).
     #[arg(required = true, value_name = "IMAGE")]
     pub images: Vec<PathBuf>,
     /// Folder of models saved by `cargo xtask compare --save-models DIR` (default: models/ at the
