@@ -28,7 +28,17 @@ pub fn claim(dir: &Path) -> Result<safe_write::Output> {
         name.as_deref()
             .is_some_and(|n| is_saved_model(candidate, n))
     };
-    crate::output::claim_as(dir, "--save-models", &is_own)
+    let output = crate::output::claim_as(dir, "--save-models", &is_own)?;
+    // Another output of the tool (a report, a table) at a model's name is not the model's to
+    // replace. Dropping the claim releases the lock.
+    if dir.join(safe_write::MARKER).is_file() && !dir.join(MANIFEST).is_file() {
+        anyhow::bail!(
+            "--save-models: {} holds another output of this tool (a report or a table), not a \
+             saved model; move it away or save into another folder (nothing was written)",
+            dir.display()
+        );
+    }
+    Ok(output)
 }
 
 /// The files a saved model's folder may hold: its manifest and the backends' weights files.

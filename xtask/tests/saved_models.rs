@@ -322,3 +322,23 @@ fn a_report_is_refused_where_a_stranded_model_is_moved_back() {
     assert!(text.contains("holds a saved model"), "{text}");
     assert_eq!(contents(&model_dir(&models)), before);
 }
+
+#[test]
+fn a_report_at_a_models_name_is_not_replaced_by_the_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = fixture(tmp.path());
+    let models = tmp.path().join("models");
+    let report = model_dir(&models);
+    let output = compare(&data, &report, &tmp.path().join("elsewhere"), "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let before = contents(&report);
+    let output = compare(&data, &tmp.path().join("r"), &models, "1")
+        .output()
+        .unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("holds another output of this tool"), "{text}");
+    assert_eq!(contents(&report), before);
+}
