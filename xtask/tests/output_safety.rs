@@ -9,6 +9,7 @@ use std::process::{Command, Output};
 
 mod common;
 
+use common::dead_pid;
 /// A folder of valid synthetic IDX files (not MNIST, so every run passes --skip-checksum).
 use common::fixture_dir as fixture;
 
@@ -52,14 +53,6 @@ fn assert_refused_at_once(output: &Output, expected: &[&str]) -> String {
         assert!(text.contains(e), "{e:?} not in:\n{text}");
     }
     text
-}
-
-/// The pid of a process that has exited (the pid of a child that was waited for).
-fn dead_pid() -> u32 {
-    let mut child = Command::new("true").spawn().unwrap();
-    let pid = child.id();
-    child.wait().unwrap();
-    pid
 }
 
 fn marked(dir: &Path, summary: &str) {

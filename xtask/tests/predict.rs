@@ -52,6 +52,17 @@ fn saved_models(root: &Path) -> PathBuf {
     models
 }
 
+/// A copy of the saved model `from` as `to`, both folders in `models`; returns the copy.
+fn copy_model(models: &Path, from: &str, to: &str) -> PathBuf {
+    let dir = models.join(to);
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(models.join(from)).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    dir
+}
+
 /// A dark stroke on light paper: something to classify.
 fn stroke(path: &Path) {
     GrayImage::from_fn(90, 120, |x, y| {
@@ -152,12 +163,7 @@ fn models_of_another_dataset_or_version_are_named_and_the_others_used() {
     let tmp = tempfile::tempdir().unwrap();
     let models = saved_models(tmp.path());
     let edit = |from: &str, to: &str, change: &dyn Fn(&mut serde_json::Value)| {
-        let dir = models.join(to);
-        std::fs::create_dir_all(&dir).unwrap();
-        for entry in std::fs::read_dir(models.join(from)).unwrap() {
-            let entry = entry.unwrap();
-            std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
-        }
+        let dir = copy_model(&models, from, to);
         let path = dir.join("model.json");
         let mut json: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -334,13 +340,7 @@ fn a_model_with_damaged_weights_is_one_line_naming_its_file_and_the_others_are_u
     let models = saved_models(tmp.path());
     // Copies of the burn and scratch models, their weights cut in half or replaced by noise.
     let damage = |from: &str, to: &str, file: &str, keep: &dyn Fn(&[u8]) -> Vec<u8>| {
-        let dir = models.join(to);
-        std::fs::create_dir_all(&dir).unwrap();
-        for entry in std::fs::read_dir(models.join(from)).unwrap() {
-            let entry = entry.unwrap();
-            std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
-        }
-        let path = dir.join(file);
+        let path = copy_model(&models, from, to).join(file);
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, keep(&bytes)).unwrap();
         path

@@ -240,12 +240,7 @@ fn what_a_run_stopped_mid_save_left_is_recovered_at_the_next_claim() {
     let before = earlier_model(&data, tmp.path(), &models);
     // A run that died between the two renames of its swap: the earlier model moved aside, the
     // new one half-written in its staging folder.
-    let dead = {
-        let mut child = Command::new("true").spawn().unwrap();
-        let pid = child.id();
-        child.wait().unwrap();
-        pid
-    };
+    let dead = common::dead_pid();
     let old = models.join(format!(".mnist-scratch-seed42.old-{dead}"));
     let staging = models.join(format!(".mnist-scratch-seed42.tmp-{dead}"));
     std::fs::rename(model_dir(&models), &old).unwrap();
@@ -308,9 +303,7 @@ fn a_report_is_refused_where_a_stranded_model_is_moved_back() {
     let models = tmp.path().join("models");
     let before = earlier_model(&data, tmp.path(), &models);
     // The model stranded beside its folder by a run that stopped mid-swap.
-    let mut child = Command::new("true").spawn().unwrap();
-    let dead = child.id();
-    child.wait().unwrap();
+    let dead = common::dead_pid();
     let old = models.join(format!(".mnist-scratch-seed42.old-{dead}"));
     std::fs::rename(model_dir(&models), &old).unwrap();
     // A report into the model's folder: the claim moves the model back, then refuses.

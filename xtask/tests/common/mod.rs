@@ -68,3 +68,12 @@ pub fn assert_one_line_error(args: &[&str], out: &Path, expected: &str) -> Strin
     assert!(!stderr.contains("panicked"), "{stderr}");
     stderr.into_owned()
 }
+
+/// The pid of a process that has exited (the pid of a child that was waited for): what a run
+/// that crashed leaves in the names of its leftovers.
+pub fn dead_pid() -> u32 {
+    let mut child = Command::new("true").spawn().expect("`true` runs");
+    let pid = child.id();
+    child.wait().expect("`true` ends");
+    pid
+}
