@@ -57,6 +57,23 @@ pub struct CompareArgs {
     /// reports/<dataset>/ for another dataset, at the workspace root.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Run only the Kth of N shares of the runs (1-based) and write them as a part, into --out,
+    /// for `cargo xtask merge`: the runs are dealt backend by backend, seed by seed, in turn, so
+    /// a shard of a command is the same runs on any machine. For job arrays: Slurm's
+    /// `--shard $((SLURM_ARRAY_TASK_ID+1))/$SLURM_ARRAY_TASK_COUNT`, Kubernetes'
+    /// `--shard $((JOB_COMPLETION_INDEX+1))/N` (docs/scale.md).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::Shard>,
+    /// List the runs this command would make (with --shard K/N: how N shards split them) and
+    /// exit without reading data or training.
+    #[arg(long)]
+    pub plan: bool,
+    /// An earlier report (or merged output) of the same dataset and split to compare with: for
+    /// each backend in both, whether its test accuracy changed, and its training time when both
+    /// ran on the same CPU and build (Welch across seeds, Holm over the backends). Checked before
+    /// anything trains.
+    #[arg(long, value_name = "DIR")]
+    pub baseline: Option<PathBuf>,
 }
 
 /// `reports/` at the workspace root (wherever the command is run from) for MNIST, and
@@ -89,103 +106,161 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     let plan = plan(args, &backends, &seeds)?;
 
     let spec = args.split.spec(args.seed);
+    let key = crate::shard::plan_key(
+        args,
+        dataset_spec,
+        &backends,
+        &plan,
+        &assignments,
+        &git_commit,
+    );
+    if args.plan {
+        print!("{}", crate::shard::describe(&key, args.shard));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let selected = crate::shard::selected(args, &key)?;
     if spec.validation_fraction == 0.0
         && let Some(reason) = backends.iter().find_map(|b| b.needs_validation())
     {
         anyhow::bail!("{reason}");
     }
+    let baseline = crate::baseline::for_compare(args, dataset_spec)?;
 
     // So is the output folder, claimed for this run until the report is written: a run must not
     // train for minutes and then find it cannot write, or that another run wrote there meanwhile.
     let output = crate::output::claim(&out, args.out.is_some())?;
     // And the folder of every model the run will save, so that two runs saving the same model
     // cannot race, and one that cannot save is refused now.
-    let model_folders = match &args.save_models {
-        Some(dir) => {
-            prepare_save_models(&output, dir)?;
-            claim_model_folders(dir, dataset_spec.name, &backends, &plan)?
-        }
-        None => BTreeMap::new(),
-    };
+    let mine: Vec<_> = selected.iter().map(|&j| plan[j].clone()).collect();
+    let model_folders = claim_models(args, &output, dataset_spec.name, &backends, &mine)?;
 
-    let loaded = args.data.load()?;
-    let split = Split::new(&loaded.mnist.train, &loaded.mnist.test, spec)?;
-    let data_origin = loaded.describe();
-    let dataset = loaded.labels;
-    drop(loaded.mnist);
+    let (split, data_origin, dataset) = load(args, spec, baseline.as_ref())?;
+    let split_sizes = [split.train.len(), split.validation.len(), split.test.len()];
     eprintln!(
         "data: {data_origin}; split {}: {} train, {} validation, {} test",
-        spec.kind,
-        split.train.len(),
-        split.validation.len(),
-        split.test.len()
+        spec.kind, split_sizes[0], split_sizes[1], split_sizes[2]
     );
+    if let Some(shard) = args.shard {
+        eprintln!(
+            "shard {shard}: {} of the {} runs",
+            selected.len(),
+            plan.len()
+        );
+    }
 
+    let save = |record: &RunRecord, model: &dyn FittedModel, folder: &safe_write::Output| {
+        let settings = registry::resolved_settings(&record.backend, &assignments);
+        let names = bench_core::manifest::DatasetNames {
+            name: dataset_spec.name,
+            title: &dataset.title,
+            class_names: &dataset.class_names,
+        };
+        let manifest = saved_models::Manifest::new(record, names, settings, &git_commit);
+        save_model(folder, &manifest, model)
+    };
+    let runs = selected.iter().map(|&j| &plan[j]);
+    let Some((records, not_saved)) = train(runs, &backends, &split, &model_folders, &save) else {
+        return Ok(ExitCode::from(EXIT_INTERRUPTED));
+    };
+
+    let provenance = report::Provenance {
+        dataset: dataset.clone(),
+        command,
+        seeds,
+        split: spec.kind.to_string(),
+        validation_fraction: spec.validation_fraction,
+        split_sizes,
+        data: data_origin,
+        git_commit,
+        total_seconds: started.elapsed().as_secs_f64(),
+        ..provenance::this_process(started_at)
+    };
+    if let Some(shard) = args.shard {
+        let labels = crate::shard::PlanKey {
+            labels: dataset,
+            ..key
+        };
+        let part =
+            crate::shard::Part::new(shard, labels, &selected, records, not_saved, provenance);
+        return crate::shard::write_part(&output, &out, &part);
+    }
+    let report = report::Report {
+        runs: &records,
+        test: &split.test,
+        provenance: &provenance,
+        not_saved: &not_saved,
+        baseline: baseline.as_ref().map(crate::baseline::Baseline::view),
+    };
+    write_and_list(&output, &out, &report)?;
+    if let Some(b) = &baseline {
+        print_baseline(&records, &provenance, b);
+    }
+    Ok(exit_code(&records, &not_saved))
+}
+
+/// Renders `report` into the claimed `output` (at `out`) and lists its files.
+pub(crate) fn write_and_list(
+    output: &safe_write::Output,
+    out: &Path,
+    report: &report::Report<'_>,
+) -> Result<()> {
+    let files = crate::output::replace(output, |dir| write_report(dir, report))
+        .context("writing the report")?;
+    println!("report written to {}:", out.display());
+    for f in files {
+        println!("  {}", f.display());
+    }
+    Ok(())
+}
+
+/// The comparison with the baseline, one sentence per backend, after the report's files.
+pub(crate) fn print_baseline(
+    records: &[RunRecord],
+    provenance: &report::Provenance,
+    b: &crate::baseline::Baseline,
+) {
+    println!("against the baseline {}:", b.label);
+    for row in report::baseline::compare(records, provenance, &b.results) {
+        println!("  {}", row.sentence());
+    }
+}
+
+/// Trains `runs` (backend's index, seed, settings) one after the other, saving each model that
+/// has a claimed folder through `save`; the records and the models not saved, or `None` when
+/// Ctrl-C stopped it (what finished is said).
+fn train<'a>(
+    runs: impl Iterator<Item = &'a (usize, u64, ValidHyperparams)>,
+    backends: &[Box<dyn Backend>],
+    split: &Split,
+    model_folders: &BTreeMap<(usize, u64), safe_write::Output>,
+    save: &dyn Fn(&RunRecord, &dyn FittedModel, &safe_write::Output) -> Option<String>,
+) -> Option<(Vec<RunRecord>, Vec<String>)> {
     let mut records: Vec<RunRecord> = Vec::new();
     let mut not_saved: Vec<String> = Vec::new();
-    for (i, seed, hp) in &plan {
+    for (i, seed, hp) in runs {
         let backend = backends[*i].as_ref();
         let mut progress = RunProgress::new(
             format!("{} seed {seed}", backend.name()),
             hp.get().epochs,
             backend.history_unit(),
         );
-        let (record, model) = bench_core::run_keeping_model(backend, hp, &split, &mut progress);
+        let (record, model) = bench_core::run_keeping_model(backend, hp, split, &mut progress);
         progress.finish();
         if let (Some(folder), Some(model)) = (model_folders.get(&(*i, *seed)), model) {
-            let settings = registry::resolved_settings(&record.backend, &assignments);
-            let names = bench_core::manifest::DatasetNames {
-                name: dataset_spec.name,
-                title: &dataset.title,
-                class_names: &dataset.class_names,
-            };
-            let manifest = saved_models::Manifest::new(&record, names, settings, &git_commit);
-            not_saved.extend(save_model(folder, &manifest, model.as_ref()));
+            not_saved.extend(save(&record, model.as_ref(), folder));
         }
         if interrupted() {
             report_interrupted(&records, &not_saved);
-            return Ok(ExitCode::from(EXIT_INTERRUPTED));
+            return None;
         }
         eprintln!("{}", one_line(&record));
         records.push(record);
     }
-
-    let provenance = report::Provenance {
-        dataset,
-        command,
-        seeds,
-        split: spec.kind.to_string(),
-        validation_fraction: spec.validation_fraction,
-        split_sizes: [split.train.len(), split.validation.len(), split.test.len()],
-        data: data_origin,
-        git_commit,
-        versions: provenance::versions(),
-        features: provenance::features()
-            .iter()
-            .map(|f| f.to_string())
-            .collect(),
-        cpu: provenance::cpu(),
-        build: provenance::build(),
-        started: started_at,
-        total_seconds: started.elapsed().as_secs_f64(),
-    };
-    let report = report::Report {
-        runs: &records,
-        test: &split.test,
-        provenance: &provenance,
-        not_saved: &not_saved,
-    };
-    let files = crate::output::replace(&output, |dir| write_report(dir, &report))
-        .context("writing the report")?;
-    println!("report written to {}:", out.display());
-    for f in files {
-        println!("  {}", f.display());
-    }
-    Ok(exit_code(&records, &not_saved))
+    Some((records, not_saved))
 }
 
 /// Status 2 when a run failed or a model could not be saved, each said in the last lines.
-fn exit_code(records: &[RunRecord], not_saved: &[String]) -> ExitCode {
+pub(crate) fn exit_code(records: &[RunRecord], not_saved: &[String]) -> ExitCode {
     let failed = records.iter().filter(|r| !r.is_ok()).count();
     if failed > 0 {
         eprintln!(
@@ -260,6 +335,41 @@ fn plan(
     Ok(plan)
 }
 
+/// The data read and split as `spec` says, where it came from and its labels, checked against
+/// the baseline (dataset and sizes) if there is one.
+fn load(
+    args: &CompareArgs,
+    spec: mnist_data::SplitSpec,
+    baseline: Option<&crate::baseline::Baseline>,
+) -> Result<(Split, String, report::DatasetLabels)> {
+    let loaded = args.data.load()?;
+    let split = Split::new(&loaded.mnist.train, &loaded.mnist.test, spec)?;
+    let sizes = [split.train.len(), split.validation.len(), split.test.len()];
+    if let Some(b) = baseline {
+        let now = crate::baseline::checked(args, Some(&loaded.labels.title), Some(sizes));
+        crate::baseline::check(b, &now)?;
+    }
+    Ok((split, loaded.describe(), loaded.labels))
+}
+
+/// With `--save-models`: the folder of every model of `plan` claimed (see
+/// [`claim_model_folders`]) after the folder itself is checked and created.
+fn claim_models(
+    args: &CompareArgs,
+    output: &safe_write::Output,
+    dataset: &str,
+    backends: &[Box<dyn Backend>],
+    plan: &[(usize, u64, ValidHyperparams)],
+) -> Result<BTreeMap<(usize, u64), safe_write::Output>> {
+    match &args.save_models {
+        Some(dir) => {
+            prepare_save_models(output, dir)?;
+            claim_model_folders(dir, dataset, backends, plan)
+        }
+        None => Ok(BTreeMap::new()),
+    }
+}
+
 /// Refuses `--save-models DIR` inside the claimed `output` or inside an earlier output of this
 /// tool (replacing either would delete the models), then creates it.
 fn prepare_save_models(output: &safe_write::Output, dir: &Path) -> Result<()> {
@@ -302,7 +412,7 @@ fn claim_model_folders(
 /// Renders the report and writes its files into `dir`, the staging folder of the output;
 /// returns their paths, relative to it. Rendered here, inside the replacement, so that a second
 /// Ctrl-C waits for the whole report.
-fn write_report(dir: &Path, report: &report::Report<'_>) -> Result<Vec<PathBuf>> {
+pub(crate) fn write_report(dir: &Path, report: &report::Report<'_>) -> Result<Vec<PathBuf>> {
     let rendered = report::render(report)?;
     let files = rendered
         .iter()

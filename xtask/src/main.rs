@@ -5,7 +5,8 @@
 //!
 //! Layout: `registry.rs` is the one place that lists the backends (no per-backend flag or setting
 //! lives in `compare`); `compare.rs`, `bench/`, `predict/` and `export.rs` (`split`) are the
-//! commands; `output.rs` claims each command's output folder before any work and swaps it in with a
+//! commands, with `shard.rs` (compare's `--shard` and `--plan`, the part format), `merge.rs` and
+//! `baseline.rs` (`--baseline`); `output.rs` claims each command's output folder before any work and swaps it in with a
 //! second Ctrl-C held off; `progress.rs` shows progress and handles Ctrl-C; `provenance.rs` and
 //! `build.rs` record what produced a report; `saved_models.rs` claims, writes and reads `compare
 //! --save-models` folders. `reference/` holds the twins' Python, outside the Rust build:
@@ -15,16 +16,19 @@
 //! README's and docs' figures to the committed files they copy, and `tests/unsourced_figures.rs`
 //! finds measured figures quoted outside such blocks.
 
+mod baseline;
 mod bench;
 mod child;
 mod compare;
 mod export;
+mod merge;
 mod output;
 mod predict;
 mod progress;
 mod provenance;
 mod registry;
 mod saved_models;
+mod shard;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -74,6 +78,9 @@ enum Command {
     /// Write the split a comparison uses (same --split, --val-fraction, --seed) as raw IDX files,
     /// for training other tools on the same images.
     Split(export::ExportArgs),
+    /// Merge the parts written by `compare --shard K/N` into the report the whole command would
+    /// have written (docs/scale.md).
+    Merge(merge::MergeArgs),
 }
 
 /// Where the data comes from.
@@ -258,6 +265,7 @@ fn main() -> ExitCode {
     progress::install_interrupt_handler();
     let result = match &cli.command {
         Command::Compare(args) => compare::run(args),
+        Command::Merge(args) => merge::run(args),
         Command::Data(args) => data(args).map(|()| ExitCode::SUCCESS),
         Command::Bench(args) => bench::run(args),
         Command::Split(args) => export::run(args).map(|()| ExitCode::SUCCESS),

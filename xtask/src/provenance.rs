@@ -126,6 +126,29 @@ pub fn command_line() -> String {
     )
 }
 
+/// [`command_line`] without the flags in `drop` (each with its value, as `--flag V` or
+/// `--flag=V`): a shard's command as the whole comparison would be run.
+pub fn command_line_without(drop: &[&str]) -> String {
+    let mut args = Vec::new();
+    let mut skip = false;
+    for arg in std::env::args_os().skip(1) {
+        let arg = arg.to_string_lossy().into_owned();
+        if std::mem::take(&mut skip) {
+            continue;
+        }
+        if drop.contains(&arg.as_str()) {
+            skip = true;
+        } else if !drop.iter().any(|d| arg.starts_with(&format!("{d}="))) {
+            args.push(arg);
+        }
+    }
+    command_for(
+        &features(),
+        env!("MNIST_COMPARE_PROFILE") == "release",
+        args.into_iter(),
+    )
+}
+
 /// [`command_line`] as it would be with `feature` compiled in as well: the command that works
 /// when this build lacks it.
 pub fn command_line_with(feature: &str) -> String {
@@ -146,6 +169,19 @@ fn command_for(features: &[&str], release: bool, args: impl Iterator<Item = Stri
         cmd.push_str(&shell_quote(&arg));
     }
     cmd
+}
+
+/// What this process contributes to a report's provenance: versions, features, CPU, build and
+/// `started`; the rest is left for the command to fill in.
+pub fn this_process(started: String) -> report::Provenance {
+    report::Provenance {
+        versions: versions(),
+        features: features().iter().map(|f| f.to_string()).collect(),
+        cpu: cpu(),
+        build: build(),
+        started,
+        ..report::Provenance::default()
+    }
 }
 
 /// CPU model and logical core count.

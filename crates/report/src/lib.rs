@@ -9,6 +9,7 @@
 
 pub mod analysis;
 pub mod answer;
+pub mod baseline;
 pub mod charts;
 pub mod deployment;
 pub mod prediction_chart;
@@ -99,7 +100,28 @@ pub struct Provenance {
     pub build: String,
     /// When the run started (UTC).
     pub started: String,
-    /// Wall-clock seconds of the whole comparison.
+    /// Wall-clock seconds of the whole comparison (of a merged report: the parts' sum).
+    pub total_seconds: f64,
+    /// The shards a merged report was made of, each with its machine; empty for a report made
+    /// in one run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<PartProvenance>,
+}
+
+/// One shard of a merged report: which one, where and when it ran.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PartProvenance {
+    /// `K/N`.
+    pub shard: String,
+    /// The folder it was read from, as `merge` was given it.
+    pub folder: String,
+    /// CPU model and core count of its machine.
+    pub cpu: String,
+    /// Its build (profile, target CPU, features, allocator).
+    pub build: String,
+    /// When it started (UTC).
+    pub started: String,
+    /// Its wall-clock seconds.
     pub total_seconds: f64,
 }
 
@@ -115,6 +137,8 @@ pub struct Report<'a> {
     /// One line for each model the run was asked to save and could not (the folder and why),
     /// empty when every one was saved or none was asked for.
     pub not_saved: &'a [String],
+    /// The earlier report to compare with (`compare --baseline`), if any.
+    pub baseline: Option<baseline::Baseline<'a>>,
 }
 
 /// The contents of `results.json`.

@@ -34,6 +34,11 @@ pub fn render(report: &Report<'_>) -> Result<Vec<RenderedFile>, ReportError> {
     for (stem, frame) in tables.frames() {
         files.extend(table_files(stem, frame)?);
     }
+    if let Some(b) = report.baseline {
+        let rows = crate::baseline::compare(report.runs, report.provenance, b.results);
+        let frame = crate::baseline::frame(&rows).map_err(|e| table_error("baseline.csv", &e))?;
+        files.extend(table_files("baseline", &frame)?);
+    }
     let images = draw_charts(report, &analysis, &mut files)?;
     let markdown = summary::markdown(report, &tables, &analysis, &images)
         .map_err(|e| table_error("summary.md", &e))?;

@@ -24,6 +24,7 @@ fn two_seed_report(out: &Path) -> (Vec<RunRecord>, Vec<String>) {
         test: &test,
         provenance: &prov,
         not_saved: &[],
+        baseline: None,
     };
     let names = write(&report, out);
     (runs, names)
@@ -211,6 +212,7 @@ fn a_backend_whose_name_is_not_a_file_name_is_refused() {
         test: &test,
         provenance: &prov,
         not_saved: &[],
+        baseline: None,
     };
     let err = report::render(&report).unwrap_err();
     assert!(matches!(err, report::ReportError::Chart { .. }), "{err:?}");

@@ -48,6 +48,7 @@ fn the_report_speaks_the_datasets_language_and_only_of_what_ran() {
         test: &test,
         provenance: &prov,
         not_saved: &[],
+        baseline: None,
     };
     write(&report, &out);
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
@@ -90,6 +91,7 @@ fn a_backends_notes_appear_when_it_ran() {
         test: &test,
         provenance: &prov,
         not_saved: &[],
+        baseline: None,
     };
     write(&report, &out);
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
@@ -117,6 +119,7 @@ fn every_backends_pictures_come_from_one_seed_when_they_can() {
         test: &test,
         provenance: &prov,
         not_saved: &[],
+        baseline: None,
     };
     write(&report, &out);
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
@@ -147,6 +150,7 @@ fn models_that_could_not_be_saved_are_named_first_and_only_then() {
         test: &test,
         provenance: &prov,
         not_saved: &not_saved,
+        baseline: None,
     };
     write(&report, &out);
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();

@@ -1,5 +1,6 @@
 //! `summary.md`, one module per section, and the tables behind it.
 
+mod against_baseline;
 mod backends;
 mod data_files;
 mod every_run;
@@ -77,6 +78,7 @@ pub fn markdown(
         &tables.deployment_rows,
         &analysis.pairs,
     ));
+    md.push_str(&against_baseline::section(report));
     md.push_str(&backends::section(tables, analysis)?);
     md.push_str("## Which differences are real?\n\n");
     md.push_str(&crate::verdict::differences(&analysis.pairs));

@@ -31,5 +31,35 @@ pub(super) fn section(p: &Provenance) -> String {
         "- Started: {}; total time {:.1} s\n",
         p.started, p.total_seconds
     ));
+    md.push_str(&parts(p));
+    md
+}
+
+/// The shards of a merged report, one line each, and a warning when they ran on different CPUs.
+fn parts(p: &Provenance) -> String {
+    if p.parts.is_empty() {
+        return String::new();
+    }
+    let mut md = format!(
+        "- Merged from {} shards (the total time above is their sum):\n",
+        p.parts.len()
+    );
+    for part in &p.parts {
+        md.push_str(&format!(
+            "  - shard {} (`{}`): {}; started {}, {:.1} s\n",
+            part.shard, part.folder, part.cpu, part.started, part.total_seconds
+        ));
+    }
+    let mut cpus: Vec<&str> = p.parts.iter().map(|part| part.cpu.as_str()).collect();
+    cpus.sort_unstable();
+    cpus.dedup();
+    if cpus.len() > 1 {
+        md.push_str(&format!(
+            "\n**The shards ran on {} different CPUs.** A backend whose results depend on the \
+             CPU's kernels (linfa's f32 products, by BLIS) may not give, seed for seed, what one \
+             machine would; times and throughput of different machines are mixed in the tables.\n",
+            cpus.len()
+        ));
+    }
     md
 }

@@ -125,6 +125,7 @@ pub fn provenance(seeds: Vec<u64>) -> Provenance {
         build: "release".into(),
         started: "2026-11-27 00:00:00 UTC".into(),
         total_seconds: 12.5,
+        parts: Vec::new(),
     }
 }
 
@@ -220,6 +221,7 @@ pub fn write_report(runs: &[RunRecord], test: &Dataset, seeds: Vec<u64>, out: &P
         test,
         provenance: &prov,
         not_saved: &[],
+        baseline: None,
     };
     write(&report, out);
 }

@@ -1,0 +1,32 @@
+//! `## Against the baseline`: what moved for each backend against an earlier report
+//! (`compare --baseline`), one sentence each; absent without a baseline.
+
+use crate::Report;
+use crate::baseline::{self, ALPHA};
+
+/// The section, or nothing without a baseline.
+pub(super) fn section(report: &Report<'_>) -> String {
+    let Some(b) = report.baseline else {
+        return String::new();
+    };
+    let before = &b.results.provenance;
+    let rows = baseline::compare(report.runs, report.provenance, b.results);
+    let times = if baseline::times_comparable(report.provenance, before) {
+        "Both ran on the same CPU and build, so training times are compared too."
+    } else {
+        "Training times are not compared: the baseline ran on another machine or build."
+    };
+    let mut md = format!(
+        "## Against the baseline\n\nThe baseline is the report in `{}` (commit `{}`, started {}). \
+         Each backend's test accuracy is compared across seeds by Welch's t-test, Holm-adjusted \
+         over the backends compared; a change is one with an adjusted p below {ALPHA}. {times} \
+         A backend trained with other settings is named and not compared. Table: \
+         [baseline.csv](baseline.csv).\n\n",
+        b.label, before.git_commit, before.started
+    );
+    for row in &rows {
+        md.push_str(&format!("- {}\n", row.sentence()));
+    }
+    md.push('\n');
+    md
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole command and its three shards, all three at once with GNU parallel, then the merge;
+# each process timed by GNU time (wall clock and peak resident memory). Then the merged report
+# is diffed against the whole one: runs.csv and summary.csv without their timing columns,
+# across-seeds.csv and mcnemar.csv as they are, and summary.md side by side.
+# Usage, from the checkout, on a quiet machine:
+#   cargo build --release -p xtask --features candle
+#   docs/evidence/scale/run.sh [WORK_DIR]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+xtask=${XTASK:-target/release/xtask}
+work=${1:-$(mktemp -d)}
+mkdir -p "$work" "$here/logs"
+command=(compare --seeds 3 --backends scratch,linfa,burn)
+timed() { /usr/bin/time -f '%e s wall, %M KiB peak RSS' -o "$1" "${@:2}"; }
+
+rm -rf "$work/whole" "$work"/part-* "$work/merged"
+timed "$here/logs/whole.time" "$xtask" "${command[@]}" --out "$work/whole" 2> "$here/logs/whole.log"
+export -f timed
+export xtask here work
+parallel -j 3 timed "$here/logs/shard-{}.time" "$xtask" "${command[@]}" --shard {}/3 \
+  --out "$work/part-{}" "2>" "$here/logs/shard-{}.log" ::: 1 2 3
+timed "$here/logs/merge.time" "$xtask" merge "$work"/part-{1,2,3} --out "$work/merged" \
+  2> "$here/logs/merge.log"
+
+python3 "$here/compare_files.py" "$work/whole" "$work/merged" > "$here/diff.md"
+diff -y -W 240 "$work/whole/summary.md" "$work/merged/summary.md" > "$here/summary-side-by-side.txt" || true
+cp "$work/merged/summary.md" "$here/merged-summary.md"
+cp "$work/whole/summary.md" "$here/whole-summary.md"
+git rev-parse --short HEAD > "$here/logs/commit"
+grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //' > "$here/logs/cpu"
+nproc >> "$here/logs/cpu"
+cat "$here/diff.md"
