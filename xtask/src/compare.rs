@@ -91,6 +91,7 @@ pub fn default_out(dataset: &mnist_data::DatasetSpec) -> PathBuf {
 pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let started_at = provenance::now_utc();
+    let started_unix = provenance::unix_now();
     // The code as it is when the run starts: editing the tree while it trains changes nothing.
     let git_commit = provenance::git_commit();
     let command = provenance::command_line();
@@ -118,7 +119,8 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         print!("{}", crate::shard::describe(&key, args.shard));
         return Ok(ExitCode::SUCCESS);
     }
-    let selected = crate::shard::selected(args, &key)?;
+    let names: Vec<(&str, u64)> = plan.iter().map(|p| (backends[p.0].name(), p.1)).collect();
+    let selected = crate::shard::selected(args, &key, &names)?;
     if spec.validation_fraction == 0.0
         && let Some(reason) = backends.iter().find_map(|b| b.needs_validation())
     {
@@ -129,17 +131,14 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     // So is the output folder, claimed for this run until the report is written: a run must not
     // train for minutes and then find it cannot write, or that another run wrote there meanwhile.
     let output = crate::output::claim(&out, args.out.is_some())?;
+    let baseline_dir = args.baseline.iter().map(|b| ("the baseline", b.as_path()));
+    crate::output::refuse_replacing(&output, args.shard.is_some(), baseline_dir)?;
     // And the folder of every model the run will save, so that two runs saving the same model
     // cannot race, and one that cannot save is refused now.
     let mine: Vec<_> = selected.iter().map(|&j| plan[j].clone()).collect();
     let model_folders = claim_models(args, &output, dataset_spec.name, &backends, &mine)?;
 
-    let (split, data_origin, dataset) = load(args, spec, baseline.as_ref())?;
-    let split_sizes = [split.train.len(), split.validation.len(), split.test.len()];
-    eprintln!(
-        "data: {data_origin}; split {}: {} train, {} validation, {} test",
-        spec.kind, split_sizes[0], split_sizes[1], split_sizes[2]
-    );
+    let (split, data_origin, dataset, data) = load(args, spec, baseline.as_ref())?;
     if let Some(shard) = args.shard {
         eprintln!(
             "shard {shard}: {} of the {} runs",
@@ -169,20 +168,21 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         seeds,
         split: spec.kind.to_string(),
         validation_fraction: spec.validation_fraction,
-        split_sizes,
+        split_sizes: split.sizes(),
         data: data_origin,
         git_commit,
         total_seconds: started.elapsed().as_secs_f64(),
         ..provenance::this_process(started_at)
     };
     if let Some(shard) = args.shard {
-        let labels = crate::shard::PlanKey {
+        let key = crate::shard::PlanKey {
             labels: dataset,
+            data,
             ..key
         };
-        let part =
-            crate::shard::Part::new(shard, labels, &selected, records, not_saved, provenance);
-        return crate::shard::write_part(&output, &out, &part);
+        let part = crate::part::Part::new(shard, key, &selected, records, not_saved, provenance)
+            .started_at(started_unix);
+        return crate::part::write_part(&output, &out, &part);
     }
     let report = report::Report {
         runs: &records,
@@ -191,11 +191,22 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         not_saved: &not_saved,
         baseline: baseline.as_ref().map(crate::baseline::Baseline::view),
     };
-    write_and_list(&output, &out, &report)?;
-    if let Some(b) = &baseline {
-        print_baseline(&records, &provenance, b);
+    finish(&output, &out, &report, baseline.as_ref())
+}
+
+/// Writes `report` into the claimed `output` (at `out`), lists its files, says what moved
+/// against the `baseline`, and returns the exit code of its runs.
+pub(crate) fn finish(
+    output: &safe_write::Output,
+    out: &Path,
+    report: &report::Report<'_>,
+    baseline: Option<&crate::baseline::Baseline>,
+) -> Result<ExitCode> {
+    write_and_list(output, out, report)?;
+    if let Some(b) = baseline {
+        print_baseline(report.runs, report.provenance, b);
     }
-    Ok(exit_code(&records, &not_saved))
+    Ok(exit_code(report.runs, report.not_saved))
 }
 
 /// Renders `report` into the claimed `output` (at `out`) and lists its files.
@@ -335,21 +346,27 @@ fn plan(
     Ok(plan)
 }
 
-/// The data read and split as `spec` says, where it came from and its labels, checked against
-/// the baseline (dataset and sizes) if there is one.
+/// The data read and split as `spec` says, where it came from, its labels and its files'
+/// checksums, checked against the baseline (dataset and sizes) if there is one.
 fn load(
     args: &CompareArgs,
     spec: mnist_data::SplitSpec,
     baseline: Option<&crate::baseline::Baseline>,
-) -> Result<(Split, String, report::DatasetLabels)> {
+) -> Result<(Split, String, report::DatasetLabels, Vec<String>)> {
     let loaded = args.data.load()?;
     let split = Split::new(&loaded.mnist.train, &loaded.mnist.test, spec)?;
-    let sizes = [split.train.len(), split.validation.len(), split.test.len()];
+    let sizes = split.sizes();
     if let Some(b) = baseline {
         let now = crate::baseline::checked(args, Some(&loaded.labels.title), Some(sizes));
         crate::baseline::check(b, &now)?;
     }
-    Ok((split, loaded.describe(), loaded.labels))
+    let origin = loaded.describe();
+    eprintln!(
+        "data: {origin}; split {}: {} train, {} validation, {} test",
+        spec.kind, sizes[0], sizes[1], sizes[2]
+    );
+    let data = crate::part::fingerprint(&loaded.mnist);
+    Ok((split, origin, loaded.labels, data))
 }
 
 /// With `--save-models`: the folder of every model of `plan` claimed (see

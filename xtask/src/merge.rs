@@ -10,7 +10,8 @@ use clap::Args;
 use mnist_data::{Split, SplitSpec};
 
 use crate::DataArgs;
-use crate::shard::{Part, Shard};
+use crate::part::Part;
+use crate::shard::Shard;
 
 /// Flags of `merge`.
 #[derive(Debug, Args)]
@@ -35,12 +36,13 @@ pub struct MergeArgs {
 
 /// Merges the parts into one report; the exit code says whether every run succeeded.
 pub fn run(args: &MergeArgs) -> Result<ExitCode> {
-    let parts = args
+    let mut parts = args
         .parts
         .iter()
-        .map(|dir| Ok((dir.clone(), crate::shard::read(dir)?)))
+        .map(|dir| Ok((dir.clone(), crate::part::read(dir)?)))
         .collect::<Result<Vec<_>>>()?;
     check(&parts)?;
+    parts.sort_by_key(|(_, p)| p.shard.k);
     let (_, first) = &parts[0];
     let plan = &first.plan;
     let baseline = match &args.baseline {
@@ -52,6 +54,9 @@ pub fn run(args: &MergeArgs) -> Result<ExitCode> {
         None => None,
     };
     let output = crate::output::claim(&args.out, true)?;
+    let reads = parts.iter().map(|(dir, _)| ("a part", dir.as_path()));
+    let reads = reads.chain(args.baseline.iter().map(|b| ("the baseline", b.as_path())));
+    crate::output::refuse_replacing(&output, false, reads)?;
     let data = DataArgs {
         dataset: plan.dataset.clone(),
         data_dir: args.data_dir.clone(),
@@ -59,20 +64,19 @@ pub fn run(args: &MergeArgs) -> Result<ExitCode> {
         class_names: None,
     };
     let loaded = data.load()?;
+    if crate::part::fingerprint(&loaded.mnist) != plan.data {
+        bail!(
+            "the data read ({}) is not the data the shards read (their files' checksums differ): \
+             give --data-dir the files the shards read (nothing was written)",
+            loaded.describe()
+        );
+    }
     let spec = SplitSpec {
         kind: plan.split.parse().map_err(|e| anyhow::anyhow!("{e}"))?,
         seed: plan.split_seed,
         validation_fraction: plan.validation_fraction,
     };
     let split = Split::new(&loaded.mnist.train, &loaded.mnist.test, spec)?;
-    let sizes = [split.train.len(), split.validation.len(), split.test.len()];
-    if sizes != first.provenance.split_sizes {
-        bail!(
-            "the data read has train/validation/test sizes {sizes:?}, the parts were run on {:?}: \
-             give --data-dir the files the shards read (nothing was written)",
-            first.provenance.split_sizes
-        );
-    }
     let data_origin = loaded.describe();
     drop(loaded);
 
@@ -92,11 +96,7 @@ pub fn run(args: &MergeArgs) -> Result<ExitCode> {
         not_saved: &not_saved,
         baseline: baseline.as_ref().map(crate::baseline::Baseline::view),
     };
-    crate::compare::write_and_list(&output, &args.out, &report)?;
-    if let Some(b) = &baseline {
-        crate::compare::print_baseline(&records, &provenance, b);
-    }
-    Ok(crate::compare::exit_code(&records, &not_saved))
+    crate::compare::finish(&output, &args.out, &report, baseline.as_ref())
 }
 
 fn checked(part: &Part) -> crate::baseline::Checked<'_> {
@@ -122,6 +122,16 @@ fn check(parts: &[(PathBuf, Part)]) -> Result<()> {
                  one command, run with the same code and features",
                 show(first_dir),
                 show(dir)
+            );
+        }
+        if part.provenance.split_sizes != first.provenance.split_sizes {
+            bail!(
+                "{} and {} split the data into {:?} and {:?} images: merge the parts of one \
+                 command on the same data",
+                show(first_dir),
+                show(dir),
+                first.provenance.split_sizes,
+                part.provenance.split_sizes
             );
         }
         if part.shard.n != n {
@@ -185,8 +195,7 @@ fn check(parts: &[(PathBuf, Part)]) -> Result<()> {
 /// The provenance of the whole: the plan's, with the whole command, every part's machine and
 /// time, and the parts' CPUs and builds (each named once).
 fn merged_provenance(parts: &[(PathBuf, Part)], data: String) -> report::Provenance {
-    let mut sorted: Vec<&(PathBuf, Part)> = parts.iter().collect();
-    sorted.sort_by_key(|(_, p)| p.shard.k);
+    let sorted: Vec<&(PathBuf, Part)> = parts.iter().collect();
     let first = &sorted[0].1;
     let distinct = |f: &dyn Fn(&Part) -> &str| {
         let mut all: Vec<&str> = Vec::new();
@@ -219,8 +228,21 @@ fn merged_provenance(parts: &[(PathBuf, Part)], data: String) -> report::Provena
                 build: p.provenance.build.clone(),
                 started: p.provenance.started.clone(),
                 total_seconds: p.provenance.total_seconds,
+                host: p.host.clone(),
+                concurrent: concurrent(p, parts),
             })
             .collect(),
         ..first.provenance.clone()
     }
+}
+
+/// Whether `part` ran at the same time as another of `parts` on the same host: their times,
+/// throughput and memory are those of runs sharing the machine.
+fn concurrent(part: &Part, parts: &[(PathBuf, Part)]) -> bool {
+    let span = |p: &Part| (p.started_unix, p.started_unix + p.provenance.total_seconds);
+    let (start, end) = span(part);
+    parts.iter().any(|(_, other)| {
+        let (s, e) = span(other);
+        other.shard != part.shard && other.host == part.host && s < end && start < e
+    })
 }

@@ -30,6 +30,40 @@ pub fn claim(out: &Path, typed: bool) -> Result<safe_write::Output> {
     Ok(output)
 }
 
+/// Refuses, once `output` is claimed, to replace a report with a shard's part (`part`: a part is
+/// being written) or a part with a report, and to replace a folder the command reads (`reads`:
+/// what it is and where, e.g. the baseline or a part): nothing was written.
+pub fn refuse_replacing<'a>(
+    output: &safe_write::Output,
+    part: bool,
+    reads: impl IntoIterator<Item = (&'a str, &'a Path)>,
+) -> Result<()> {
+    let out = output.path();
+    let (other, file) = if part {
+        ("a report", "results.json")
+    } else {
+        ("a shard's part", crate::part::PART_FILE)
+    };
+    if out.join(file).is_file() {
+        anyhow::bail!(
+            "--out {} holds {other} ({file}), which this output would replace; name another \
+             folder (nothing was written)",
+            out.display()
+        );
+    }
+    for (what, path) in reads {
+        if output.contains(path) {
+            anyhow::bail!(
+                "--out {} would replace {what}, {}, which this command reads; name another folder \
+                 (nothing was written)",
+                out.display(),
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Claims `out` as [`safe_write::Output::claim_adopting`] does, with `is_own` recognising the
 /// folders of this kind that lack the marker; errors start with `what` (the flag, or which
 /// folder), and leftovers recovered are said.

@@ -239,8 +239,17 @@ pub fn git_commit() -> String {
     };
     match git(&["rev-parse", "--short=12", "HEAD"]) {
         Some(commit) => {
-            let dirty = git(&["status", "--porcelain", "--", ".", ":!reports"])
-                .is_some_and(|s| !s.is_empty());
+            // Tracked files only: an untracked file (a shard's part, a log) does not change what
+            // is built.
+            let dirty = git(&[
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":!reports",
+            ])
+            .is_some_and(|s| !s.is_empty());
             if dirty {
                 format!("{commit}-dirty")
             } else {
@@ -249,6 +258,22 @@ pub fn git_commit() -> String {
         }
         None => "unknown (not a git checkout)".into(),
     }
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// The machine's host name (Linux), or `unknown`.
+pub fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
 }
 
 /// Now, as `YYYY-MM-DD HH:MM:SS UTC`.

@@ -1,26 +1,16 @@
-//! `compare --shard K/N` and `--plan`: which runs of a comparison a shard makes, and the part
-//! it writes (`part.json`, with its run records, the plan it belongs to and its provenance, and
-//! `probabilities.safetensors`, the class probabilities the report's pictures need), which
-//! `merge` reads back.
+//! `compare --shard K/N` and `--plan`: the plan of a comparison (what makes two parts shards of
+//! the same one) and which of its runs a shard makes; the part a shard writes is `part.rs`'s.
 //!
 //! The runs are dealt to the shards backend by backend, seed by seed, in turn (the first run to
-//! shard 1, the next to shard 2, ...), so each shard gets a share of every backend's runs; a
-//! shard of a plan is the same runs whichever machine runs it.
+//! shard 1, the next to shard 2, ...), so each shard gets a share of every backend's runs when
+//! there are at least as many seeds as shards; which runs a shard makes depends on the command
+//! alone, never on the machine.
 
 use std::fmt;
-use std::path::Path;
 use std::str::FromStr;
 
-use anyhow::{Context, Result, bail};
-use bench_core::RunRecord;
+use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
-
-/// `part.json`'s format; a part of another format is refused.
-pub const PART_FORMAT: u32 = 1;
-/// The file that makes a folder a part.
-pub const PART_FILE: &str = "part.json";
-/// The class probabilities of each successful run, one tensor per run.
-pub const PROBABILITIES_FILE: &str = "probabilities.safetensors";
 
 /// Shard `k` of `n` (1-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,11 +43,10 @@ impl fmt::Display for Shard {
     }
 }
 
-/// The shard (1 to `n`) of the run at `index` of a plan of `seeds` x `backends` runs in
-/// compare's order (seed by seed, each seed every backend).
-pub fn shard_of(index: usize, backends: usize, seeds: usize, n: usize) -> usize {
-    let (seed, backend) = (index / backends, index % backends);
-    (backend * seeds + seed) % n + 1
+/// The shard (1 to `n`) of the run of the `backend`th backend with the `seed`th seed, in a plan
+/// of `seeds` seeds: runs are dealt backend by backend, seed by seed, in turn.
+pub fn shard_of(backend: usize, seed: usize, seeds: usize, n: usize) -> usize {
+    (backend * seeds + seed) % n.max(1) + 1
 }
 
 /// What makes two parts shards of one comparison: every choice of the command that changes a
@@ -78,6 +67,8 @@ pub struct PlanKey {
     pub backends: Vec<BackendPlan>,
     /// The `--set` assignments, as `backend.setting=value`.
     pub settings: Vec<String>,
+    /// The data's four files, each `name sha256` of its decoded bytes (empty until read).
+    pub data: Vec<String>,
     /// Git commit of the code.
     pub git_commit: String,
     /// Cargo features of the binary.
@@ -106,22 +97,40 @@ impl PlanKey {
             .collect()
     }
 
-    /// The plan indices of `shard`'s runs.
-    pub fn shard_runs(&self, shard: Shard) -> Vec<usize> {
-        let (b, s) = (self.backends.len(), self.seeds.len());
-        (0..b * s)
-            .filter(|&i| shard_of(i, b, s, shard.n) == shard.k)
+    /// The shard, among `n`, of the run of `backend` with `seed` (by who it is, not where it
+    /// stands in a list).
+    pub fn shard_of_run(&self, backend: &str, seed: u64, n: usize) -> usize {
+        let b = self.backends.iter().position(|x| x.name == backend);
+        let s = self.seeds.iter().position(|&x| x == seed);
+        shard_of(b.unwrap_or(0), s.unwrap_or(0), self.seeds.len(), n)
+    }
+
+    /// The indices, in `runs`, of `shard`'s runs.
+    pub fn shard_runs_of(&self, runs: &[(&str, u64)], shard: Shard) -> Vec<usize> {
+        (0..runs.len())
+            .filter(|&i| self.shard_of_run(runs[i].0, runs[i].1, shard.n) == shard.k)
             .collect()
     }
 
-    /// The first field where `other` differs, as `field: A in one, B in the other` (an element
-    /// of a list named by its `name`); `None` if equal.
+    /// The plan indices of `shard`'s runs.
+    pub fn shard_runs(&self, shard: Shard) -> Vec<usize> {
+        self.shard_runs_of(&self.runs(), shard)
+    }
+
+    /// `None` if `other` is the same plan; otherwise the first field where it differs, as
+    /// `field: A in one, B in the other` (an element of a list named by its `name`).
     pub fn difference(&self, other: &Self) -> Option<String> {
-        let (a, b) = (
-            serde_json::to_value(self).ok()?,
-            serde_json::to_value(other).ok()?,
-        );
-        first_difference("", &a, &b)
+        if self == other {
+            return None;
+        }
+        let values = serde_json::to_value(self)
+            .ok()
+            .zip(serde_json::to_value(other).ok());
+        Some(
+            values
+                .and_then(|(a, b)| first_difference("", &a, &b))
+                .unwrap_or_else(|| "their plans differ".to_string()),
+        )
     }
 }
 
@@ -209,6 +218,7 @@ pub fn plan_key(
             })
             .collect(),
         settings,
+        data: Vec::new(),
         git_commit: git_commit.to_string(),
         features: crate::provenance::features()
             .iter()
@@ -217,158 +227,28 @@ pub fn plan_key(
     }
 }
 
-/// The plan indices of the runs `args` asks for: a shard's (which needs `--out`), or all.
-pub fn selected(args: &crate::compare::CompareArgs, key: &PlanKey) -> Result<Vec<usize>> {
+/// The indices in `runs` (compare's plan: backend, seed) of the runs `args` asks for: a
+/// shard's (which needs `--out`), or all.
+pub fn selected(
+    args: &crate::compare::CompareArgs,
+    key: &PlanKey,
+    runs: &[(&str, u64)],
+) -> Result<Vec<usize>> {
     match args.shard {
         Some(_) if args.out.is_none() => bail!(
             "--shard writes a part of the comparison, not a report: name its folder with --out \
              (e.g. --out parts/1), then give the parts to `cargo xtask merge`"
         ),
-        Some(shard) => Ok(key.shard_runs(shard)),
-        None => Ok((0..key.runs().len()).collect()),
-    }
-}
-
-/// Writes `part` into the claimed `output` (at `out`), says so, and returns compare's exit code.
-pub fn write_part(
-    output: &safe_write::Output,
-    out: &Path,
-    part: &Part,
-) -> Result<std::process::ExitCode> {
-    let files =
-        crate::output::replace(output, |dir| write(dir, part)).context("writing the part")?;
-    println!(
-        "shard {} written to {}: {}",
-        part.shard,
-        out.display(),
-        files.join(", ")
-    );
-    let records: Vec<RunRecord> = part.runs.iter().map(|r| r.record.clone()).collect();
-    Ok(crate::compare::exit_code(&records, &part.not_saved))
-}
-
-/// One run of a part: its place in the plan and its record.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PartRun {
-    /// Index in the whole plan.
-    pub index: usize,
-    /// The run's record (class probabilities in [`PROBABILITIES_FILE`]).
-    pub record: RunRecord,
-}
-
-/// `part.json`: one shard's output.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Part {
-    /// [`PART_FORMAT`].
-    pub format: u32,
-    /// Which shard.
-    pub shard: Shard,
-    /// The plan it is a shard of.
-    pub plan: PlanKey,
-    /// The command that runs the whole plan in one process.
-    pub whole_command: String,
-    /// Its runs, in plan order.
-    pub runs: Vec<PartRun>,
-    /// Models it was asked to save and could not.
-    pub not_saved: Vec<String>,
-    /// How it ran: its command, machine, build and times.
-    pub provenance: report::Provenance,
-}
-
-impl Part {
-    /// Shard `shard` of `plan`: the runs at plan indices `selected` and their `records`, in
-    /// that order.
-    pub fn new(
-        shard: Shard,
-        plan: PlanKey,
-        selected: &[usize],
-        records: Vec<RunRecord>,
-        not_saved: Vec<String>,
-        provenance: report::Provenance,
-    ) -> Self {
-        Self {
-            format: PART_FORMAT,
-            shard,
-            plan,
-            whole_command: crate::provenance::command_line_without(&["--shard", "--out"]),
-            runs: selected
-                .iter()
-                .zip(records)
-                .map(|(&index, record)| PartRun { index, record })
-                .collect(),
-            not_saved,
-            provenance,
-        }
-    }
-}
-
-fn tensor_name(index: usize) -> String {
-    format!("run-{index}")
-}
-
-/// Writes `part` into `dir` (the staging folder of the part's output): the probabilities first,
-/// `part.json` last.
-pub fn write(dir: &Path, part: &Part) -> Result<Vec<String>> {
-    use bench_core::weights::{self, Values};
-    let names: Vec<String> = part.runs.iter().map(|r| tensor_name(r.index)).collect();
-    let tensors: Vec<(&str, Vec<usize>, Values<'_>)> = part
-        .runs
-        .iter()
-        .zip(&names)
-        .filter_map(|(r, name)| {
-            let m = r.record.metrics.as_ref()?;
-            let shape = vec![m.test_predictions.len(), mnist_data::N_CLASSES];
-            Some((name.as_str(), shape, Values::F32(&m.test_probabilities)))
-        })
-        .collect();
-    weights::write(&dir.join(PROBABILITIES_FILE), &tensors)?;
-    let json = serde_json::to_vec_pretty(part).context("part.json")?;
-    safe_write::write_file(&dir.join(PART_FILE), &json)?;
-    Ok(vec![PROBABILITIES_FILE.to_string(), PART_FILE.to_string()])
-}
-
-/// Reads the part in `dir` with every run's class probabilities, each error naming the file and
-/// what to do.
-pub fn read(dir: &Path) -> Result<Part> {
-    let file = dir.join(PART_FILE);
-    if !dir.is_dir() {
-        bail!("{}: no such folder", dir.display());
-    }
-    let bytes = match std::fs::read(&file) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
-            "{} holds no {PART_FILE}: not a part written by `compare --shard`, or a shard that \
-             did not finish (it crashed or was interrupted); run that shard again",
-            dir.display()
+        Some(shard) if shard.n > runs.len() => bail!(
+            "--shard {shard}: {} shards for {} runs would leave some with none; use at most \
+             --shard K/{}",
+            shard.n,
+            runs.len(),
+            runs.len()
         ),
-        Err(e) => return Err(e).with_context(|| file.display().to_string()),
-    };
-    let mut part: Part = serde_json::from_slice(&bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: not a part this version of the tool can read ({e}); run that shard again",
-            file.display()
-        )
-    })?;
-    if part.format != PART_FORMAT {
-        bail!(
-            "{}: a part of format {}, this tool reads format {PART_FORMAT}; run that shard again \
-             with this version",
-            file.display(),
-            part.format
-        );
+        Some(shard) => Ok(key.shard_runs_of(runs, shard)),
+        None => Ok((0..runs.len()).collect()),
     }
-    let probabilities = dir.join(PROBABILITIES_FILE);
-    let weights = bench_core::weights::Weights::read(&probabilities)
-        .map_err(|e| anyhow::anyhow!("{e}; run that shard again"))?;
-    for run in &mut part.runs {
-        if let Some(m) = run.record.metrics.as_mut() {
-            let shape = [m.test_predictions.len(), mnist_data::N_CLASSES];
-            m.test_probabilities = weights
-                .f32(&tensor_name(run.index), &shape)
-                .map_err(|e| anyhow::anyhow!("{e}; run that shard again"))?;
-        }
-    }
-    Ok(part)
 }
 
 /// The runs a command would make, and how `shard`'s count splits them, for `--plan`.
@@ -427,7 +307,7 @@ mod tests {
             let mut count = vec![0; n];
             let mut kinds = vec![std::collections::BTreeSet::new(); n];
             for i in 0..backends * seeds {
-                let k = shard_of(i, backends, seeds, n);
+                let k = shard_of(i % backends, i / backends, seeds, n);
                 assert!((1..=n).contains(&k));
                 count[k - 1] += 1;
                 kinds[k - 1].insert(i % backends);
@@ -444,7 +324,9 @@ mod tests {
             }
         }
         // Three backends, three seeds, three shards: each shard one seed of every backend.
-        let shard_one: Vec<usize> = (0..9).filter(|&i| shard_of(i, 3, 3, 3) == 1).collect();
+        let shard_one: Vec<usize> = (0..9)
+            .filter(|&i| shard_of(i % 3, i / 3, 3, 3) == 1)
+            .collect();
         assert_eq!(shard_one, [0, 1, 2]);
     }
 }

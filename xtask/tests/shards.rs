@@ -148,6 +148,7 @@ fn shards_run_at_once_and_merged_make_the_whole_report() {
         ("across-seeds.csv", &[][..]),
         ("mcnemar.csv", &[][..]),
         ("classes.csv", &[][..]),
+        ("history.csv", &["seconds"][..]),
     ] {
         assert_eq!(
             csv_without(&whole.join(file), drop),
@@ -155,17 +156,19 @@ fn shards_run_at_once_and_merged_make_the_whole_report() {
             "{file}"
         );
     }
-    // The pictures come from predictions and class probabilities: the same bytes.
-    for png in [
-        "confusion-scratch.png",
-        "misclassified-scratch.png",
-        "misclassified-linfa.png",
-        "samples.png",
-    ] {
+    // Every chart comes from predictions, class probabilities and accuracies: the same bytes.
+    let pngs: Vec<PathBuf> = std::fs::read_dir(&whole)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect();
+    assert!(pngs.len() >= 7, "{pngs:?}");
+    for png in pngs {
+        let name = png.file_name().unwrap();
         assert_eq!(
-            std::fs::read(whole.join(png)).unwrap(),
-            std::fs::read(merged.join(png)).unwrap(),
-            "{png}"
+            std::fs::read(&png).unwrap(),
+            std::fs::read(merged.join(name)).unwrap(),
+            "{name:?}"
         );
     }
     let summary = std::fs::read_to_string(merged.join("summary.md")).unwrap();
@@ -179,6 +182,21 @@ fn shards_run_at_once_and_merged_make_the_whole_report() {
     assert!(
         command.contains("--seeds 3") && !command.contains("--shard") && !command.contains("--out"),
         "{command}"
+    );
+    // The two shards ran at once here: their times are not those of runs alone, and a baseline
+    // made by one process does not compare them.
+    assert!(
+        summary.contains("ran at the same time on one machine"),
+        "{summary}"
+    );
+    let against = tmp.path().join("against");
+    let mut args = merge_args(&[&parts[0], &parts[1]], &against, &data);
+    args.extend(["--baseline".to_string(), whole.display().to_string()]);
+    let stdout = String::from_utf8_lossy(&run_ok(&args).stdout).into_owned();
+    assert!(
+        stdout.contains("  scratch: no change shown in test accuracy (")
+            && stdout.contains("times not comparable: shards that shared a machine"),
+        "{stdout}"
     );
 }
 
@@ -272,7 +290,43 @@ fn parts_that_do_not_make_one_whole_are_refused_by_name() {
         "is incomplete: shard 1/2 has 2 runs, the part holds 1",
     );
     assert!(e.contains("missing: "), "{e}");
-    // Probabilities that do not belong to the part.
+    // Fields no shard writes: no shard, or a class that does not exist.
+    for (edit, expected) in [
+        (
+            &(|p: &mut serde_json::Value| p["shard"] = serde_json::json!({"k": 0, "n": 0}))
+                as &dyn Fn(&mut serde_json::Value),
+            "shard 0/0 is not a shard",
+        ),
+        (
+            &|p: &mut serde_json::Value| {
+                p["runs"][0]["record"]["metrics"]["test_predictions"][0] = 10.into();
+            },
+            "predictions for",
+        ),
+        (
+            &|p: &mut serde_json::Value| p["runs"][0]["index"] = 3.into(),
+            "is scratch seed 42, its plan's is linfa seed 43",
+        ),
+    ] {
+        let mut part: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(parts[0].join("part.json")).unwrap()).unwrap();
+        edit(&mut part);
+        std::fs::write(copy.join("part.json"), part.to_string()).unwrap();
+        let e = refused(
+            &merge_args(&[&copy, &parts[1]], &out, &data),
+            &out,
+            expected,
+        );
+        assert!(e.contains("run that shard again"), "{e}");
+    }
+    // Outputs that would replace what the command reads, or a report with a part.
+    refused(
+        &merge_args(&[&parts[0], &parts[1]], &parts[0], &data),
+        &tmp.path().join("nothing"),
+        "holds a shard's part (part.json), which this output would replace",
+    );
+    assert!(parts[0].join("part.json").is_file());
+    // A file that is not a tensor file in place of the probabilities.
     std::fs::write(
         parts[1].join("probabilities.safetensors"),
         b"not a tensor file",
@@ -309,6 +363,14 @@ fn a_shard_needs_its_own_folder_and_no_baseline() {
         ),
         &out,
         "give --baseline to `cargo xtask merge` with the parts",
+    );
+    refused(
+        &with(
+            flags_with(&data, "1", "1"),
+            &["--shard", "1/3", "--out", out.to_str().unwrap()],
+        ),
+        &out,
+        "--shard 1/3: 3 shards for 2 runs would leave some with none",
     );
     let result = xtask(&["compare", "--shard", "3/2", "--plan"]);
     let stderr = String::from_utf8_lossy(&result.stderr);
@@ -372,8 +434,7 @@ fn a_baseline_says_what_moved_and_refuses_other_data() {
     ));
     let stdout = String::from_utf8_lossy(&result.stdout);
     assert!(
-        stdout.contains("  scratch: no change shown in test accuracy")
-            || stdout.contains("  scratch: no change shown"),
+        stdout.contains("  scratch: no change shown in test accuracy"),
         "{stdout}"
     );
     let summary = std::fs::read_to_string(now.join("summary.md")).unwrap();
@@ -402,6 +463,22 @@ fn a_baseline_says_what_moved_and_refuses_other_data() {
         "{stdout}"
     );
 
+    // Outputs that would replace the baseline, or a report with a part.
+    let nothing = tmp.path().join("nothing");
+    let before_arg = before.to_str().unwrap();
+    refused(
+        &with(
+            flags(&data),
+            &["--out", before_arg, "--baseline", before_arg],
+        ),
+        &nothing,
+        "would replace the baseline",
+    );
+    refused(
+        &with(flags(&data), &["--shard", "1/2", "--out", before_arg]),
+        &nothing,
+        "holds a report (results.json), which this output would replace",
+    );
     // A baseline of another dataset.
     let results = std::fs::read_to_string(before.join("results.json")).unwrap();
     let mut value: serde_json::Value = serde_json::from_str(&results).unwrap();

@@ -187,4 +187,9 @@ impl Split {
             spec,
         })
     }
+
+    /// Images in the train, validation and test parts.
+    pub fn sizes(&self) -> [usize; 3] {
+        [self.train.len(), self.validation.len(), self.test.len()]
+    }
 }

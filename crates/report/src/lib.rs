@@ -123,6 +123,41 @@ pub struct PartProvenance {
     pub started: String,
     /// Its wall-clock seconds.
     pub total_seconds: f64,
+    /// The host name of its machine.
+    #[serde(default)]
+    pub host: String,
+    /// Whether it ran at the same time as another shard on the same host, sharing its cores.
+    #[serde(default)]
+    pub concurrent: bool,
+}
+
+impl Provenance {
+    /// The CPUs a merged report's shards ran on, each once, in shard order; empty for a report
+    /// made in one run.
+    pub fn part_cpus(&self) -> Vec<&str> {
+        let mut cpus: Vec<&str> = Vec::new();
+        for part in &self.parts {
+            if !cpus.contains(&part.cpu.as_str()) {
+                cpus.push(&part.cpu);
+            }
+        }
+        cpus
+    }
+
+    /// The shards that ran at the same time as another on one machine.
+    pub fn concurrent_parts(&self) -> Vec<&str> {
+        self.parts
+            .iter()
+            .filter(|p| p.concurrent)
+            .map(|p| p.shard.as_str())
+            .collect()
+    }
+
+    /// Whether its times are each run's own on one machine: not a merge of shards on several
+    /// CPUs, nor of shards that shared a machine.
+    pub fn times_of_one_machine(&self) -> bool {
+        self.part_cpus().len() <= 1 && self.concurrent_parts().is_empty()
+    }
 }
 
 /// Everything a report is made from.

@@ -246,3 +246,34 @@ fn the_summary_and_table_carry_the_comparison() {
     assert_eq!(csv.lines().count(), 4, "{csv}");
     assert!(csv.starts_with("backend,runs_baseline,runs,compared,test_accuracy_baseline"));
 }
+
+#[test]
+fn a_constant_figure_is_the_same_whatever_the_seed_counts() {
+    // linfa's 0.925 on every seed: its mean over 3 seeds and over 5 differ by rounding alone.
+    let before = results(runs(0), provenance());
+    let mut now = runs(1);
+    now.retain(|r| r.hyperparams.seed <= 3);
+    let linfa = |runs: &[RunRecord]| -> Vec<f64> {
+        runs.iter()
+            .filter(|r| r.backend == "linfa")
+            .map(|r| r.metrics.as_ref().unwrap().test_accuracy)
+            .collect()
+    };
+    let mean = |v: Vec<f64>| v.iter().sum::<f64>() / v.len() as f64;
+    assert_ne!(
+        mean(linfa(&now)),
+        mean(linfa(&before.runs)),
+        "the case this test is for"
+    );
+    let rows = baseline::compare(&now, &provenance(), &before);
+    let row = row(&rows, "linfa");
+    assert!(
+        matches!(&row.outcome, Outcome::Compared { accuracy, .. } if accuracy.change == Change::NoneShown),
+        "{row:?}"
+    );
+    assert!(
+        row.sentence().starts_with("linfa: no change shown"),
+        "{}",
+        row.sentence()
+    );
+}

@@ -167,3 +167,59 @@ fn models_that_could_not_be_saved_are_named_first_and_only_then() {
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(!md.contains("not saved"), "{md}");
 }
+
+#[test]
+fn a_merged_report_lists_its_shards_and_says_when_their_cpus_differ() {
+    let test = synth::separable(100, 3);
+    let runs = two_seeds(&test);
+    let part = |shard: &str, cpu: &str| report::PartProvenance {
+        shard: shard.into(),
+        folder: format!("parts/{shard}"),
+        cpu: cpu.into(),
+        build: "release".into(),
+        started: "2026-11-27 00:00:00 UTC".into(),
+        total_seconds: 6.0,
+        host: format!("node-{cpu}"),
+        concurrent: false,
+    };
+    let summary = |parts: Vec<report::PartProvenance>| {
+        let mut prov = provenance(vec![42, 43]);
+        prov.parts = parts;
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("r");
+        let report = Report {
+            runs: &runs,
+            test: &test,
+            provenance: &prov,
+            not_saved: &[],
+            baseline: None,
+        };
+        write(&report, &out);
+        std::fs::read_to_string(out.join("summary.md")).unwrap()
+    };
+    let same = summary(vec![part("1/2", "test CPU"), part("2/2", "test CPU")]);
+    assert!(same.contains("- Merged from 2 shards"), "{same}");
+    assert!(
+        same.contains("  - shard 2/2 (`parts/2/2`): test CPU on host node-test CPU; started"),
+        "{same}"
+    );
+    assert!(!same.contains("different CPUs"), "{same}");
+    assert!(!same.contains("at the same time"), "{same}");
+    let mut shared = vec![part("1/2", "test CPU"), part("2/2", "test CPU")];
+    for p in &mut shared {
+        p.concurrent = true;
+    }
+    let shared = summary(shared);
+    assert!(
+        shared.contains("**Shards 1/2 and 2/2 ran at the same time on one machine**"),
+        "{shared}"
+    );
+    let mixed = summary(vec![part("1/2", "test CPU"), part("2/2", "other CPU")]);
+    assert!(
+        mixed.contains("**The shards ran on 2 different CPUs.**"),
+        "{mixed}"
+    );
+    // A report made in one run says nothing of shards.
+    let whole = summary(Vec::new());
+    assert!(!whole.contains("Merged from"), "{whole}");
+}

@@ -10,24 +10,31 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 xtask=${XTASK:-target/release/xtask}
 work=${1:-$(mktemp -d)}
-mkdir -p "$work" "$here/logs"
+# Everything is written into the work folder first and copied here at the end: a file of the
+# checkout changed while the shards start would mark their commit as changed.
+logs="$work/logs"
+mkdir -p "$logs"
 command=(compare --seeds 3 --backends scratch,linfa,burn)
 timed() { /usr/bin/time -f '%e s wall, %M KiB peak RSS' -o "$1" "${@:2}"; }
 
 rm -rf "$work/whole" "$work"/part-* "$work/merged"
-timed "$here/logs/whole.time" "$xtask" "${command[@]}" --out "$work/whole" 2> "$here/logs/whole.log"
+timed "$logs/whole.time" "$xtask" "${command[@]}" --out "$work/whole" 2> "$logs/whole.log"
 export -f timed
-export xtask here work
-parallel -j 3 timed "$here/logs/shard-{}.time" "$xtask" "${command[@]}" --shard {}/3 \
-  --out "$work/part-{}" "2>" "$here/logs/shard-{}.log" ::: 1 2 3
-timed "$here/logs/merge.time" "$xtask" merge "$work"/part-{1,2,3} --out "$work/merged" \
-  2> "$here/logs/merge.log"
+export xtask logs work
+parallel -j 3 timed "$logs/shard-{}.time" "$xtask" "${command[@]}" --shard {}/3 \
+  --out "$work/part-{}" "2>" "$logs/shard-{}.log" ::: 1 2 3
+timed "$logs/merge.time" "$xtask" merge "$work"/part-{1,2,3} --out "$work/merged" \
+  2> "$logs/merge.log"
 
-python3 "$here/compare_files.py" "$work/whole" "$work/merged" > "$here/diff.md"
+git rev-parse --short HEAD > "$logs/commit"
+grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //' > "$logs/cpu"
+nproc >> "$logs/cpu"
+python3 "$here/compare_files.py" "$work/whole" "$work/merged" > "$work/diff.md"
+rm -rf "$here/logs" && cp -r "$logs" "$here/logs" && cp "$work/diff.md" "$here/diff.md"
 diff -y -W 240 "$work/whole/summary.md" "$work/merged/summary.md" > "$here/summary-side-by-side.txt" || true
 cp "$work/merged/summary.md" "$here/merged-summary.md"
 cp "$work/whole/summary.md" "$here/whole-summary.md"
-git rev-parse --short HEAD > "$here/logs/commit"
-grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //' > "$here/logs/cpu"
-nproc >> "$here/logs/cpu"
+# The work folder is this machine's: named WORK in what is kept.
+sed -i "s|$work|WORK|g" "$here/diff.md" "$here/summary-side-by-side.txt" "$here/merged-summary.md" \
+  "$here/whole-summary.md"
 cat "$here/diff.md"

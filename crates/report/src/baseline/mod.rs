@@ -16,6 +16,9 @@ use crate::{Provenance, Results};
 /// The level at which a Holm-adjusted p-value counts as a change.
 pub const ALPHA: f64 = 0.05;
 
+/// Two constant figures closer than this share of their size are the same figure (rounding).
+const SAME: f64 = 1e-9;
+
 /// The earlier report a run is compared with.
 #[derive(Debug, Clone, Copy)]
 pub struct Baseline<'a> {
@@ -80,6 +83,8 @@ pub struct BaselineRow {
     pub runs: (usize, usize),
     /// What was found.
     pub outcome: Outcome,
+    /// Why training times were not compared, when they were not.
+    pub times_not_compared: Option<&'static str>,
 }
 
 impl BaselineRow {
@@ -89,11 +94,18 @@ impl BaselineRow {
     }
 }
 
-/// Whether the two reports' training times can be compared: the same CPU and the same build
-/// (profile, target CPU, features, allocator), each from one machine.
+/// Whether the two reports ran on the same CPU with the same build (profile, target CPU,
+/// features, allocator): what a backend's results may depend on.
+pub fn same_machine_and_build(now: &Provenance, before: &Provenance) -> bool {
+    now.cpu == before.cpu && now.build == before.build
+}
+
+/// Whether the two reports' training times can be compared: the same CPU and build, and each
+/// report's times those of runs alone on one machine.
 pub fn times_comparable(now: &Provenance, before: &Provenance) -> bool {
-    let one_cpu = |p: &Provenance| p.parts.iter().all(|part| part.cpu == p.cpu);
-    now.cpu == before.cpu && now.build == before.build && one_cpu(now) && one_cpu(before)
+    same_machine_and_build(now, before)
+        && now.times_of_one_machine()
+        && before.times_of_one_machine()
 }
 
 /// Every backend of either side, in this report's order and then the baseline's.
@@ -108,10 +120,17 @@ pub fn compare(
             names.push(&r.backend);
         }
     }
-    let timed = times_comparable(provenance, &baseline.provenance);
+    let before = &baseline.provenance;
+    let why_not = if times_comparable(provenance, before) {
+        None
+    } else if same_machine_and_build(provenance, before) {
+        Some("shards that shared a machine or ran on several CPUs")
+    } else {
+        Some("other machine or build")
+    };
     let mut rows: Vec<BaselineRow> = names
         .iter()
-        .map(|name| row(name, runs, &baseline.runs, timed))
+        .map(|name| row(name, runs, &baseline.runs, why_not))
         .collect();
     adjust(&mut rows, |o| match o {
         Outcome::Compared { accuracy, .. } => Some(accuracy),
@@ -128,7 +147,12 @@ fn of<'a>(runs: &'a [RunRecord], backend: &str) -> Vec<&'a RunRecord> {
     runs.iter().filter(|r| r.backend == backend).collect()
 }
 
-fn row(backend: &str, now: &[RunRecord], before: &[RunRecord], timed: bool) -> BaselineRow {
+fn row(
+    backend: &str,
+    now: &[RunRecord],
+    before: &[RunRecord],
+    why_not: Option<&'static str>,
+) -> BaselineRow {
     let (now, before) = (of(now, backend), of(before, backend));
     let ok = |runs: &[&RunRecord]| -> Vec<(f64, f64)> {
         runs.iter()
@@ -153,7 +177,11 @@ fn row(backend: &str, now: &[RunRecord], before: &[RunRecord], timed: bool) -> B
                 match measure(|v| v.0) {
                     Some(accuracy) => Outcome::Compared {
                         accuracy,
-                        time: if timed { measure(|v| v.1) } else { None },
+                        time: if why_not.is_none() {
+                            measure(|v| v.1)
+                        } else {
+                            None
+                        },
                     },
                     None => Outcome::TooFewRuns,
                 }
@@ -164,6 +192,7 @@ fn row(backend: &str, now: &[RunRecord], before: &[RunRecord], timed: bool) -> B
         backend: backend.to_string(),
         runs: (b.len(), a.len()),
         outcome,
+        times_not_compared: why_not,
     }
 }
 
@@ -173,8 +202,11 @@ fn measure(before: &[f64], after: &[f64]) -> Option<Measure> {
     let test = welch_t(after, before)?;
     let mean = |v: &[f64]| mean_std(v).0.unwrap_or(f64::NAN);
     let change = match test {
-        AcrossSeeds::Fixed { difference } => direction(difference),
-        AcrossSeeds::Welch(_) => Change::NoneShown,
+        // Means of equal values differ by rounding alone when the seed counts differ.
+        AcrossSeeds::Fixed { difference } if difference.abs() > SAME * before[0].abs().max(1.0) => {
+            direction(difference)
+        }
+        AcrossSeeds::Fixed { .. } | AcrossSeeds::Welch(_) => Change::NoneShown,
     };
     Some(Measure {
         before: mean(before),

@@ -22,7 +22,10 @@ pub(super) fn of(row: &BaselineRow) -> String {
         Outcome::Compared { accuracy, time } => {
             let time = match time {
                 Some(t) => timing(t),
-                None => "times not comparable: other machine or build.".to_string(),
+                None => format!(
+                    "times not comparable: {}.",
+                    row.times_not_compared.unwrap_or("too few runs")
+                ),
             };
             format!("{name}: {}; {time}", accuracy_clause(accuracy, row.runs))
         }

@@ -11,10 +11,15 @@ pub(super) fn section(report: &Report<'_>) -> String {
     };
     let before = &b.results.provenance;
     let rows = baseline::compare(report.runs, report.provenance, b.results);
-    let times = if baseline::times_comparable(report.provenance, before) {
+    let now = report.provenance;
+    let times = if baseline::times_comparable(now, before) {
         "Both ran on the same CPU and build, so training times are compared too."
+    } else if !baseline::same_machine_and_build(now, before) {
+        "Training times are not compared: the two ran on other machines or builds. A backend \
+         whose results depend on the CPU (linfa, candle) may differ for that reason alone."
     } else {
-        "Training times are not compared: the baseline ran on another machine or build."
+        "Training times are not compared: one of the two was merged from shards that shared a \
+         machine or ran on several CPUs."
     };
     let mut md = format!(
         "## Against the baseline\n\nThe baseline is the report in `{}` (commit `{}`, started {}). \

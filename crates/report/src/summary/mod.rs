@@ -92,7 +92,7 @@ pub fn markdown(
     md.push_str(&per_class::section(analysis, &p.dataset, images));
     md.push_str(&figures::pictures(images));
     md.push_str(&every_run::section(report));
-    md.push_str(&data_files::section(tables));
+    md.push_str(&data_files::section(tables, report.baseline.is_some()));
     md.push_str(&provenance::section(p));
     Ok(md)
 }

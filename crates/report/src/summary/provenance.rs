@@ -46,19 +46,25 @@ fn parts(p: &Provenance) -> String {
     );
     for part in &p.parts {
         md.push_str(&format!(
-            "  - shard {} (`{}`): {}; started {}, {:.1} s\n",
-            part.shard, part.folder, part.cpu, part.started, part.total_seconds
+            "  - shard {} (`{}`): {} on host {}; started {}, {:.1} s\n",
+            part.shard, part.folder, part.cpu, part.host, part.started, part.total_seconds
         ));
     }
-    let mut cpus: Vec<&str> = p.parts.iter().map(|part| part.cpu.as_str()).collect();
-    cpus.sort_unstable();
-    cpus.dedup();
+    let cpus = p.part_cpus();
     if cpus.len() > 1 {
         md.push_str(&format!(
             "\n**The shards ran on {} different CPUs.** A backend whose results depend on the \
-             CPU's kernels (linfa's f32 products, by BLIS) may not give, seed for seed, what one \
+             CPU (linfa's f32 products by BLIS, candle's) may not give, seed for seed, what one \
              machine would; times and throughput of different machines are mixed in the tables.\n",
             cpus.len()
+        ));
+    }
+    let shared = p.concurrent_parts();
+    if !shared.is_empty() {
+        md.push_str(&format!(
+            "\n**Shards {} ran at the same time on one machine**, sharing its cores: their \
+             times, throughput and memory are those of runs that shared it, not of runs alone.\n",
+            super::join_and(&shared)
         ));
     }
     md
