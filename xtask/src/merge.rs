@@ -183,10 +183,11 @@ fn check(parts: &[(PathBuf, Part)]) -> Result<()> {
         .collect();
     if !missing.is_empty() {
         bail!(
-            "shard {} of this comparison not given: run `{} --shard K/{n} --out DIR` for it and \
+            "shard {} of this comparison not given: run `{} --shard {} --out DIR` for it and \
              merge again",
             missing.join(", "),
-            first.whole_command
+            first.whole_command,
+            missing[0]
         );
     }
     Ok(())

@@ -270,7 +270,7 @@ fn parts_that_do_not_make_one_whole_are_refused_by_name() {
         &out,
         "shard 1/2 of this comparison not given",
     );
-    assert!(e.contains("--shard K/2 --out DIR"), "{e}");
+    assert!(e.contains("--shard 1/2 --out DIR"), "{e}");
     // A crashed shard's folder: no part.json.
     let crashed = tmp.path().join("crashed");
     std::fs::create_dir(&crashed).unwrap();
