@@ -52,8 +52,10 @@ pub struct CompareArgs {
     #[arg(long, value_name = "DIR")]
     pub save_models: Option<PathBuf>,
     /// Folder to write the report into: a new or empty folder, or an earlier report (it holds a
-    /// .mnist-compare file), which is replaced atomically (reports nested in it are kept). Any
-    /// other folder is refused before anything trains. Default: reports/ for mnist,
+    /// .mnist-compare file), which is replaced atomically (reports nested in it are kept); with
+    /// --shard, the part's folder (a new one or an earlier part). Any other folder, a report for
+    /// a part or a part for a report, and a folder holding the --baseline are refused before
+    /// anything trains. Default: reports/ for mnist,
     /// reports/<dataset>/ for another dataset, at the workspace root.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -70,8 +72,9 @@ pub struct CompareArgs {
     pub plan: bool,
     /// An earlier report (or merged output) of the same dataset and split to compare with: for
     /// each backend in both, whether its test accuracy changed, and its training time when both
-    /// ran on the same CPU and build (Welch across seeds, Holm over the backends). Checked before
-    /// anything trains.
+    /// ran on the same CPU and build, neither merged from shards that shared a machine or ran on
+    /// several CPUs (Welch across seeds, Holm over the backends). Checked before anything
+    /// trains.
     #[arg(long, value_name = "DIR")]
     pub baseline: Option<PathBuf>,
 }
@@ -115,12 +118,12 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         &assignments,
         &git_commit,
     );
+    let names: Vec<(&str, u64)> = plan.iter().map(|p| (backends[p.0].name(), p.1)).collect();
+    let selected = crate::shard::selected(args, &key, &names)?;
     if args.plan {
         print!("{}", crate::shard::describe(&key, args.shard));
         return Ok(ExitCode::SUCCESS);
     }
-    let names: Vec<(&str, u64)> = plan.iter().map(|p| (backends[p.0].name(), p.1)).collect();
-    let selected = crate::shard::selected(args, &key, &names)?;
     if spec.validation_fraction == 0.0
         && let Some(reason) = backends.iter().find_map(|b| b.needs_validation())
     {
@@ -180,8 +183,15 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
             data,
             ..key
         };
-        let part = crate::part::Part::new(shard, key, &selected, records, not_saved, provenance)
-            .started_at(started_unix);
+        let part = crate::part::Part::new(
+            shard,
+            key,
+            &selected,
+            records,
+            not_saved,
+            provenance,
+            started_unix,
+        );
         return crate::part::write_part(&output, &out, &part);
     }
     let report = report::Report {

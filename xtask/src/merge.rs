@@ -20,7 +20,8 @@ pub struct MergeArgs {
     #[arg(value_name = "PART", required = true)]
     pub parts: Vec<PathBuf>,
     /// Folder to write the report into, as compare's --out: a new or empty folder, or an earlier
-    /// report, which is replaced atomically.
+    /// report, which is replaced atomically. A part, or a folder holding a part or the
+    /// --baseline, is refused.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Where to read the test images from (the dataset of the parts), as compare's --data-dir.
@@ -77,6 +78,14 @@ pub fn run(args: &MergeArgs) -> Result<ExitCode> {
         validation_fraction: plan.validation_fraction,
     };
     let split = Split::new(&loaded.mnist.train, &loaded.mnist.test, spec)?;
+    if split.sizes() != first.provenance.split_sizes {
+        bail!(
+            "the data read splits into {:?} images, the shards' into {:?}: give --data-dir the \
+             files the shards read (nothing was written)",
+            split.sizes(),
+            first.provenance.split_sizes
+        );
+    }
     let data_origin = loaded.describe();
     drop(loaded);
 
@@ -196,11 +205,10 @@ fn check(parts: &[(PathBuf, Part)]) -> Result<()> {
 /// The provenance of the whole: the plan's, with the whole command, every part's machine and
 /// time, and the parts' CPUs and builds (each named once).
 fn merged_provenance(parts: &[(PathBuf, Part)], data: String) -> report::Provenance {
-    let sorted: Vec<&(PathBuf, Part)> = parts.iter().collect();
-    let first = &sorted[0].1;
+    let first = &parts[0].1;
     let distinct = |f: &dyn Fn(&Part) -> &str| {
         let mut all: Vec<&str> = Vec::new();
-        for (_, p) in &sorted {
+        for (_, p) in parts {
             if !all.contains(&f(p)) {
                 all.push(f(p));
             }
@@ -213,14 +221,14 @@ fn merged_provenance(parts: &[(PathBuf, Part)], data: String) -> report::Provena
         data,
         cpu: distinct(&|p| &p.provenance.cpu),
         build: distinct(&|p| &p.provenance.build),
-        started: sorted
+        started: parts
             .iter()
             .map(|(_, p)| p.provenance.started.as_str())
             .min()
             .unwrap_or_default()
             .to_string(),
-        total_seconds: sorted.iter().map(|(_, p)| p.provenance.total_seconds).sum(),
-        parts: sorted
+        total_seconds: parts.iter().map(|(_, p)| p.provenance.total_seconds).sum(),
+        parts: parts
             .iter()
             .map(|(dir, p)| report::PartProvenance {
                 shard: p.shard.to_string(),
@@ -237,13 +245,14 @@ fn merged_provenance(parts: &[(PathBuf, Part)], data: String) -> report::Provena
     }
 }
 
-/// Whether `part` ran at the same time as another of `parts` on the same host: their times,
-/// throughput and memory are those of runs sharing the machine.
+/// Whether `part` ran at the same time as another of `parts` on the same machine (the same
+/// running kernel, containers included): their times, throughput and memory are those of runs
+/// that shared it.
 fn concurrent(part: &Part, parts: &[(PathBuf, Part)]) -> bool {
     let span = |p: &Part| (p.started_unix, p.started_unix + p.provenance.total_seconds);
     let (start, end) = span(part);
     parts.iter().any(|(_, other)| {
         let (s, e) = span(other);
-        other.shard != part.shard && other.host == part.host && s < end && start < e
+        other.shard != part.shard && other.boot_id == part.boot_id && s < end && start < e
     })
 }

@@ -1,5 +1,6 @@
 //! The part a shard writes and `merge` reads: `part.json` (the shard, the plan it belongs to,
-//! its run records, the models it could not save, its provenance) and
+//! the command that runs the whole plan, its run records, the models it could not save, its
+//! provenance, and its machine and start, which tell merge whether shards shared a machine) and
 //! `probabilities.safetensors` (the class probabilities the report's pictures need). Everything
 //! read is checked against the plan before a report is made of it.
 
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::shard::{PlanKey, Shard};
 
 /// `part.json`'s format; a part of another format is refused.
-pub const PART_FORMAT: u32 = 1;
+pub const PART_FORMAT: u32 = 2;
 /// The file that makes a folder a part.
 pub const PART_FILE: &str = "part.json";
 /// The class probabilities of each successful run, one tensor per run.
@@ -62,8 +63,11 @@ pub struct Part {
     pub not_saved: Vec<String>,
     /// How it ran: its command, machine, build and times.
     pub provenance: report::Provenance,
-    /// The machine's host name, so that `merge` can tell shards that shared one machine.
+    /// The machine's host name, as the report shows it.
     pub host: String,
+    /// The running kernel's boot id, the same in every container on one machine: what tells
+    /// `merge` that shards shared a machine.
+    pub boot_id: String,
     /// When it started, in seconds since the Unix epoch.
     pub started_unix: f64,
 }
@@ -78,6 +82,7 @@ impl Part {
         records: Vec<RunRecord>,
         not_saved: Vec<String>,
         provenance: report::Provenance,
+        started_unix: f64,
     ) -> Self {
         Self {
             format: PART_FORMAT,
@@ -92,15 +97,8 @@ impl Part {
             not_saved,
             provenance,
             host: crate::provenance::host(),
-            started_unix: 0.0,
-        }
-    }
-
-    /// This part, started at `unix` seconds.
-    pub fn started_at(self, unix: f64) -> Self {
-        Self {
-            started_unix: unix,
-            ..self
+            boot_id: crate::provenance::boot_id(),
+            started_unix,
         }
     }
 }
@@ -193,10 +191,13 @@ pub fn read(dir: &Path) -> Result<Part> {
 /// the run of that place in the plan, with one prediction of a class per test image.
 fn check(part: &Part) -> std::result::Result<(), String> {
     let Shard { k, n } = part.shard;
-    if !(1..=n).contains(&k) {
-        return Err(format!("shard {k}/{n} is not a shard (1 <= K <= N)"));
-    }
     let runs = part.plan.runs();
+    if !(1..=n).contains(&k) || n > runs.len() {
+        return Err(format!(
+            "shard {k}/{n} is not a shard of {} runs (1 <= K <= N <= runs)",
+            runs.len()
+        ));
+    }
     let test_size = part.provenance.split_sizes[2];
     let mut last = None;
     for run in &part.runs {
@@ -215,6 +216,16 @@ fn check(part: &Part) -> std::result::Result<(), String> {
             ));
         }
         last = Some(run.index);
+        let planned = part.plan.backends.iter().find(|b| b.name == backend);
+        let hp = &r.hyperparams;
+        if planned.is_some_and(|b| {
+            (b.epochs, b.batch_size, b.learning_rate)
+                != (hp.epochs, hp.batch_size, hp.learning_rate)
+        }) {
+            return Err(format!(
+                "{backend} seed {seed} trained with other hyperparameters than its plan's"
+            ));
+        }
         if let Some(m) = &r.metrics
             && (m.test_predictions.len() != test_size
                 || m.test_predictions

@@ -223,9 +223,12 @@ pub fn build() -> String {
     }
 }
 
-/// The commit of the code, `-dirty` when anything outside `reports/` differs from it (untracked
-/// files included), so that a clean commit names exactly the tree that produced a report.
+/// The commit of the code, with `-dirty-HASH` when a tracked file outside `reports/` differs
+/// from it (HASH: a short hash of those differences, so that two different edits of one commit
+/// are told apart), so that a clean commit names exactly the tree that produced a report.
+/// Untracked files (a shard's part, a log) do not count: a build reads tracked files.
 pub fn git_commit() -> String {
+    use std::hash::{Hash, Hasher};
     let root = workspace_root();
     let git = |args: &[&str]| {
         Command::new("git")
@@ -238,24 +241,14 @@ pub fn git_commit() -> String {
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
     };
     match git(&["rev-parse", "--short=12", "HEAD"]) {
-        Some(commit) => {
-            // Tracked files only: an untracked file (a shard's part, a log) does not change what
-            // is built.
-            let dirty = git(&[
-                "status",
-                "--porcelain",
-                "--untracked-files=no",
-                "--",
-                ".",
-                ":!reports",
-            ])
-            .is_some_and(|s| !s.is_empty());
-            if dirty {
-                format!("{commit}-dirty")
-            } else {
-                commit
+        Some(commit) => match git(&["diff", "HEAD", "--", ".", ":!reports"]) {
+            Some(diff) if !diff.is_empty() => {
+                let mut hasher = std::hash::DefaultHasher::new();
+                diff.hash(&mut hasher);
+                format!("{commit}-dirty-{:08x}", hasher.finish() as u32)
             }
-        }
+            _ => commit,
+        },
         None => "unknown (not a git checkout)".into(),
     }
 }
@@ -269,7 +262,17 @@ pub fn unix_now() -> f64 {
 
 /// The machine's host name (Linux), or `unknown`.
 pub fn host() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
+    proc_line("/proc/sys/kernel/hostname")
+}
+
+/// The running kernel's boot id (Linux), the same in every container on one machine, or
+/// `unknown`: what tells `merge` that two shards shared a machine.
+pub fn boot_id() -> String {
+    proc_line("/proc/sys/kernel/random/boot_id")
+}
+
+fn proc_line(path: &str) -> String {
+    std::fs::read_to_string(path)
         .map(|h| h.trim().to_string())
         .ok()
         .filter(|h| !h.is_empty())

@@ -235,7 +235,7 @@ pub fn selected(
     runs: &[(&str, u64)],
 ) -> Result<Vec<usize>> {
     match args.shard {
-        Some(_) if args.out.is_none() => bail!(
+        Some(_) if args.out.is_none() && !args.plan => bail!(
             "--shard writes a part of the comparison, not a report: name its folder with --out \
              (e.g. --out parts/1), then give the parts to `cargo xtask merge`"
         ),

@@ -186,7 +186,7 @@ fn shards_run_at_once_and_merged_make_the_whole_report() {
     // The two shards ran at once here: their times are not those of runs alone, and a baseline
     // made by one process does not compare them.
     assert!(
-        summary.contains("ran at the same time on one machine"),
+        summary.contains("ran at the same time as another shard on the same machine"),
         "{summary}"
     );
     let against = tmp.path().join("against");
@@ -290,6 +290,21 @@ fn parts_that_do_not_make_one_whole_are_refused_by_name() {
         "is incomplete: shard 1/2 has 2 runs, the part holds 1",
     );
     assert!(e.contains("missing: "), "{e}");
+}
+
+#[test]
+fn a_part_no_shard_wrote_and_an_out_over_what_merge_reads_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = fixture_dir(tmp.path());
+    let parts = shards(tmp.path(), &flags_with(&data, "2", "2"), 2);
+    let out = tmp.path().join("merged");
+    let copy = tmp.path().join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    std::fs::copy(
+        parts[0].join("probabilities.safetensors"),
+        copy.join("probabilities.safetensors"),
+    )
+    .unwrap();
     // Fields no shard writes: no shard, or a class that does not exist.
     for (edit, expected) in [
         (
@@ -320,12 +335,27 @@ fn parts_that_do_not_make_one_whole_are_refused_by_name() {
         assert!(e.contains("run that shard again"), "{e}");
     }
     // Outputs that would replace what the command reads, or a report with a part.
+    let before = std::fs::read(parts[0].join("part.json")).unwrap();
     refused(
         &merge_args(&[&parts[0], &parts[1]], &parts[0], &data),
         &tmp.path().join("nothing"),
         "holds a shard's part (part.json), which this output would replace",
     );
-    assert!(parts[0].join("part.json").is_file());
+    assert_eq!(std::fs::read(parts[0].join("part.json")).unwrap(), before);
+    // Data that is not the data the shards read.
+    let other = tmp.path().join("other-data");
+    mnist_data::write::write_dir(
+        &other,
+        &mnist_data::synth::separable(40, 7),
+        &mnist_data::synth::separable(20, 8),
+        true,
+    )
+    .unwrap();
+    refused(
+        &merge_args(&[&parts[0], &parts[1]], &out, &other),
+        &out,
+        "is not the data the shards read (their files' checksums differ)",
+    );
     // A file that is not a tensor file in place of the probabilities.
     std::fs::write(
         parts[1].join("probabilities.safetensors"),
@@ -515,5 +545,38 @@ fn a_baseline_says_what_moved_and_refuses_other_data() {
         ),
         &out,
         "cannot read results.json",
+    );
+}
+
+#[test]
+fn shards_run_one_after_the_other_are_not_flagged_and_their_times_are_compared() {
+    // Times are compared (a figure in seconds on each side), whichever way they moved.
+    let tmp = tempfile::tempdir().unwrap();
+    let data = fixture_dir(tmp.path());
+    let whole = tmp.path().join("whole");
+    run_ok(&with(flags(&data), &["--out", whole.to_str().unwrap()]));
+    let parts: Vec<PathBuf> = (1..=2)
+        .map(|k| {
+            let out = tmp.path().join(format!("part-{k}"));
+            let shard = format!("{k}/2");
+            run_ok(&with(
+                flags(&data),
+                &["--shard", &shard, "--out", out.to_str().unwrap()],
+            ));
+            out
+        })
+        .collect();
+    let merged = tmp.path().join("merged");
+    let mut args = merge_args(&[&parts[0], &parts[1]], &merged, &data);
+    args.extend(["--baseline".to_string(), whole.display().to_string()]);
+    let stdout = String::from_utf8_lossy(&run_ok(&args).stdout).into_owned();
+    let summary = std::fs::read_to_string(merged.join("summary.md")).unwrap();
+    assert!(summary.contains("- Merged from 2 shards"), "{summary}");
+    assert!(!summary.contains("at the same time"), "{summary}");
+    assert!(
+        stdout.contains("  scratch: no change shown in test accuracy (")
+            && stdout.contains(" s → ")
+            && !stdout.contains("times not comparable"),
+        "{stdout}"
     );
 }

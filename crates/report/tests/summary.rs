@@ -211,7 +211,9 @@ fn a_merged_report_lists_its_shards_and_says_when_their_cpus_differ() {
     }
     let shared = summary(shared);
     assert!(
-        shared.contains("**Shards 1/2 and 2/2 ran at the same time on one machine**"),
+        shared.contains(
+            "**Shards 1/2 and 2/2 each ran at the same time as another shard on the same machine**"
+        ),
         "{shared}"
     );
     let mixed = summary(vec![part("1/2", "test CPU"), part("2/2", "other CPU")]);

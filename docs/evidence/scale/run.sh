@@ -27,6 +27,7 @@ timed "$logs/merge.time" "$xtask" merge "$work"/part-{1,2,3} --out "$work/merged
   2> "$logs/merge.log"
 
 git rev-parse --short HEAD > "$logs/commit"
+git status --porcelain --untracked-files=no >> "$logs/commit"
 grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //' > "$logs/cpu"
 nproc >> "$logs/cpu"
 python3 "$here/compare_files.py" "$work/whole" "$work/merged" > "$work/diff.md"

@@ -1,7 +1,9 @@
 //! What moved against a baseline (an earlier report of the same dataset and split): for each
 //! backend in both, whether its test accuracy changed, by Welch's t-test across seeds with Holm
-//! over the backends, and its training time, tested the same way when both ran on the same CPU
-//! and build. A backend trained with other settings in the baseline is named and not compared.
+//! over the backends with such a test, and its training time, tested the same way when both ran
+//! on the same CPU and build and neither was merged from shards that shared a machine or ran on
+//! several CPUs. A backend trained with other settings in the baseline is named and not
+//! compared.
 
 mod sentence;
 mod table;
@@ -57,7 +59,8 @@ pub struct Measure {
 /// What could be said of one backend.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// Both sides compared; `time` is `None` when the two ran on another machine or build.
+    /// Both sides compared; `time` is `None` when times are not comparable
+    /// ([`times_comparable`]).
     Compared {
         /// Test accuracy.
         accuracy: Measure,

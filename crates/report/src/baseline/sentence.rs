@@ -22,10 +22,10 @@ pub(super) fn of(row: &BaselineRow) -> String {
         Outcome::Compared { accuracy, time } => {
             let time = match time {
                 Some(t) => timing(t),
-                None => format!(
-                    "times not comparable: {}.",
-                    row.times_not_compared.unwrap_or("too few runs")
-                ),
+                None => match row.times_not_compared {
+                    Some(why) => format!("times not comparable: {why}."),
+                    None => "times not compared: too few finite times.".to_string(),
+                },
             };
             format!("{name}: {}; {time}", accuracy_clause(accuracy, row.runs))
         }

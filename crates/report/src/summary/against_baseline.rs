@@ -24,7 +24,7 @@ pub(super) fn section(report: &Report<'_>) -> String {
     let mut md = format!(
         "## Against the baseline\n\nThe baseline is the report in `{}` (commit `{}`, started {}). \
          Each backend's test accuracy is compared across seeds by Welch's t-test, Holm-adjusted \
-         over the backends compared; a change is one with an adjusted p below {ALPHA}. {times} \
+         over the backends so tested; a change is one with an adjusted p below {ALPHA}. {times} \
          A backend trained with other settings is named and not compared. Table: \
          [baseline.csv](baseline.csv).\n\n",
         b.label, before.git_commit, before.started

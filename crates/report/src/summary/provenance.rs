@@ -35,7 +35,8 @@ pub(super) fn section(p: &Provenance) -> String {
     md
 }
 
-/// The shards of a merged report, one line each, and a warning when they ran on different CPUs.
+/// The shards of a merged report, one line each, and a warning when they ran on different CPUs
+/// or shared a machine.
 fn parts(p: &Provenance) -> String {
     if p.parts.is_empty() {
         return String::new();
@@ -62,8 +63,9 @@ fn parts(p: &Provenance) -> String {
     let shared = p.concurrent_parts();
     if !shared.is_empty() {
         md.push_str(&format!(
-            "\n**Shards {} ran at the same time on one machine**, sharing its cores: their \
-             times, throughput and memory are those of runs that shared it, not of runs alone.\n",
+            "\n**Shards {} each ran at the same time as another shard on the same machine**: \
+             their times, throughput and memory are those of runs that shared a machine, not of \
+             runs alone.\n",
             super::join_and(&shared)
         ));
     }
