@@ -105,8 +105,13 @@ pub fn measuring_seconds(groups: &[BackendRuns<'_>]) -> f64 {
 }
 
 /// The section of `summary.md`; `measuring` and `total` are the seconds spent measuring and the
-/// whole command's.
-pub fn markdown(rows: &[DeploymentRow], measuring: f64, total: f64) -> String {
+/// whole command's (`merged`: the shards' seconds, summed).
+pub fn markdown(rows: &[DeploymentRow], measuring: f64, total: f64, merged: bool) -> String {
+    let whole = if merged {
+        "the shards' summed"
+    } else {
+        "this command's"
+    };
     let ms = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.3} ms"));
     let mut md = String::from("## Using the models\n\n");
     md.push_str(&format!(
@@ -119,7 +124,7 @@ pub fn markdown(rows: &[DeploymentRow], measuring: f64, total: f64) -> String {
          high-water mark while the model trained (Linux; \"not measured\" elsewhere): it includes \
          the loaded dataset and whatever earlier runs left resident. In brackets, how far it rose \
          while training; memory an earlier run freed is reused first, so a backend that trains \
-         after a hungrier one may add nothing. Measuring took {measuring:.1} s of this command's \
+         after a hungrier one may add nothing. Measuring took {measuring:.1} s of {whole} \
          {total:.0} s ({:.1}%).\n\n",
         100.0 * measuring / total.max(1e-9)
     ));

@@ -199,6 +199,8 @@ fn a_merged_report_lists_its_shards_and_says_when_their_cpus_differ() {
     };
     let same = summary(vec![part("1/2", "test CPU"), part("2/2", "test CPU")]);
     assert!(same.contains("- Merged from 2 shards"), "{same}");
+    // Measuring's share is of the shards' time, not of the merge's.
+    assert!(same.contains(" s of the shards' summed "), "{same}");
     assert!(
         same.contains("  - shard 2/2 (`parts/2/2`): test CPU on host node-test CPU; started"),
         "{same}"
@@ -224,4 +226,5 @@ fn a_merged_report_lists_its_shards_and_says_when_their_cpus_differ() {
     // A report made in one run says nothing of shards.
     let whole = summary(Vec::new());
     assert!(!whole.contains("Merged from"), "{whole}");
+    assert!(whole.contains(" s of this command's "), "{whole}");
 }

@@ -87,6 +87,7 @@ pub fn markdown(
         &tables.deployment_rows,
         crate::deployment::measuring_seconds(&analysis.groups),
         p.total_seconds,
+        !p.parts.is_empty(),
     ));
     md.push_str(&verdict_tests::section(analysis));
     md.push_str(&per_class::section(analysis, &p.dataset, images));
