@@ -7,8 +7,9 @@
 //! lives in `compare`); `compare.rs`, `bench/`, `predict/` and `export.rs` (`split`) are the
 //! commands, with `shard.rs` (compare's `--shard` and `--plan`), `part.rs` (what a shard writes
 //! and merge reads), `merge.rs` and `baseline.rs` (`--baseline`); `output.rs` claims each
-//! command's output folder before any work and swaps it in with a second Ctrl-C held off; `progress.rs` shows progress and handles Ctrl-C; `provenance.rs` and
-//! `build.rs` record what produced a report; `saved_models.rs` claims, writes and reads `compare
+//! command's output folder before any work and swaps it in with a second Ctrl-C held off;
+//! `progress.rs` shows progress and handles Ctrl-C; `provenance.rs` and `build.rs` record what
+//! produced a report; `saved_models.rs` claims, writes and reads `compare
 //! --save-models` folders. `reference/` holds the twins' Python, outside the Rust build:
 //! `numpy_mlp.py` (scratch), `sklearn_logistic.py` (linfa), `keras_mlp.py` and `torch_mlp.py` (burn
 //! and candle), `torch_cnn.py` (cnn), and `_common.py` (reading the exported split, the options

@@ -228,7 +228,6 @@ pub fn build() -> String {
 /// are told apart), so that a clean commit names exactly the tree that produced a report.
 /// Untracked files (a shard's part, a log) do not count: a build reads tracked files.
 pub fn git_commit() -> String {
-    use std::hash::{Hash, Hasher};
     let root = workspace_root();
     let git = |args: &[&str]| {
         Command::new("git")
@@ -243,9 +242,8 @@ pub fn git_commit() -> String {
     match git(&["rev-parse", "--short=12", "HEAD"]) {
         Some(commit) => match git(&["diff", "HEAD", "--", ".", ":!reports"]) {
             Some(diff) if !diff.is_empty() => {
-                let mut hasher = std::hash::DefaultHasher::new();
-                diff.hash(&mut hasher);
-                format!("{commit}-dirty-{:08x}", hasher.finish() as u32)
+                let hash = mnist_data::idx::sha256_hex(diff.as_bytes());
+                format!("{commit}-dirty-{}", &hash[..8])
             }
             _ => commit,
         },

@@ -15,8 +15,8 @@ use bench_core::RunRecord;
 use crate::stats::{AcrossSeeds, holm, mean_std, welch_t};
 use crate::{Provenance, Results};
 
-/// The level at which a Holm-adjusted p-value counts as a change.
-pub const ALPHA: f64 = 0.05;
+/// The level at which a Holm-adjusted p-value counts as a change: the report's own.
+pub use crate::analysis::ALPHA;
 
 /// Two constant figures closer than this share of their size are the same figure (rounding).
 const SAME: f64 = 1e-9;
