@@ -13,6 +13,7 @@ Batches are cut from one tensor by index (no DataLoader), the fastest plain idio
 Prints one JSON line (see _common.py). Needs `pip install numpy torch threadpoolctl`.
 """
 
+import re
 import time
 
 from _common import emit, fail_missing, load, mlp_model, parse_args
@@ -84,7 +85,18 @@ def run(twin: str, net: nn.Module, batch: int, args, model: str) -> None:
         {"torch": torch.__version__},
         threads=torch.get_num_threads(),
         model=model,
+        onednn=onednn(),
     )
+
+
+def onednn() -> str:
+    """Whether PyTorch's CPU kernels may use oneDNN (MKL-DNN), as PyTorch reports it."""
+    if not torch.backends.mkldnn.is_available():
+        return "oneDNN not built in"
+    found = re.search(r"MKL-DNN (v[0-9.]+)", torch.__config__.show())
+    version = found.group(1) if found else "(version not reported)"
+    state = "enabled" if torch.backends.mkldnn.enabled else "disabled"
+    return f"oneDNN {version} {state}"
 
 
 def main() -> None:

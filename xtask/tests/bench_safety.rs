@@ -155,7 +155,7 @@ fn a_selection_without_a_row_in_this_build_is_an_error_that_writes_nothing() {
     assert_eq!(output.status.code(), Some(1), "{all}");
     assert!(
         all.contains("bench cnn-epoch --reference: no variant of it can run, so nothing was run")
-            && all.contains("cnn flex needs the `flex` cargo feature"),
+            && all.contains("cnn flex, tuned needs the `flex` cargo feature"),
         "{all}"
     );
     assert!(!out.exists(), "{all}");
@@ -176,7 +176,7 @@ fn without_flex_every_row_needs_an_out_so_the_committed_table_keeps_its_flex_row
     assert_eq!(output.status.code(), Some(1), "{all}");
     assert!(
         all.contains("would replace benchmarks/, the table of every workload, with one that lacks")
-            && all.contains("burn flex needs the `flex` cargo feature")
+            && all.contains("burn flex, tuned needs the `flex` cargo feature")
             && all.contains("give --out DIR"),
         "{all}"
     );
@@ -196,7 +196,7 @@ fn without_flex_every_row_needs_an_out_so_the_committed_table_keeps_its_flex_row
     let all = text(&output);
     assert_eq!(output.status.code(), Some(1), "{all}");
     assert!(
-        all.contains("burn flex needs the `flex` cargo feature"),
+        all.contains("burn flex, tuned needs the `flex` cargo feature"),
         "{all}"
     );
     assert!(!pid_file.exists(), "a twin ran: {all}");
@@ -471,12 +471,14 @@ fn a_setting_that_rules_out_every_variant_is_an_error_naming_it_and_a_typo_is_na
         "{all}"
     );
     if cfg!(feature = "flex") {
-        assert!(
-            all.contains(
-                "cnn flex left out: --set cnn.device=ndarray asks for another configuration"
-            ),
-            "{all}"
-        );
+        for label in ["cnn flex, tuned", "cnn flex, as shipped"] {
+            assert!(
+                all.contains(&format!(
+                    "{label} left out: --set cnn.device=ndarray asks for another configuration"
+                )),
+                "{all}"
+            );
+        }
     }
     let all = run("burn-epoch", "burn.device=ndaray");
     assert!(all.contains("unknown burn device \"ndaray\""), "{all}");

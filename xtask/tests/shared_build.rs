@@ -33,10 +33,11 @@ fn readme_test_args() -> Vec<String> {
         .find(|l| l.starts_with("cargo test "))
         .expect("the README gives a `cargo test` command");
     let command = line.split('#').next().unwrap();
+    // Quotes are the shell's (a glob kept from it), not part of an argument.
     command
         .split_whitespace()
         .skip(2)
-        .map(str::to_string)
+        .map(|a| a.trim_matches('\'').to_string())
         .collect()
 }
 

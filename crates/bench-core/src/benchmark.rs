@@ -85,7 +85,14 @@ pub struct Variant {
     pub settings: &'static [(&'static str, &'static str)],
     /// The cargo feature it needs, if any.
     pub feature: Option<Feature>,
+    /// Environment variables it runs under, as (name, value): settings that hold for a whole
+    /// process, such as the allocator's ([`crate::malloc::OPT_OUT`]). A variant with any runs in
+    /// a process of its own.
+    pub env: &'static [(&'static str, &'static str)],
 }
+
+/// The environment of a variant that runs with glibc's default allocator, as a framework ships.
+pub const DEFAULT_MALLOC: &[(&str, &str)] = &[(crate::malloc::OPT_OUT, "default")];
 
 impl Variant {
     /// Whether this build can run it.
@@ -147,6 +154,17 @@ pub fn dropout_mlp_twins(hidden: &[usize], dropout: f64) -> Vec<Twin> {
         twin("PyTorch", "torch_mlp.py", ""),
         twin("Keras", "keras_mlp.py", "the notebook's framework"),
     ]
+}
+
+/// The PyTorch twin of the small CNN (xtask/reference/torch_cnn.py), the same network with
+/// `dropout` before the last layer: every CNN backend's twin, whatever its framework.
+pub fn cnn_twin(dropout: f64) -> Twin {
+    Twin {
+        label: "PyTorch CNN".to_string(),
+        script: "torch_cnn.py",
+        args: vec!["--dropout".into(), dropout.to_string()],
+        note: "same network",
+    }
 }
 
 /// Counts the work a backend does while it is timed, for `bench`'s printout.

@@ -20,7 +20,8 @@
 //! [`network`] (what every neural-network backend shares whatever its framework: the `hidden`
 //! and `dropout` settings, device names, prediction in chunks);
 //! [`run`](mod@run) (the runner); [`deploy`] (what a model costs to use); [`weights`];
-//! [`conformance`]; [`malloc`] (the allocator setting the binaries apply before they start a
+//! [`conformance`]; [`denormals`] (the flush-to-zero guard and the `flush` setting both
+//! frameworks' shared crates use); [`malloc`] (the allocator setting the binaries apply before they start a
 //! thread, named in every report's and benchmark's build line).
 //!
 //! # The test set decides nothing
@@ -37,6 +38,7 @@ pub mod backend;
 pub mod benchmark;
 pub mod config;
 pub mod conformance;
+pub mod denormals;
 pub mod deploy;
 pub mod malloc;
 pub mod manifest;

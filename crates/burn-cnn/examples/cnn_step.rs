@@ -57,10 +57,10 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let rounds = parse(args.next(), 7);
     let steps = parse(args.next(), 20);
-    let _flush = burn_common::denormals::FlushDenormals::on();
+    let _flush = burn_common::denormals::guard(burn_common::denormals::Flush::On);
     let device = Device::flex().autodiff();
     device.seed(3);
-    let start = Cnn::new(0.25, &device);
+    let start = Cnn::new(0.25, burn_cnn::Layers::Columns, &device);
     let x = Tensor::<2>::random([BATCH, SIDE * SIDE], Distribution::Default, &device);
     let labels: Vec<i64> = (0..BATCH as i64).map(|i| (i * 7) % 10).collect();
     let y = Tensor::<1, Int>::from_ints(labels.as_slice(), &device);

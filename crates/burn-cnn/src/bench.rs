@@ -1,5 +1,9 @@
-//! The cnn's benchmark: one epoch on Flex beside its PyTorch twin, the same network.
+//! The cnn's benchmark: one epoch on Flex, tuned and as burn ships, beside its PyTorch twin, the
+//! same network. Tuned: the columns convolution with pooling before bias and ReLU, subnormals
+//! flushed, glibc's allocator keeping freed blocks (xtask's default). As shipped: burn's own
+//! layers in the textbook order, no flush, glibc's default allocator (a process of its own).
 
+use bench_core::benchmark::DEFAULT_MALLOC;
 use bench_core::{Twin, Variant, WorkSplit, WorkUnit, Workload};
 
 use crate::CnnBackend;
@@ -11,22 +15,26 @@ pub const WORKLOADS: &[Workload] = &[Workload {
     about: "one cnn epoch, batch 64 (48k images on MNIST)",
     split: WorkSplit::StandardHeldOut,
     unit: WorkUnit::Epoch,
-    variants: &[Variant {
-        label: "cnn flex",
-        settings: &[("device", "flex")],
-        feature: Some(burn_common::FLEX),
-    }],
+    variants: &[
+        Variant {
+            label: "cnn flex, tuned",
+            settings: &[("device", "flex"), ("conv", "columns"), ("flush", "on")],
+            feature: Some(burn_common::FLEX),
+            env: &[],
+        },
+        Variant {
+            label: "cnn flex, as shipped",
+            settings: &[("device", "flex"), ("conv", "burn"), ("flush", "off")],
+            feature: Some(burn_common::FLEX),
+            env: DEFAULT_MALLOC,
+        },
+    ],
 }];
 
 impl CnnBackend {
     /// PyTorch with this network's dropout.
     pub(crate) fn torch_twin(&self) -> Twin {
-        Twin {
-            label: "PyTorch CNN".to_string(),
-            script: "torch_cnn.py",
-            args: vec!["--dropout".into(), self.dropout.to_string()],
-            note: "same network",
-        }
+        bench_core::benchmark::cnn_twin(self.dropout)
     }
 }
 

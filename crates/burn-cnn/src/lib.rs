@@ -22,6 +22,9 @@
 //! extension, its backward pass written against `burn-autodiff`, the one dependency the feature
 //! adds); each block is convolution → max-pool → + bias → ReLU, and [`Cnn::forward_reference`]
 //! keeps burn's layers in the textbook order as the reference its tests hold it to ([`model`]).
+//! Those are the tuned parts, with the flush guard: `--set cnn.conv=burn --set cnn.flush=off`
+//! trains burn as it ships (its own layers, subnormals computed in full), as the `cnn flex as
+//! shipped` row of `bench cnn-epoch` does ([`bench`]).
 //! `examples/conv_split.rs` (each convolution's forward pass and gradients on the cnn's shapes)
 //! and `examples/cnn_step.rs` (the training step three ways, alternated) time them on Flex
 //! (docs/cnn-cpu.md); they are part of no command.
@@ -42,7 +45,9 @@ use burn::module::Module;
 use burn_common::{BurnDevice, MODEL_FILE, training};
 use mnist_data::Dataset;
 
-pub use model::{Cnn, ConvPath};
+pub use model::{Cnn, ConvPath, Layers};
+
+use burn_common::denormals::Flush;
 
 /// The CNN backend.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +58,10 @@ pub struct CnnBackend {
     pub dropout: f64,
     /// Early stopping on the validation loss (off by default).
     pub patience: Option<usize>,
+    /// How the network is computed (the `conv` setting; `burn`: burn's own layers).
+    pub layers: Layers,
+    /// Subnormal floats flushed to zero while it trains (the `flush` setting).
+    pub flush: Flush,
 }
 
 impl Default for CnnBackend {
@@ -65,6 +74,8 @@ impl Default for CnnBackend {
             device: BurnDevice::fastest_cpu(),
             dropout: 0.25,
             patience: None,
+            layers: Layers::Columns,
+            flush: Flush::On,
         }
     }
 }
@@ -82,6 +93,13 @@ const SETTINGS: &[SettingSpec] = &[
     },
     bench_core::network::dropout_setting("dropout rate before the last layer, in [0, 1)", "0.25"),
     burn_common::PATIENCE,
+    SettingSpec {
+        name: "conv",
+        help: "columns: convolutions from columns (on Flex), pooling before bias and ReLU; burn: \
+               burn's own layers in the textbook order, as it ships",
+        default: "columns",
+    },
+    burn_common::denormals::FLUSH,
 ];
 
 impl BackendFactory for CnnFactory {
@@ -98,6 +116,8 @@ impl BackendFactory for CnnFactory {
             device: s.parse("device")?,
             dropout: bench_core::network::dropout(s)?,
             patience: burn_common::patience_setting(s)?,
+            layers: s.parse("conv")?,
+            flush: s.parse("flush")?,
         }))
     }
 
@@ -113,7 +133,7 @@ impl BackendFactory for CnnFactory {
 impl Backend for CnnBackend {
     fn load(&self, dir: &Path) -> Result<Box<dyn FittedModel>, TrainError> {
         let path = dir.join(MODEL_FILE);
-        Ok(Box::new(FittedCnn::load(&path, self.device)?))
+        Ok(Box::new(FittedCnn::load(&path, self.device, self.layers)?))
     }
 
     fn name(&self) -> &str {
@@ -149,8 +169,10 @@ impl Backend for CnnBackend {
         Ok(vec![self.torch_twin()])
     }
 
+    /// The `conv` and `flush` settings are recorded where they differ from their defaults only
+    /// (`bench_core::denormals::flush_setting` says why).
     fn settings(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
+        let mut settings = BTreeMap::from([
             ("device".to_string(), self.device.to_string()),
             ("dropout".to_string(), self.dropout.to_string()),
             (
@@ -158,7 +180,12 @@ impl Backend for CnnBackend {
                 burn_common::patience_value(self.patience),
             ),
             ("optimizer".to_string(), training::OPTIMIZER.to_string()),
-        ])
+        ]);
+        if self.layers != Layers::Columns {
+            settings.insert("conv".to_string(), self.layers.to_string());
+        }
+        settings.extend(burn_common::denormals::recorded(self.flush));
+        settings
     }
 
     fn needs_validation(&self) -> Option<String> {
@@ -192,12 +219,13 @@ impl Backend for CnnBackend {
             learning_rate,
             seed: hp.get().seed,
             patience: self.patience,
+            flush: self.flush,
         };
         let model = training::train(
             &self.device.device(),
             data,
             &opts,
-            |device| Cnn::new(self.dropout, device),
+            |device| Cnn::new(self.dropout, self.layers, device),
             observer,
         )?;
         Ok(Box::new(FittedCnn { model }))
@@ -211,9 +239,10 @@ pub struct FittedCnn {
 }
 
 impl FittedCnn {
-    /// Reads weights saved by [`FittedModel::save`] into a network on `device`.
-    pub fn load(path: &Path, device: BurnDevice) -> Result<Self, TrainError> {
-        let model = burn_common::load_record(Cnn::new(0.0, &device.device()), path)?;
+    /// Reads weights saved by [`FittedModel::save`] into a network on `device`, computed as
+    /// `layers` says.
+    pub fn load(path: &Path, device: BurnDevice, layers: Layers) -> Result<Self, TrainError> {
+        let model = burn_common::load_record(Cnn::new(0.0, layers, &device.device()), path)?;
         Ok(Self { model })
     }
 }
@@ -283,6 +312,27 @@ mod tests {
             );
         }
         let factories: Vec<Box<dyn BackendFactory>> = vec![Box::new(CnnFactory)];
+        for (bad, expected) in [
+            ("cnn.conv=fast", "expected columns or burn"),
+            ("cnn.flush=yes", "expected on or off"),
+        ] {
+            let set = ["cnn.device=ndarray", bad].map(|a| a.parse().unwrap());
+            let err = bench_core::build_backends(&factories, &set, &[])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            let name = bad.split('=').next().unwrap_or_default();
+            assert!(err.starts_with(&format!("--set {name}:")), "{err}");
+            assert!(err.contains(expected), "{err}");
+        }
+        let shipped =
+            ["cnn.device=ndarray", "cnn.conv=burn", "cnn.flush=off"].map(|a| a.parse().unwrap());
+        let built = bench_core::build_backends(&factories, &shipped, &["cnn"]).unwrap();
+        let recorded = built[0].settings();
+        assert_eq!(recorded["conv"], "burn");
+        assert_eq!(recorded["flush"], "off");
+        let defaults = CnnBackend::default().settings();
+        assert!(!defaults.contains_key("conv") && !defaults.contains_key("flush"));
         let set = ["cnn.device=ndarray", "cnn.dropout=1"].map(|a| a.parse().unwrap());
         let err = bench_core::build_backends(&factories, &set, &[])
             .err()

@@ -37,12 +37,54 @@ pub struct Cnn {
     output: Linear,
     dropout: Dropout,
     activation: Relu,
+    /// How [`Network::forward`] computes the network (the `conv` setting).
+    #[module(skip)]
+    layers: Layers,
+}
+
+/// The `conv` setting: how the network is computed while it trains and predicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layers {
+    /// `columns`: each block as convolution → max-pool → + bias → ReLU, the convolution by
+    /// [`ConvPath::Im2col`] (on Flex, the columns convolution; elsewhere burn's).
+    #[default]
+    Columns,
+    /// `burn`: burn's layers in the textbook order ([`Cnn::forward_reference`]), burn as it ships.
+    Burn,
+}
+
+impl Layers {
+    /// The setting's value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layers::Columns => "columns",
+            Layers::Burn => "burn",
+        }
+    }
+}
+
+impl std::fmt::Display for Layers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Layers {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "columns" => Ok(Layers::Columns),
+            "burn" => Ok(Layers::Burn),
+            _ => Err("expected columns or burn".to_string()),
+        }
+    }
 }
 
 impl Cnn {
-    /// A freshly initialised network on `device` with `dropout` before the last layer (seed the
-    /// device first for reproducibility).
-    pub fn new(dropout: f64, device: &Device) -> Self {
+    /// A freshly initialised network on `device` with `dropout` before the last layer, computed
+    /// as `layers` says (seed the device first for reproducibility).
+    pub fn new(dropout: f64, layers: Layers, device: &Device) -> Self {
         Self {
             conv1: Conv2dConfig::new([1, CHANNELS[0]], [3, 3]).init(device),
             conv2: Conv2dConfig::new(CHANNELS, [3, 3]).init(device),
@@ -51,6 +93,7 @@ impl Cnn {
             output: LinearConfig::new(DENSE, N_CLASSES).init(device),
             dropout: DropoutConfig::new(dropout).init(),
             activation: Relu::new(),
+            layers,
         }
     }
 }
@@ -125,7 +168,10 @@ impl Cnn {
 
 impl Network for Cnn {
     fn forward(&self, images: Tensor<2>) -> Tensor<2> {
-        self.forward_with(images, ConvPath::Im2col)
+        match self.layers {
+            Layers::Columns => self.forward_with(images, ConvPath::Im2col),
+            Layers::Burn => self.forward_reference(images),
+        }
     }
 }
 
@@ -171,7 +217,7 @@ mod tests {
         let device = burn_common::BurnDevice::Ndarray.device().autodiff();
         device.seed(11);
         // Dropout 0: the masks are the same draws either way, and the check is of the rest.
-        let model = Cnn::new(0.0, &device);
+        let model = Cnn::new(0.0, Layers::Columns, &device);
         let (loss, reference) = loss_and_gradients(&model, Cnn::forward_reference, &device);
         assert!(
             loss > 1.0,

@@ -3,13 +3,13 @@
 //! and wgpu behind the cargo features of those names), the training loop over any
 //! [`training::Network`] with Adam, seeding and per-epoch validation ([`training`]), early
 //! stopping on the validation loss ([`early_stop`], the `patience` setting in [`patience`]), the
-//! guard that flushes subnormal floats to zero while burn trains ([`denormals`]), batches as
+//! flush-to-zero guard as burn needs it ([`denormals`], under the `flush` setting), batches as
 //! tensors ([`data`]), saved weights ([`record`]) and the lock that has burn trainings in one
 //! process run one at a time (held by [`training::train`]).
 //!
 //! It is no backend itself: `burn-mlp` and `burn-cnn` depend on it, never on each other.
-//! Depends on `bench-core`, `mnist-data`, `burn`, and `rayon` and `ndarray` (both in burn's
-//! build) for the flush guard.
+//! Depends on `bench-core`, `mnist-data`, `burn`, and `ndarray` (in burn's build) to start
+//! matrixmultiply's pool before the flush guard.
 
 pub mod data;
 pub mod denormals;

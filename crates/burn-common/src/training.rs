@@ -12,6 +12,7 @@ use burn::prelude::*;
 use mnist_data::{Dataset, N_CLASSES, Rng};
 
 use crate::data;
+use crate::denormals::Flush;
 use crate::early_stop::{EarlyStop, Step};
 
 /// A burn network that turns a batch of flattened images into logits, `[n, 784] -> [n, 10]`.
@@ -38,6 +39,8 @@ pub struct AdamOptions {
     /// and keep the weights of the epoch with the lowest validation loss. `None`: train every
     /// epoch and keep the last weights.
     pub patience: Option<usize>,
+    /// Whether subnormal floats are flushed to zero while it trains (the `flush` setting).
+    pub flush: Flush,
 }
 
 /// Trains a fresh network, made by `build` on `device` (a non-autodiff device; gradients are
@@ -57,10 +60,11 @@ pub fn train<N: Network>(
                 .to_string(),
         ));
     }
-    // One burn training at a time in this process (`serial_training`), and subnormals flushed
-    // to zero on this thread and rayon's workers while it trains (see `denormals`).
+    // One burn training at a time in this process (`serial_training`), and, with the `flush`
+    // setting on, subnormals flushed to zero on this thread and rayon's workers while it trains
+    // (see `denormals`).
     let _serial = crate::serial_training();
-    let _flush = crate::denormals::FlushDenormals::on();
+    let _flush = crate::denormals::guard(opts.flush);
     let device = device.clone().autodiff();
     device.seed(opts.seed);
     let mut model = build(&device);

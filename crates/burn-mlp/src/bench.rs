@@ -1,6 +1,9 @@
-//! The burn MLP's benchmark: one epoch on each CPU device, beside its PyTorch and Keras twins,
-//! which build the same widths and dropout.
+//! The burn MLP's benchmark: one epoch on each CPU device, tuned and as burn ships, beside its
+//! PyTorch and Keras twins, which build the same widths and dropout. Tuned: subnormals flushed,
+//! glibc's allocator keeping freed blocks (xtask's default). As shipped: no flush, glibc's
+//! default allocator (a process of its own).
 
+use bench_core::benchmark::DEFAULT_MALLOC;
 use bench_core::{Twin, Variant, WorkSplit, WorkUnit, Workload};
 
 use crate::BurnBackend;
@@ -13,14 +16,28 @@ pub const WORKLOADS: &[Workload] = &[Workload {
     unit: WorkUnit::Epoch,
     variants: &[
         Variant {
-            label: "burn ndarray",
-            settings: &[("device", "ndarray")],
+            label: "burn ndarray, tuned",
+            settings: &[("device", "ndarray"), ("flush", "on")],
             feature: None,
+            env: &[],
         },
         Variant {
-            label: "burn flex",
-            settings: &[("device", "flex")],
+            label: "burn ndarray, as shipped",
+            settings: &[("device", "ndarray"), ("flush", "off")],
+            feature: None,
+            env: DEFAULT_MALLOC,
+        },
+        Variant {
+            label: "burn flex, tuned",
+            settings: &[("device", "flex"), ("flush", "on")],
             feature: Some(burn_common::FLEX),
+            env: &[],
+        },
+        Variant {
+            label: "burn flex, as shipped",
+            settings: &[("device", "flex"), ("flush", "off")],
+            feature: Some(burn_common::FLEX),
+            env: DEFAULT_MALLOC,
         },
     ],
 }];

@@ -13,8 +13,9 @@
 //! This crate owns the network ([`model`]) and the backend built on it; [`bench`] declares its
 //! benchmark and twins. What every burn backend shares comes from `burn-common`: the devices,
 //! the training loop, early stopping (`--set burn.patience=N`, off by default), the guard that
-//! flushes subnormal floats while burn trains (`tests/flush_on_workers.rs` reads the flag on
-//! rayon's workers during and after a training), saved records and the training lock.
+//! flushes subnormal floats while burn trains (the `flush` setting, on unless set to off;
+//! `tests/flush_on_workers.rs` reads the flag on rayon's workers during and after a training),
+//! saved records and the training lock.
 
 pub mod bench;
 pub mod model;
@@ -28,6 +29,7 @@ use bench_core::{
     Settings, TrainData, TrainError, Twin, ValidHyperparams, Workload,
 };
 use burn::module::Module;
+use burn_common::denormals::Flush;
 use burn_common::{
     BurnDevice, MODEL_FILE, PATIENCE, patience_needs_validation, patience_note, patience_setting,
     patience_value, training,
@@ -45,6 +47,8 @@ pub struct BurnBackend {
     pub shape: MlpShape,
     /// Early stopping on the validation loss (off by default, as in the notebook's recipe).
     pub patience: Option<usize>,
+    /// Subnormal floats flushed to zero while it trains (on by default; off: burn as it ships).
+    pub flush: Flush,
 }
 
 impl Default for BurnBackend {
@@ -56,6 +60,7 @@ impl Default for BurnBackend {
                 dropout: 0.2,
             },
             patience: None,
+            flush: Flush::On,
         }
     }
 }
@@ -74,6 +79,7 @@ const SETTINGS: &[SettingSpec] = &[
     hidden_setting("128,64"),
     dropout_setting(DROPOUT_AFTER_HIDDEN, "0.2"),
     PATIENCE,
+    burn_common::denormals::FLUSH,
 ];
 
 impl BackendFactory for BurnFactory {
@@ -92,6 +98,7 @@ impl BackendFactory for BurnFactory {
             device: s.parse("device")?,
             shape: MlpShape { hidden, dropout },
             patience: patience_setting(s)?,
+            flush: s.parse("flush")?,
         }))
     }
 
@@ -137,12 +144,14 @@ impl Backend for BurnBackend {
     }
 
     fn settings(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
+        let mut settings = BTreeMap::from([
             ("device".to_string(), self.device.to_string()),
             ("dropout".to_string(), self.shape.dropout.to_string()),
             ("patience".to_string(), patience_value(self.patience)),
             ("optimizer".to_string(), training::OPTIMIZER.to_string()),
-        ])
+        ]);
+        settings.extend(burn_common::denormals::recorded(self.flush));
+        settings
     }
 
     fn needs_validation(&self) -> Option<String> {
@@ -182,6 +191,7 @@ impl Backend for BurnBackend {
             learning_rate,
             seed: hp.get().seed,
             patience: self.patience,
+            flush: self.flush,
         };
         let model = training::train(
             &self.device.device(),

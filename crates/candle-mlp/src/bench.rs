@@ -1,6 +1,10 @@
-//! The candle MLP's benchmark: one epoch on candle's CPU device, beside the PyTorch and Keras
-//! twins of the burn MLP, which build the same widths and dropout (the same net).
+//! The candle MLP's benchmark: one epoch on candle's CPU device, as candle ships and tuned, beside
+//! the PyTorch and Keras twins of the burn MLP, which build the same widths and dropout (the same
+//! net). As shipped: subnormals computed in full, glibc's default allocator (a process of its
+//! own). Tuned: subnormals flushed on every thread candle computes on, glibc's allocator keeping
+//! freed blocks (xtask's default).
 
+use bench_core::benchmark::DEFAULT_MALLOC;
 use bench_core::{Twin, Variant, WorkSplit, WorkUnit, Workload};
 
 use crate::CandleBackend;
@@ -11,11 +15,20 @@ pub const WORKLOADS: &[Workload] = &[Workload {
     about: "one candle-MLP epoch, batch 32 (48k images on MNIST)",
     split: WorkSplit::StandardHeldOut,
     unit: WorkUnit::Epoch,
-    variants: &[Variant {
-        label: "candle cpu",
-        settings: &[("device", "cpu")],
-        feature: None,
-    }],
+    variants: &[
+        Variant {
+            label: "candle cpu, tuned",
+            settings: &[("device", "cpu"), ("flush", "on")],
+            feature: None,
+            env: &[],
+        },
+        Variant {
+            label: "candle cpu, as shipped",
+            settings: &[("device", "cpu"), ("flush", "off")],
+            feature: None,
+            env: DEFAULT_MALLOC,
+        },
+    ],
 }];
 
 impl CandleBackend {

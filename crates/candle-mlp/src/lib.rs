@@ -7,44 +7,41 @@
 //! Where it differs from the burn backend: initial weights (Glorot-uniform, zero biases, as
 //! burn's) and dropout masks are drawn from the run's seeded generator and handed to candle,
 //! since candle's CPU random generator cannot be seeded; so the same seed gives another draw
-//! than burn's, from the same distributions. No early stopping (burn's `patience`).
+//! than burn's, from the same distributions. No early stopping (burn's `patience`). Subnormal
+//! floats are computed in full unless `--set candle.flush=on` (burn flushes them by default).
 //!
-//! The device is chosen at run time ([`CandleDevice`]): the CPU always; CUDA and Metal behind
-//! this crate's `cuda` and `metal` cargo features (xtask's features of those names forward
-//! them). The crate is an optional dependency of xtask (its `candle` feature), so the tool's
-//! default build (`cargo xtask`) does not compile candle, nor does the README's test command
-//! (`--exclude candle-mlp`); CI tests it, and the command line with it, in a step of its own
-//! (`.ci/run`).
-//! It depends on `bench-core`, `mnist-data` and candle, never on burn or another backend.
-//! Batches are shuffled from the run's seed as burn's are, but from a stream of candle's own, so
-//! the batch order differs from burn's too.
+//! What every candle backend shares comes from `candle-common`: the device ([`CandleDevice`],
+//! chosen at run time: the CPU always; CUDA and Metal behind this crate's `cuda` and `metal`
+//! cargo features, which xtask's features of those names forward), the training loop and the
+//! `flush` setting. The crate is an optional dependency of xtask (its `candle` feature), so the
+//! tool's default build (`cargo xtask`) does not compile candle, nor does the README's test
+//! command (`--exclude 'candle-*'`); CI tests it,
+//! and the command line with it, in a step of its own (`.ci/run`).
+//! It depends on `bench-core`, `candle-common`, `mnist-data` and candle, never on burn or another
+//! backend. Batches are shuffled from the run's seed as burn's are, but from a stream of candle's
+//! own, so the batch order differs from burn's too.
 //!
-//! Layout: [`device`], [`model`] (the network, its weights file), [`training`] (the loop);
-//! [`bench`] declares its benchmark and twins.
+//! Layout: [`model`] (the network, its weights file); [`bench`] declares its benchmark and
+//! twins.
 
 pub mod bench;
-pub mod device;
 pub mod model;
-pub mod training;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use bench_core::denormals::Flush;
 use bench_core::network::{DROPOUT_AFTER_HIDDEN, dropout_setting, hidden_setting};
 use bench_core::{
     Backend, BackendFactory, ConfigError, FittedModel, Hyperparams, Observer, SettingSpec,
     Settings, TrainData, TrainError, Twin, ValidHyperparams, Workload,
 };
+use candle_common::training;
 use candle_core::{Device, Tensor};
 use mnist_data::Dataset;
 
-pub use device::CandleDevice;
+pub use candle_common::CandleDevice;
 pub use model::{Mlp, MlpShape};
-
-/// A candle error as a training error.
-pub(crate) fn candle_error(e: candle_core::Error) -> TrainError {
-    TrainError::Backend(format!("candle: {e}"))
-}
 
 /// The candle backend.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +50,8 @@ pub struct CandleBackend {
     pub device: CandleDevice,
     /// The network.
     pub shape: MlpShape,
+    /// Subnormal floats flushed to zero while it trains (off by default: candle as it ships).
+    pub flush: Flush,
 }
 
 impl Default for CandleBackend {
@@ -63,6 +62,7 @@ impl Default for CandleBackend {
                 hidden: vec![128, 64],
                 dropout: 0.2,
             },
+            flush: Flush::Off,
         }
     }
 }
@@ -72,13 +72,10 @@ impl Default for CandleBackend {
 pub struct CandleFactory;
 
 const SETTINGS: &[SettingSpec] = &[
-    SettingSpec {
-        name: "device",
-        help: "cpu; cuda and metal with the cargo features of those names",
-        default: "cpu",
-    },
+    candle_common::DEVICE,
     hidden_setting("128,64"),
     dropout_setting(DROPOUT_AFTER_HIDDEN, "0.2"),
+    candle_common::FLUSH,
 ];
 
 impl BackendFactory for CandleFactory {
@@ -98,6 +95,7 @@ impl BackendFactory for CandleFactory {
                 hidden: s.widths("hidden")?,
                 dropout,
             },
+            flush: s.parse("flush")?,
         }))
     }
 
@@ -138,26 +136,19 @@ impl Backend for CandleBackend {
     }
 
     fn settings(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
+        let mut settings = BTreeMap::from([
             ("device".to_string(), self.device.to_string()),
             ("dropout".to_string(), self.shape.dropout.to_string()),
-            (
-                "optimizer".to_string(),
-                "Adam(beta1 0.9, beta2 0.999, eps 1e-7)".to_string(),
-            ),
-        ])
+            ("optimizer".to_string(), training::OPTIMIZER.to_string()),
+        ]);
+        settings.extend(candle_common::recorded(self.flush));
+        settings
     }
 
     fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
         if self.device == CandleDevice::Cpu {
-            notes.push(
-            "candle runs as it ships, with subnormal floats computed in full; burn flushes them to \
-             zero while it trains (this project's choice, crates/burn-common/src/denormals.rs). On a \
-             CPU slow with subnormals, candle's later epochs slow down and its training time \
-             includes that; see the per-epoch times in history.csv (docs/candle.md)."
-                .to_string(),
-            );
+            notes.push(candle_common::flush_note(self.name(), self.flush));
         }
         if self.shape.dropout > 0.0 {
             notes.push(format!(
@@ -186,9 +177,12 @@ impl Backend for CandleBackend {
             batch_size,
             learning_rate,
             seed: hp.get().seed,
+            dropout: self.shape.dropout,
+            flush: self.flush,
         };
         let device = self.device.device()?;
-        let model = training::train(&device, &self.shape, data, &opts, observer)?;
+        let build = |init: &mut mnist_data::Rng| Mlp::new(&self.shape, init, &device);
+        let model = training::train(&device, data, &opts, build, observer)?;
         Ok(Box::new(FittedCandle { model, device }))
     }
 
@@ -256,7 +250,15 @@ mod tests {
         assert!(!with_dropout(
             built_with("candle.dropout=0").unwrap()[0].as_ref()
         ));
-        for bad in ["candle.dropout=1", "candle.hidden=0", "candle.device=tpu"] {
+        let flushing = built_with("candle.flush=on").unwrap();
+        assert_eq!(flushing[0].settings()["flush"], "on");
+        assert!(!CandleBackend::default().settings().contains_key("flush"));
+        for bad in [
+            "candle.dropout=1",
+            "candle.hidden=0",
+            "candle.device=tpu",
+            "candle.flush=yes",
+        ] {
             let err = built_with(bad).err().unwrap().to_string();
             assert!(
                 err.starts_with(&format!("--set {}:", bad.split('=').next().unwrap())),

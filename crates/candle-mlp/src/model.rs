@@ -3,18 +3,17 @@
 //! safetensors.
 //!
 //! Initialisation as Keras and the burn backend: Glorot-uniform weights (limit
-//! √(6 / (fan_in + fan_out))), zero biases. The values come from the run's seeded generator
-//! (`mnist_data::Rng`), not candle's: candle's CPU random generator cannot be seeded
-//! (`Device::set_seed` fails on the CPU device), and a comparison has to be reproducible.
+//! √(6 / (fan_in + fan_out))), zero biases, drawn from the run's seeded generator
+//! (`candle_common::training` says why).
 
 use std::path::Path;
 
 use bench_core::TrainError;
 use bench_core::weights::{Values, Weights};
+use candle_common::candle_error;
+use candle_common::training::{Logits, Masks, Network, Param};
 use candle_core::{DType, Device, Tensor, Var};
 use mnist_data::{IMAGE_PIXELS, N_CLASSES, Rng};
-
-use crate::candle_error;
 
 /// Shape of the network.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,17 +71,27 @@ impl Mlp<Var> {
             .map_err(candle_error)?;
         Ok(Self { layers })
     }
+}
 
-    /// Every trainable parameter, for the optimiser.
-    pub fn vars(&self) -> Vec<Var> {
+impl Network for Mlp<Var> {
+    type Fitted = Mlp<Tensor>;
+
+    fn vars(&self) -> Vec<Var> {
         self.layers
             .iter()
             .flat_map(|l| [l.weight.clone(), l.bias.clone()])
             .collect()
     }
 
-    /// The trained weights, detached from training.
-    pub fn fitted(&self) -> Mlp<Tensor> {
+    fn forward_train(
+        &self,
+        images: &Tensor,
+        dropout: &mut Masks<'_>,
+    ) -> candle_core::Result<Tensor> {
+        self.forward(images, Some(dropout))
+    }
+
+    fn fitted(&self) -> Mlp<Tensor> {
         Mlp {
             layers: self
                 .layers
@@ -96,28 +105,20 @@ impl Mlp<Var> {
     }
 }
 
-/// A parameter as a tensor: a [`Var`] (training) or a [`Tensor`] (fitted).
-pub trait Param {
-    /// The parameter's current value.
-    fn tensor(&self) -> &Tensor;
-}
-
-impl Param for Var {
-    fn tensor(&self) -> &Tensor {
-        self.as_tensor()
-    }
-}
-
-impl Param for Tensor {
-    fn tensor(&self) -> &Tensor {
-        self
+impl Logits for Mlp<Tensor> {
+    fn logits(&self, images: &Tensor) -> candle_core::Result<Tensor> {
+        self.forward(images, None)
     }
 }
 
 impl<T: Param> Mlp<T> {
-    /// Logits for a batch of flattened images, `[n, 784] -> [n, 10]`. `masks` holds one dropout
-    /// mask per hidden layer (training), or is empty (evaluation: dropout off).
-    pub fn forward(&self, images: &Tensor, masks: &[Tensor]) -> candle_core::Result<Tensor> {
+    /// Logits for a batch of flattened images, `[n, 784] -> [n, 10]`, with a dropout mask after
+    /// each hidden layer drawn from `dropout` (training), or none (evaluation: dropout off).
+    pub fn forward(
+        &self,
+        images: &Tensor,
+        mut dropout: Option<&mut Masks<'_>>,
+    ) -> candle_core::Result<Tensor> {
         let mut x = images.clone();
         let last = self.layers.len() - 1;
         for (i, layer) in self.layers.iter().enumerate() {
@@ -126,8 +127,8 @@ impl<T: Param> Mlp<T> {
                 .broadcast_add(layer.bias.tensor())?;
             if i < last {
                 x = x.relu()?;
-                if let Some(mask) = masks.get(i) {
-                    x = x.mul(mask)?;
+                if let Some(masks) = dropout.as_deref_mut() {
+                    x = masks.apply(&x)?;
                 }
             }
         }

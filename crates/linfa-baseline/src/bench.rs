@@ -16,11 +16,13 @@ pub const WORKLOADS: &[Workload] = &[Workload {
             label: "linfa f32",
             settings: &[("precision", "f32")],
             feature: None,
+            env: &[],
         },
         Variant {
             label: "linfa f64",
             settings: &[("precision", "f64")],
             feature: None,
+            env: &[],
         },
     ],
 }];

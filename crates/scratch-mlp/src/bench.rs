@@ -16,6 +16,7 @@ pub const WORKLOADS: &[Workload] = &[Workload {
         label: "scratch",
         settings: &[],
         feature: None,
+        env: &[],
     }],
 }];
 

@@ -60,6 +60,10 @@ pub struct BenchArgs {
     /// Seed of the split and the model.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
+    /// For bench's own use: run one variant in this process and print what it measured
+    /// (`--reference` starts a variant whose settings hold for a whole process this way).
+    #[arg(long, hide = true, value_name = "REQUEST", conflicts_with_all = ["reference", "list"])]
+    pub alone: Option<String>,
     #[command(flatten)]
     pub settings: SettingsArgs,
     #[command(flatten)]

@@ -4,6 +4,7 @@
 //! table in [`table`]. No backend is named here: everything comes from the registry. No module
 //! here imports one that imports it.
 
+mod alone;
 mod args;
 mod destination;
 mod measure;
@@ -22,6 +23,9 @@ use workloads::Declared;
 
 /// Runs `bench` as its flags say.
 pub fn run(args: &BenchArgs) -> Result<ExitCode> {
+    if let Some(request) = &args.alone {
+        return alone::run_child(args, request);
+    }
     if args.list {
         print!("{}", workloads::list()?);
         return Ok(ExitCode::SUCCESS);

@@ -7,7 +7,10 @@
 //! both sides (the split stays that of `--seed`). Both sides train on the training part alone,
 //! with no validation pass, and score the test part once. A run's figure is the median of its
 //! epochs (the fit time for a fit); the table gives the median over rounds of each side, the
-//! ratio, and the test accuracy of each, mean ± std over rounds.
+//! ratio, and the test accuracy of each, mean ± std over rounds. A variant with an environment of
+//! its own (a process-wide setting, such as glibc's default allocator for a framework as it
+//! ships) runs in a process of its own each round ([`super::alone`]); a twin's time limit holds
+//! for it too.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,6 +21,7 @@ use bench_core::WorkSplit;
 use mnist_data::Split;
 use serde_json::json;
 
+use super::alone::{AloneError, measure_alone};
 use super::args::BenchArgs;
 use super::destination::{self, default_out, guard_committed_table, stopped};
 use super::measure::{Measured, measure, run_length, without_validation};
@@ -310,7 +314,15 @@ impl Rounds<'_> {
         let split = &self.data.splits[split_index(b.declared.workload.split)];
         let column = &mut table.rust[r];
         if column.side.failure.is_none() {
-            let result = measure(b.backend.as_ref(), unit, split, self.args.epochs, seed);
+            let result = if b.env.is_empty() {
+                measure(b.backend.as_ref(), unit, split, self.args.epochs, seed)
+            } else {
+                match measure_alone(self.args, b, seed, self.args.epochs, self.limit) {
+                    Err(AloneError::Interrupted) => return Some(stopped(self.out, "Ctrl-C")),
+                    Err(AloneError::Failed(why)) => Err(anyhow::anyhow!(why)),
+                    Ok(m) => Ok(m),
+                }
+            };
             if interrupted() {
                 return Some(stopped(self.out, "Ctrl-C"));
             }

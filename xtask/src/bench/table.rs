@@ -284,8 +284,14 @@ fn describe_twin(about: &Value) -> String {
     } else {
         format!("; set: {}", env.join(" "))
     };
+    // PyTorch says whether its CPU kernels may use oneDNN.
+    let onednn = about
+        .get("onednn")
+        .and_then(Value::as_str)
+        .map(|o| format!("; {o}"))
+        .unwrap_or_default();
     format!(
-        "{}; {threads} threads; BLAS {}{env}",
+        "{}; {threads} threads; BLAS {}{onednn}{env}",
         pairs("versions").join(", "),
         blas.join("; ")
     )

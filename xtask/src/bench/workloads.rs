@@ -111,6 +111,8 @@ pub struct Built {
     pub backend: Box<dyn Backend>,
     /// Its twins, mirroring the configuration.
     pub twins: Vec<Twin>,
+    /// The environment it runs under; not empty: in a process of its own (`alone`).
+    pub env: &'static [(&'static str, &'static str)],
 }
 
 /// Builds `variant` of `declared` from `settings` with the variant's own on top.
@@ -136,6 +138,7 @@ pub fn build_variant(
         label: variant.label,
         backend: built,
         twins,
+        env: variant.env,
     })
 }
 
