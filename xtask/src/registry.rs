@@ -83,6 +83,8 @@ pub fn factories() -> Vec<Box<dyn BackendFactory>> {
         Box::new(burn_cnn::CnnFactory),
         #[cfg(feature = "candle")]
         Box::new(candle_mlp::CandleFactory),
+        #[cfg(feature = "candle")]
+        Box::new(candle_cnn::CandleCnnFactory),
     ]
 }
 
@@ -97,7 +99,10 @@ pub fn resolved_settings(name: &str, assignments: &[Assignment]) -> BTreeMap<Str
 }
 
 /// Backends behind a cargo feature of xtask: (backend, feature, whether this build has it).
-const OPTIONAL: &[(&str, &str, bool)] = &[("candle", "candle", cfg!(feature = "candle"))];
+const OPTIONAL: &[(&str, &str, bool)] = &[
+    ("candle", "candle", cfg!(feature = "candle")),
+    ("candle-cnn", "candle", cfg!(feature = "candle")),
+];
 
 /// Why `backend` cannot be used in this build, naming the cargo feature that brings it, when
 /// it is one of `optional` and not compiled in.
