@@ -174,7 +174,6 @@ fn several_workloads_are_alternated_in_one_run_and_one_alone_without_reference()
         calls.lines().nth(4).unwrap().contains("--seed 43"),
         "{calls}"
     );
-    // "As shipped" runs in a process of its own (glibc's default allocator), on the same split.
     for row in [
         "| scratch | NumPy f32",
         "| burn ndarray, tuned | PyTorch",
@@ -182,6 +181,32 @@ fn several_workloads_are_alternated_in_one_run_and_one_alone_without_reference()
     ] {
         assert!(stdout.contains(row), "no row {row:?} in:\n{stdout}");
     }
+    // "As shipped" ran in a process of its own each round, with glibc's default allocator, and
+    // measured both rounds; "tuned" ran in this process.
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("bench").join("reference.json")).unwrap(),
+    )
+    .unwrap();
+    let row = |label: &str| {
+        json["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rust"] == label)
+            .unwrap_or_else(|| panic!("no row {label}"))
+            .clone()
+    };
+    let shipped = row("burn ndarray, as shipped");
+    assert!(shipped["rust_side"]["failure"].is_null(), "{shipped}");
+    assert_eq!(shipped["rust_side"]["seconds"].as_array().unwrap().len(), 2);
+    assert_eq!(shipped["rust_own_process"], true);
+    assert_eq!(
+        shipped["rust_allocator"],
+        "the C library's malloc with its defaults"
+    );
+    let tuned = row("burn ndarray, tuned");
+    assert_eq!(tuned["rust_own_process"], false);
+    assert_eq!(tuned["rust_side"]["seconds"].as_array().unwrap().len(), 2);
     // Without --reference, one workload at a time.
     let out = xtask(&["bench", "scratch-epoch", "burn-epoch"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -280,6 +305,30 @@ fn bench_list_names_the_declared_workloads_their_variants_and_twins() {
         assert!(
             flex_line.contains("needs the `flex` cargo feature"),
             "{flex_line}"
+        );
+    }
+}
+
+#[test]
+fn bench_alone_is_refused_without_the_variants_environment_or_with_a_request_it_cannot_read() {
+    let request = r#"{"workload":"burn-epoch","variant":"burn ndarray, as shipped","model_seed":42,"epochs":1}"#;
+    let out = xtask(&["bench", "burn-epoch", "--alone", request]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("burn ndarray, as shipped needs MNIST_COMPARE_MALLOC=default"),
+        "{stderr}"
+    );
+    for junk in [
+        "junk",
+        r#"{"workload":"burn-epoch","variant":"no such","model_seed":1}"#,
+    ] {
+        let out = xtask(&["bench", "burn-epoch", "--alone", junk]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("--alone") || stderr.contains("has no variant \"no such\""),
+            "{stderr}"
         );
     }
 }

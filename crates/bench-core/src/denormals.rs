@@ -17,7 +17,8 @@
 //! candle-common starts and flags candle's barrier pool; burn-common starts matrixmultiply's,
 //! which gives no way in, so its threads keep the default. TensorFlow, the
 //! notebook's framework, runs its CPU kernels with the same switch. Guards may overlap (two
-//! trainings on two threads): the workers are flagged by the first and restored by the last. A
+//! trainings on two threads, of one framework or two): rayon's workers are flagged by the first,
+//! a framework's pool by the first guard that names it, and all are restored by the last. A
 //! thread that a framework creates during the training, outside these pools, is born with the
 //! flag and may keep it; none is known to, and the tests read the pools only. Elsewhere than
 //! x86-64 it does nothing.
@@ -42,9 +43,17 @@ pub struct WorkerPool {
     pub each_worker: Option<fn(&(dyn Fn() + Sync))>,
 }
 
-/// Guards alive in the process, and the pools of the first: rayon's workers and those pools'
-/// are flagged while the count is above zero.
-static GUARDS: Mutex<(usize, &'static [WorkerPool])> = Mutex::new((0, &[]));
+/// Guards alive in the process, and the pools they flagged: rayon's workers and those pools' are
+/// flagged while the count is above zero.
+struct State {
+    guards: usize,
+    pools: Vec<&'static WorkerPool>,
+}
+
+static STATE: Mutex<State> = Mutex::new(State {
+    guards: 0,
+    pools: Vec::new(),
+});
 
 thread_local! {
     /// On a pool's worker while a guard holds: the value of MXCSR before the guard set it.
@@ -66,25 +75,29 @@ impl FlushDenormals {
         Self::on_with(&[])
     }
 
-    /// As [`FlushDenormals::on`], for a framework with `pools` of its own: when no guard is
-    /// alive, each is started first (so that its threads are created with this thread's current
-    /// MXCSR, not the flag), then flagged where it can be reached. Guards that overlap flag the
-    /// pools of the first.
+    /// As [`FlushDenormals::on`], for a framework with `pools` of its own (give them as a
+    /// `static`, whose address names each pool): each pool no live guard has flagged yet is
+    /// started with this thread's flags cleared (a thread is created with its creator's MXCSR,
+    /// so none of its threads is born flagged), then flagged where it can be reached. The last
+    /// guard dropped restores rayon's workers and every pool flagged.
     pub fn on_with(pools: &'static [WorkerPool]) -> Self {
-        let mut guards = GUARDS.lock().unwrap_or_else(|e| e.into_inner());
-        if guards.0 == 0 {
-            for pool in pools {
-                (pool.start)();
-            }
+        let mut state = STATE.lock().unwrap_or_else(|e| e.into_inner());
+        let saved = csr();
+        set_csr(saved & !FTZ_DAZ);
+        if state.guards == 0 {
             rayon::broadcast(|_| ());
             rayon::broadcast(|_| flag_worker());
-            for each_worker in pools.iter().filter_map(|p| p.each_worker) {
-                each_worker(&flag_worker);
-            }
-            guards.1 = pools;
         }
-        guards.0 += 1;
-        let saved = csr();
+        for pool in pools {
+            if !state.pools.iter().any(|p| std::ptr::eq(*p, pool)) {
+                (pool.start)();
+                if let Some(each_worker) = pool.each_worker {
+                    each_worker(&flag_worker);
+                }
+                state.pools.push(pool);
+            }
+        }
+        state.guards += 1;
         set_csr(saved | FTZ_DAZ);
         Self {
             saved,
@@ -96,14 +109,13 @@ impl FlushDenormals {
 impl Drop for FlushDenormals {
     fn drop(&mut self) {
         set_csr(self.saved);
-        let mut guards = GUARDS.lock().unwrap_or_else(|e| e.into_inner());
-        guards.0 = guards.0.saturating_sub(1);
-        if guards.0 == 0 {
+        let mut state = STATE.lock().unwrap_or_else(|e| e.into_inner());
+        state.guards = state.guards.saturating_sub(1);
+        if state.guards == 0 {
             rayon::broadcast(|_| restore_worker());
-            for each_worker in guards.1.iter().filter_map(|p| p.each_worker) {
+            for each_worker in state.pools.drain(..).filter_map(|p| p.each_worker) {
                 each_worker(&restore_worker);
             }
-            guards.1 = &[];
         }
     }
 }
@@ -152,7 +164,7 @@ fn set_csr(value: u32) {
     // (burn's and candle's kernels, Adam, our loops) does not rest on float values (an index
     // computed from floats, such as an argmax, is bounds-checked where it is used); each thread
     // gets back the exact value it had (the guard is not `Send`, so it is dropped where it was made; rayon's
-    // workers when the last of overlapping guards is dropped, `GUARDS`); and the
+    // workers when the last of overlapping guards is dropped, `STATE`); and the
     // training's result is checked end to end (conformance suite, the reports' accuracy).
     unsafe { std::arch::x86_64::_mm_setcsr(value) }
 }
@@ -196,6 +208,11 @@ impl Flush {
     pub fn guard_with(self, pools: &'static [WorkerPool]) -> Option<FlushDenormals> {
         (self == Flush::On).then(|| FlushDenormals::on_with(pools))
     }
+}
+
+/// The `flush` setting among a run's settings: only where it is not `default`.
+pub fn recorded(flush: Flush, default: Flush) -> Option<(String, String)> {
+    (flush != default).then(|| ("flush".to_string(), flush.to_string()))
 }
 
 impl fmt::Display for Flush {

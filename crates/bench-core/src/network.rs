@@ -1,6 +1,6 @@
 //! What every neural-network backend shares, whatever its framework: the `hidden` and `dropout`
 //! settings and their checks, the `device` setting's parsing (a device known but not compiled in
-//! names the cargo feature that brings it), and prediction in chunks of rows so that a large
+//! names the cargo feature that brings it), the dropout note, and prediction in chunks of rows so that a large
 //! set never becomes one tensor.
 
 use std::fmt::Debug;
@@ -42,6 +42,22 @@ pub fn dropout(s: &Settings) -> Result<f64, ConfigError> {
     Ok(dropout)
 }
 
+/// The note of a backend that trains with dropout at `rate`: its curves are averaged with dropout
+/// on (`as_keras`: the way Keras reports them, said where the network is the notebook's), its
+/// train accuracy measured without.
+pub fn dropout_curves_note(backend: &str, rate: f64, as_keras: bool) -> String {
+    let keras = if as_keras {
+        ", as Keras reports them"
+    } else {
+        ""
+    };
+    format!(
+        "{backend}'s training curves are averaged over each epoch's batches with dropout on \
+         (rate {rate}){keras}; its train accuracy in the table is measured on the final model, \
+         without dropout."
+    )
+}
+
 /// Checks an MLP's shape as built in code rather than from settings (a `Backend` value made
 /// directly): positive widths, at least one, and a dropout rate in [0, 1).
 pub fn check_shape(backend: &str, hidden: &[usize], dropout: f64) -> Result<(), ConfigError> {
@@ -50,6 +66,11 @@ pub fn check_shape(backend: &str, hidden: &[usize], dropout: f64) -> Result<(), 
             "{backend}: hidden layer sizes must be positive, got {hidden:?}"
         )));
     }
+    check_dropout(backend, dropout)
+}
+
+/// Checks a dropout rate set in code rather than from settings: in [0, 1).
+pub fn check_dropout(backend: &str, dropout: f64) -> Result<(), ConfigError> {
     if !(0.0..1.0).contains(&dropout) {
         return Err(ConfigError::Invalid(format!(
             "{backend}: dropout must be in [0, 1), got {dropout}"

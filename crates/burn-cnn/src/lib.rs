@@ -75,7 +75,7 @@ impl Default for CnnBackend {
             dropout: 0.25,
             patience: None,
             layers: Layers::Columns,
-            flush: Flush::On,
+            flush: burn_common::denormals::DEFAULT_FLUSH,
         }
     }
 }
@@ -196,12 +196,10 @@ impl Backend for CnnBackend {
         let mut notes: Vec<String> = burn_common::patience_note(self.name(), self.patience)
             .into_iter()
             .collect();
-        notes.push(format!(
-            "{}'s training curves are averaged over each epoch's batches with dropout on (rate \
-             {}); its train accuracy in the table is measured on the final model, without \
-             dropout.",
+        notes.push(bench_core::network::dropout_curves_note(
             self.name(),
-            self.dropout
+            self.dropout,
+            false,
         ));
         notes
     }

@@ -8,24 +8,27 @@
 
 pub use bench_core::denormals::{Flush, FlushDenormals, WorkerPool, flushing};
 
-/// burn's `flush` setting: on unless set, the tuned default of every burn backend.
+/// The `flush` setting of every burn backend unless set: on, the tuned default.
+pub const DEFAULT_FLUSH: Flush = Flush::On;
+
+/// burn's `flush` setting, [`DEFAULT_FLUSH`] unless set.
 pub const FLUSH: bench_core::SettingSpec = bench_core::denormals::flush_setting("on");
 
-/// The `flush` setting among a run's settings: only when off, its one value other than the
-/// default (`flush_setting` says why).
+/// The `flush` setting among a run's settings: only where it is not [`DEFAULT_FLUSH`]
+/// (`bench_core::denormals::flush_setting` says why).
 pub fn recorded(flush: Flush) -> Option<(String, String)> {
-    (flush == Flush::Off).then(|| ("flush".to_string(), flush.to_string()))
+    bench_core::denormals::recorded(flush, DEFAULT_FLUSH)
 }
 
 /// matrixmultiply's pool: started before any flag is set, never flagged (no way in).
-const POOLS: &[WorkerPool] = &[WorkerPool {
+static POOLS: [WorkerPool; 1] = [WorkerPool {
     start: start_matrixmultiply,
     each_worker: None,
 }];
 
 /// A guard while `flush` is on ([`Flush::guard_with`]), matrixmultiply's pool started first.
 pub fn guard(flush: Flush) -> Option<FlushDenormals> {
-    flush.guard_with(POOLS)
+    flush.guard_with(&POOLS)
 }
 
 /// Starts matrixmultiply's pool: any f32 product goes through matrixmultiply::sgemm, which
@@ -33,4 +36,16 @@ pub fn guard(flush: Flush) -> Option<FlushDenormals> {
 fn start_matrixmultiply() {
     let one = ndarray::Array2::<f32>::ones((1, 1));
     std::hint::black_box(one.dot(&one));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_settings_default_is_the_default_flush() {
+        assert_eq!(FLUSH.default.parse::<Flush>(), Ok(DEFAULT_FLUSH));
+        assert_eq!(recorded(DEFAULT_FLUSH), None);
+        assert_eq!(recorded(Flush::Off), Some(("flush".into(), "off".into())));
+    }
 }

@@ -60,7 +60,7 @@ impl Default for BurnBackend {
                 dropout: 0.2,
             },
             patience: None,
-            flush: Flush::On,
+            flush: burn_common::denormals::DEFAULT_FLUSH,
         }
     }
 }
@@ -167,12 +167,10 @@ impl Backend for BurnBackend {
             .into_iter()
             .collect();
         if self.shape.dropout > 0.0 {
-            notes.push(format!(
-                "{}'s training curves are averaged over each epoch's batches with dropout on \
-                 (rate {}), as Keras reports them; its train accuracy in the table is measured \
-                 on the final model, without dropout.",
+            notes.push(bench_core::network::dropout_curves_note(
                 self.name(),
-                self.shape.dropout
+                self.shape.dropout,
+                true,
             ));
         }
         notes

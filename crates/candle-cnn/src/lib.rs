@@ -50,7 +50,7 @@ impl Default for CandleCnnBackend {
         Self {
             device: CandleDevice::default(),
             dropout: 0.25,
-            flush: Flush::Off,
+            flush: candle_common::DEFAULT_FLUSH,
         }
     }
 }
@@ -117,12 +117,7 @@ impl Backend for CandleCnnBackend {
     fn check(&self, hp: Hyperparams) -> Result<ValidHyperparams, ConfigError> {
         let valid = hp.check()?;
         valid.minibatch(self.name())?;
-        if !(0.0..1.0).contains(&self.dropout) {
-            return Err(ConfigError::Invalid(format!(
-                "candle-cnn: dropout must be in [0, 1), got {}",
-                self.dropout
-            )));
-        }
+        bench_core::network::check_dropout(self.name(), self.dropout)?;
         Ok(valid)
     }
 
@@ -148,11 +143,10 @@ impl Backend for CandleCnnBackend {
              patience setting) and computes its convolutions with candle's own kernels."
                 .to_string(),
         );
-        notes.push(format!(
-            "candle-cnn's training curves are averaged over each epoch's batches with dropout on \
-             (rate {}); its train accuracy in the table is measured on the final model, without \
-             dropout.",
-            self.dropout
+        notes.push(bench_core::network::dropout_curves_note(
+            self.name(),
+            self.dropout,
+            false,
         ));
         notes
     }

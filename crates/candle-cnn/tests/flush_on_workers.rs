@@ -69,13 +69,8 @@ fn watch_training(flush: Flush) -> Vec<Flags> {
 #[test]
 fn every_thread_candle_computes_on_flushes_while_it_trains_with_flush_on_and_none_keeps_it() {
     assert!(!flushing(), "the test thread starts without the flag");
-    // candle runs its parallel work on rayon's global pool, sized as candle sizes it.
     let during = watch_training(Flush::On);
     assert_eq!(during.len(), 2);
-    assert_eq!(
-        rayon::current_num_threads(),
-        candle_core::utils::get_num_threads()
-    );
     if cfg!(target_arch = "x86_64") {
         for (training_thread, workers) in &during {
             assert!(training_thread, "the training thread during training");

@@ -12,7 +12,7 @@
 use bench_core::denormals::{Flush, FlushDenormals, WorkerPool};
 
 /// candle's barrier pool, started first and flagged.
-const POOLS: &[WorkerPool] = &[WorkerPool {
+static POOLS: [WorkerPool; 1] = [WorkerPool {
     start: start_barrier_pool,
     each_worker: Some(on_each_barrier_worker),
 }];
@@ -20,7 +20,7 @@ const POOLS: &[WorkerPool] = &[WorkerPool {
 /// A guard while `flush` is on: subnormals flushed on this thread, rayon's workers and candle's
 /// barrier pool.
 pub fn guard(flush: Flush) -> Option<FlushDenormals> {
-    flush.guard_with(POOLS)
+    flush.guard_with(&POOLS)
 }
 
 fn start_barrier_pool() {

@@ -62,7 +62,7 @@ impl Default for CandleBackend {
                 hidden: vec![128, 64],
                 dropout: 0.2,
             },
-            flush: Flush::Off,
+            flush: candle_common::DEFAULT_FLUSH,
         }
     }
 }
@@ -151,11 +151,10 @@ impl Backend for CandleBackend {
             notes.push(candle_common::flush_note(self.name(), self.flush));
         }
         if self.shape.dropout > 0.0 {
-            notes.push(format!(
-                "candle's training curves are averaged over each epoch's batches with dropout on \
-                 (rate {}), as Keras reports them; its train accuracy in the table is measured \
-                 on the final model, without dropout.",
-                self.shape.dropout
+            notes.push(bench_core::network::dropout_curves_note(
+                self.name(),
+                self.shape.dropout,
+                true,
             ));
         }
         notes

@@ -35,6 +35,8 @@ struct Request {
 struct Answer {
     seconds: f64,
     test_accuracy: f64,
+    /// The allocator setting in force in the child (`bench_core::malloc::description`).
+    allocator: String,
 }
 
 /// Why a run in a process of its own gave no figure.
@@ -45,14 +47,15 @@ pub enum AloneError {
     Failed(String),
 }
 
-/// Runs `built` once in a child process (see the module's docs) and returns what it measured.
+/// Runs `built` once in a child process (see the module's docs) and returns what it measured,
+/// with the allocator setting the child ran with.
 pub fn measure_alone(
     args: &BenchArgs,
     built: &Built,
     model_seed: u64,
     epochs: Option<usize>,
     limit: Duration,
-) -> Result<Measured, AloneError> {
+) -> Result<(Measured, String), AloneError> {
     let failed = |e: anyhow::Error| AloneError::Failed(format!("{e:#}"));
     let request = Request {
         workload: built.declared.workload.name.to_string(),
@@ -103,10 +106,13 @@ pub fn measure_alone(
                 .flatten()
                 .and_then(|line| serde_json::from_str::<Answer>(line).ok());
             match answer {
-                Some(a) => Ok(Measured {
-                    seconds: a.seconds,
-                    test_accuracy: a.test_accuracy,
-                }),
+                Some(a) => Ok((
+                    Measured {
+                        seconds: a.seconds,
+                        test_accuracy: a.test_accuracy,
+                    },
+                    a.allocator,
+                )),
                 None => Err(AloneError::Failed(format!(
                     "its own process ended with {status}: {}",
                     last_line(&stderr)
@@ -129,6 +135,16 @@ pub fn run_child(args: &BenchArgs, request: &str) -> Result<ExitCode> {
     else {
         bail!("{} has no variant {:?}", request.workload, request.variant);
     };
+    // The variant's environment is the parent's to give: a run by hand without it would time
+    // another configuration under the variant's name.
+    for (name, value) in variant.env {
+        if std::env::var(name).ok().as_deref() != Some(value) {
+            bail!(
+                "{} needs {name}={value} in its environment; bench --reference gives it",
+                variant.label
+            );
+        }
+    }
     let settings: Vec<Assignment> = args.settings.assignments()?;
     let built = workloads::build_variant(declared, variant, &settings)?;
     let mnist = args.data.load()?.mnist;
@@ -148,6 +164,7 @@ pub fn run_child(args: &BenchArgs, request: &str) -> Result<ExitCode> {
     let answer = Answer {
         seconds: m.seconds,
         test_accuracy: m.test_accuracy,
+        allocator: bench_core::malloc::description().to_string(),
     };
     println!("{}", serde_json::to_string(&answer)?);
     Ok(ExitCode::SUCCESS)

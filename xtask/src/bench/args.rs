@@ -48,7 +48,8 @@ pub struct BenchArgs {
     /// several; replaced atomically, as reports are). Ctrl-C writes nothing and exits 130.
     #[arg(long, value_name = "DIR", requires = "reference")]
     pub out: Option<PathBuf>,
-    /// With --reference: seconds a twin may run before it is stopped and reported as timed out.
+    /// With --reference: seconds a twin, or a variant run in a process of its own (an "as
+    /// shipped" row), may run before it is stopped and reported as timed out.
     #[arg(
         long,
         value_name = "SECONDS",

@@ -172,6 +172,9 @@ fn layout(built: &[Built]) -> (Table, Vec<usize>) {
             label: b.label,
             model: b.backend.model(),
             settings: b.backend.settings(),
+            variant_settings: b.settings,
+            own_process: !b.env.is_empty(),
+            allocator: None,
             unit: b.declared.workload.unit,
             side: Side::default(),
         });
@@ -320,7 +323,10 @@ impl Rounds<'_> {
                 match measure_alone(self.args, b, seed, self.args.epochs, self.limit) {
                     Err(AloneError::Interrupted) => return Some(stopped(self.out, "Ctrl-C")),
                     Err(AloneError::Failed(why)) => Err(anyhow::anyhow!(why)),
-                    Ok(m) => Ok(m),
+                    Ok((m, allocator)) => {
+                        column.allocator = Some(allocator);
+                        Ok(m)
+                    }
                 }
             };
             if interrupted() {

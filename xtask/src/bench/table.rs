@@ -52,6 +52,13 @@ pub struct RustColumn {
     pub settings: BTreeMap<String, String>,
     /// What one timed unit is.
     pub unit: WorkUnit,
+    /// The settings its variant sets, as (setting, value).
+    pub variant_settings: &'static [(&'static str, &'static str)],
+    /// Whether it ran in a process of its own each round (else in this one, with the build
+    /// line's allocator).
+    pub own_process: bool,
+    /// The allocator its own process reported.
+    pub allocator: Option<String>,
     /// What it measured.
     pub side: Side,
 }
@@ -166,6 +173,25 @@ impl Table {
             "\nTimes: median over rounds of each run's median epoch (of its training time for a \
              fit). Test accuracy: mean ± std over the rounds' model seeds. {about_splits}\n"
         ));
+        for column in &self.rust {
+            let set: Vec<String> = column
+                .variant_settings
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            let process = match (column.own_process, &column.allocator) {
+                (false, _) => "in this process".to_string(),
+                (true, allocator) => format!(
+                    "a process of its own each round (starting cold), allocator: {}",
+                    allocator.as_deref().unwrap_or("not reported")
+                ),
+            };
+            s.push_str(&format!(
+                "\n- {}: settings {}; {process}",
+                column.label,
+                set.join(", ")
+            ));
+        }
         for column in &self.twins {
             if let Some(about) = &column.about {
                 s.push_str(&format!(
@@ -194,6 +220,9 @@ impl Table {
                     "rust": rust.label,
                     "rust_model": rust.model,
                     "rust_settings": rust.settings,
+                    "rust_variant_settings": rust.variant_settings,
+                    "rust_own_process": rust.own_process,
+                    "rust_allocator": rust.allocator,
                     "twin": twin.twin.label,
                     "twin_model": twin.about.as_ref().and_then(|a| a.get("model")),
                     "note": note,
@@ -323,6 +352,9 @@ mod tests {
                 model: "MLP 784-64-10 (Rust)".into(),
                 settings: BTreeMap::new(),
                 unit: WorkUnit::Epoch,
+                variant_settings: &[("flush", "off")],
+                own_process: true,
+                allocator: Some("glibc's defaults".into()),
                 side: measured(1.0),
             }],
             twins: vec![TwinColumn {
@@ -349,6 +381,13 @@ mod tests {
         );
         assert!(row.contains("2.00x faster"), "{row}");
         assert!(md.contains("`xtask/reference/x.py --hidden 64`"), "{md}");
+        assert!(
+            md.contains(
+                "- rust side: settings flush=off; a process of its own each round (starting \
+                 cold), allocator: glibc's defaults"
+            ),
+            "{md}"
+        );
     }
 
     #[test]
@@ -358,6 +397,9 @@ mod tests {
             model: "m".into(),
             settings: BTreeMap::new(),
             unit: WorkUnit::Fit,
+            variant_settings: &[],
+            own_process: false,
+            allocator: None,
             side: Side::default(),
         };
         let table = Table {

@@ -113,6 +113,8 @@ pub struct Built {
     pub twins: Vec<Twin>,
     /// The environment it runs under; not empty: in a process of its own (`alone`).
     pub env: &'static [(&'static str, &'static str)],
+    /// The settings the variant sets on top of the command line's.
+    pub settings: &'static [(&'static str, &'static str)],
 }
 
 /// Builds `variant` of `declared` from `settings` with the variant's own on top.
@@ -139,6 +141,7 @@ pub fn build_variant(
         backend: built,
         twins,
         env: variant.env,
+        settings: variant.settings,
     })
 }
 
