@@ -79,7 +79,7 @@ pub struct Feature {
 /// One configuration of the backend timed side by side with its twins, e.g. burn on Flex.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Variant {
-    /// Its row label, e.g. `burn flex`.
+    /// Its row label, e.g. `burn flex, tuned`.
     pub label: &'static str,
     /// The backend's settings it sets on top of the command line's, as (setting, value).
     pub settings: &'static [(&'static str, &'static str)],

@@ -23,7 +23,7 @@
 //! adds); each block is convolution → max-pool → + bias → ReLU, and [`Cnn::forward_reference`]
 //! keeps burn's layers in the textbook order as the reference its tests hold it to ([`model`]).
 //! Those are the tuned parts, with the flush guard: `--set cnn.conv=burn --set cnn.flush=off`
-//! trains burn as it ships (its own layers, subnormals computed in full), as the `cnn flex as
+//! trains burn as it ships (its own layers, subnormals computed in full), as the `cnn flex, as
 //! shipped` row of `bench cnn-epoch` does ([`bench`]).
 //! `examples/conv_split.rs` (each convolution's forward pass and gradients on the cnn's shapes)
 //! and `examples/cnn_step.rs` (the training step three ways, alternated) time them on Flex

@@ -44,7 +44,7 @@ impl Side {
 
 /// A Rust variant's column.
 pub struct RustColumn {
-    /// Row label, e.g. `burn flex`.
+    /// Row label, e.g. `burn flex, tuned`.
     pub label: &'static str,
     /// The backend's model description.
     pub model: String,
