@@ -85,6 +85,8 @@ impl FlushDenormals {
         let saved = csr();
         set_csr(saved & !FTZ_DAZ);
         if state.guards == 0 {
+            // Two calls: the first starts the pool (if it is new) while this thread's flags are
+            // cleared, so no worker is born flagged; the second flags every worker.
             rayon::broadcast(|_| ());
             rayon::broadcast(|_| flag_worker());
         }
