@@ -2,9 +2,10 @@
 //! Flex, three ways in one process, alternated round by round (docs/cnn-cpu.md):
 //! - `reference`: burn's layers in the textbook order (convolution with bias → ReLU → max-pool),
 //!   burn's weight gradient: the reference the tests hold the cnn to;
-//! - `pool-first`: convolution without bias → max-pool → + bias → ReLU, burn's weight gradient;
-//! - `pool-first+im2col`: the same with the convolutions from columns (`burn_cnn::conv`): what
-//!   the cnn trains with on Flex.
+//! - `pool-first`: convolution without bias → max-pool → + bias → ReLU, burn's convolution and
+//!   pooling;
+//! - `pool-first+im2col`: the same with the convolutions from columns (`burn_cnn::conv`) and the cnn's own
+//!   pooling (`burn_cnn::pool`): what the cnn trains with on Flex (`cnn.conv=columns`).
 //!
 //! `cargo build --release -p burn-cnn --features flex --example cnn_step`, then
 //! `target/release/examples/cnn_step [ROUNDS] [STEPS]` (default 7 rounds of 20 steps). Each

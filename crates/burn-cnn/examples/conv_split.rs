@@ -12,15 +12,17 @@
 //! dependencies), then `target/release/examples/conv_split [REPEATS]` (default 20).
 //!
 //! Medians are `bench_core::deploy::median`'s (the mean of the two middle runs of an even
-//! count).
-
-use std::time::Instant;
+//! count; examples/shared/timing.rs).
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::module::{conv2d, conv2d_weight_backward};
 use burn::tensor::ops::ConvOptions;
 use burn_cnn::conv::conv2d_valid;
+
+#[path = "shared/timing.rs"]
+mod timing;
+use timing::medians;
 
 const BATCH: usize = 64;
 
@@ -36,24 +38,6 @@ fn settle(t: Tensor<4>) -> f32 {
     t.sum().into_scalar::<f32>()
 }
 
-/// Median seconds of `repeats` runs of each of `runs`, after two untimed ones, alternated: each
-/// repeat runs every one once.
-fn medians<const N: usize>(repeats: usize, mut runs: [&mut dyn FnMut() -> f32; N]) -> [f64; N] {
-    let mut sink = 0.0f32;
-    let mut times = [(); N].map(|_| Vec::with_capacity(repeats));
-    for repeat in 0..repeats + 2 {
-        for (run, times) in runs.iter_mut().zip(&mut times) {
-            let started = Instant::now();
-            sink += run();
-            if repeat >= 2 {
-                times.push(started.elapsed().as_secs_f64());
-            }
-        }
-    }
-    std::hint::black_box(sink);
-    times.map(|t| bench_core::deploy::median(&t).unwrap_or(f64::NAN))
-}
-
 fn main() {
     // SAFETY: the first statement of main, and nothing starts a thread before main (std does
     // not; no dependency runs code at load time), so this is the only thread. The tool's
@@ -62,14 +46,7 @@ fn main() {
     unsafe {
         bench_core::malloc::keep_freed_memory()
     };
-    let repeats: usize = match std::env::args().nth(1).map(|a| a.parse()) {
-        None => 20,
-        Some(Ok(n)) if n > 0 => n,
-        Some(_) => {
-            eprintln!("usage: conv_split [REPEATS], REPEATS a whole number above 0");
-            std::process::exit(2);
-        }
-    };
+    let repeats = timing::count_arg(std::env::args().nth(1), 20, "conv_split [REPEATS]");
     let device = Device::flex();
     let autodiff = device.clone().autodiff();
     println!(
@@ -112,7 +89,7 @@ fn main() {
         };
         let t = medians(
             repeats,
-            [
+            &mut [
                 &mut || settle(conv2d(x.clone(), w.clone(), None, options())),
                 &mut || {
                     settle(conv2d_weight_backward(

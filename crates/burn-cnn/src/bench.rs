@@ -1,7 +1,8 @@
 //! The cnn's benchmark: one epoch on Flex, tuned and as burn ships, beside its PyTorch twin, the
-//! same network. Tuned: the columns convolution with pooling before bias and ReLU, subnormals
-//! flushed, glibc's allocator keeping freed blocks (xtask's default). As shipped: burn's own
-//! layers in the textbook order, no flush, glibc's default allocator (a process of its own).
+//! same network. Tuned: the columns convolution and the cnn's own max-pool, pooling before bias
+//! and ReLU, subnormals flushed, glibc's allocator keeping freed blocks (xtask's default). As
+//! shipped: burn's own layers in the textbook order, no flush, glibc's default allocator (a
+//! process of its own).
 
 use bench_core::benchmark::DEFAULT_MALLOC;
 use bench_core::{Twin, Variant, WorkSplit, WorkUnit, Workload};

@@ -43,7 +43,7 @@ pub fn conv2d_valid(x: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
 }
 
 /// Whether `device` (or the device under its autodiff) is Flex.
-fn on_flex(device: &Device) -> bool {
+pub(crate) fn on_flex(device: &Device) -> bool {
     device.clone().inner() == Device::flex()
 }
 

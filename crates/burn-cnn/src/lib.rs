@@ -19,20 +19,25 @@
 //! take minutes.
 //!
 //! On Flex its convolutions are its own (`conv`, with the `flex` feature: a burn backend
-//! extension, its backward pass written against `burn-autodiff`, the one dependency the feature
-//! adds); each block is convolution → max-pool → + bias → ReLU, and [`Cnn::forward_reference`]
+//! extension, its backward pass written against `burn-autodiff`), and so is its 2x2 max-pool
+//! (`pool`, which keeps each window's argmax for the backward pass; the feature adds
+//! `burn-autodiff` and rayon); each block is convolution → max-pool → + bias → ReLU, and
+//! [`Cnn::forward_reference`]
 //! keeps burn's layers in the textbook order as the reference its tests hold it to ([`model`]).
 //! Those are the tuned parts, with the flush guard: `--set cnn.conv=burn --set cnn.flush=off`
 //! trains burn as it ships (its own layers, subnormals computed in full), as the `cnn flex, as
 //! shipped` row of `bench cnn-epoch` does ([`bench`]).
-//! `examples/conv_split.rs` (each convolution's forward pass and gradients on the cnn's shapes)
-//! and `examples/cnn_step.rs` (the training step three ways, alternated) time them on Flex
+//! `examples/conv_split.rs` (each convolution's forward pass and gradients on the cnn's shapes),
+//! `examples/cnn_step.rs` (the training step three ways, alternated) and
+//! `examples/step_split.rs` (each operation of the step alone, and its share) time them on Flex
 //! (docs/cnn-cpu.md); they are part of no command.
 
 pub mod bench;
 #[cfg(feature = "flex")]
 pub mod conv;
 pub mod model;
+#[cfg(feature = "flex")]
+pub mod pool;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -95,8 +100,8 @@ const SETTINGS: &[SettingSpec] = &[
     burn_common::PATIENCE,
     SettingSpec {
         name: "conv",
-        help: "columns: convolutions from columns (on Flex), pooling before bias and ReLU; burn: \
-               burn's own layers in the textbook order, as it ships",
+        help: "columns: convolutions from columns and the cnn's own max-pool (on Flex), pooling \
+               before bias and ReLU; burn: burn's own layers in the textbook order, as it ships",
         default: "columns",
     },
     burn_common::denormals::FLUSH,

@@ -45,8 +45,9 @@ pub struct Cnn {
 /// The `conv` setting: how the network is computed while it trains and predicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Layers {
-    /// `columns`: each block as convolution → max-pool → + bias → ReLU, the convolution by
-    /// [`ConvPath::Im2col`] (on Flex, the columns convolution; elsewhere burn's).
+    /// `columns`: each block as convolution → max-pool → + bias → ReLU, by
+    /// [`ConvPath::Im2col`] (on Flex, the columns convolution and the cnn's own pooling;
+    /// elsewhere burn's).
     #[default]
     Columns,
     /// `burn`: burn's layers in the textbook order ([`Cnn::forward_reference`]), burn as it ships.
@@ -98,13 +99,15 @@ impl Cnn {
     }
 }
 
-/// How [`Cnn::forward_with`] computes a convolution.
+/// How [`Cnn::forward_with`] computes a block's convolution and pooling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConvPath {
-    /// burn's `conv2d`, its weight gradient burn's default (another convolution).
+    /// burn's `conv2d`, its weight gradient burn's default (another convolution), and burn's
+    /// max-pool layer.
     Burn,
-    /// On Flex, `conv::conv2d_valid`: forward pass and weight gradient from the input unfolded
-    /// into columns (needs the `flex` feature; elsewhere, and without it, burn's `conv2d`).
+    /// On Flex, `conv::conv2d_valid` (forward pass and weight gradient from the input unfolded
+    /// into columns) and `pool::max_pool_2x2` (argmax kept for the backward pass); needs the
+    /// `flex` feature; elsewhere, and without it, burn's `conv2d` and max-pool layer.
     Im2col,
 }
 
@@ -145,7 +148,7 @@ impl Cnn {
             ConvPath::Im2col => crate::conv::conv2d_valid(x, weight),
             _ => conv2d(x, weight, None, conv_options()),
         };
-        let x = self.pool.forward(x);
+        let x = max_pool(&self.pool, x, path);
         let x = match &conv.bias {
             Some(bias) => {
                 let channels = bias.dims()[0];
@@ -163,6 +166,17 @@ impl Cnn {
             .dropout
             .forward(self.activation.forward(self.dense.forward(x)));
         self.output.forward(x)
+    }
+}
+
+/// The 2x2 max-pooling of a block computed by `path`: on Flex, [`ConvPath::Im2col`] takes the
+/// cnn's own (`pool::max_pool_2x2`, argmax kept for the backward pass), [`ConvPath::Burn`]
+/// burn's `pool` layer.
+pub fn max_pool(pool: &MaxPool2d, x: Tensor<4>, path: ConvPath) -> Tensor<4> {
+    match path {
+        #[cfg(feature = "flex")]
+        ConvPath::Im2col => crate::pool::max_pool_2x2(x),
+        _ => pool.forward(x),
     }
 }
 
