@@ -4,7 +4,7 @@
 //!   burn's weight gradient: the reference the tests hold the cnn to;
 //! - `pool-first`: convolution without bias → max-pool → + bias → ReLU, burn's convolution and
 //!   pooling;
-//! - `pool-first+im2col`: the same with the convolutions from columns (`burn_cnn::conv`) and the cnn's own
+//! - `columns`: the same with the convolutions from columns (`burn_cnn::conv`) and the cnn's own
 //!   pooling (`burn_cnn::pool`): what the cnn trains with on Flex (`cnn.conv=columns`).
 //!
 //! `cargo build --release -p burn-cnn --features flex --example cnn_step`, then
@@ -26,7 +26,7 @@ use mnist_data::SIDE;
 const BATCH: usize = 64;
 
 /// The variants, by name.
-const VARIANTS: [&str; 3] = ["reference", "pool-first", "pool-first+im2col"];
+const VARIANTS: [&str; 3] = ["reference", "pool-first", "columns"];
 
 fn logits(model: &Cnn, variant: usize, x: Tensor<2>) -> Tensor<2> {
     match variant {

@@ -2,7 +2,8 @@
 //! same network. Tuned: the columns convolution and the cnn's own max-pool, pooling before bias
 //! and ReLU, subnormals flushed, glibc's allocator keeping freed blocks (xtask's default). As
 //! shipped: burn's own layers in the textbook order, no flush, glibc's default allocator (a
-//! process of its own).
+//! process of its own). Both rows run with gemm's AVX-512 kernels where the CPU has them: the
+//! `flex` build compiles them in (burn-common), for every Flex row.
 
 use bench_core::benchmark::DEFAULT_MALLOC;
 use bench_core::{Twin, Variant, WorkSplit, WorkUnit, Workload};
