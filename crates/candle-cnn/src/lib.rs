@@ -143,6 +143,13 @@ impl Backend for CandleCnnBackend {
              patience setting) and computes its convolutions with candle's own kernels."
                 .to_string(),
         );
+        notes.push(
+            "candle-cnn pools with candle's max_pool2d, whose backward pass (candle 0.11.1) \
+             passes back a quarter of the true gradient at a window's single maximum \
+             (crates/candle-cnn/tests/gradients.rs): both of its convolutions train on those \
+             gradients, and the burn cnn's do not (docs/cnn.md)."
+                .to_string(),
+        );
         notes.push(bench_core::network::dropout_curves_note(
             self.name(),
             self.dropout,
