@@ -7,8 +7,8 @@
 //! share of the window that holds the maximum (a quarter for a single maximum in a 2x2 window)
 //! instead of dividing it among the maxima. It also finds each window's maximum by upsampling the
 //! output to the input's size (nearest), which for an odd side (the cnn's second pooling, 11x11)
-//! compares some elements with a neighbouring window's maximum; that is read from candle's
-//! source, not tested here. The last test pins the first; docs/cnn.md says what it means for
+//! compares some rows and columns with the previous window's maximum: a window whose maximum lies
+//! there passes back nothing. The last two tests pin both; docs/cnn.md says what they mean for
 //! candle-cnn.
 
 // Test helpers, like the tests themselves, fail by panicking.
@@ -163,4 +163,51 @@ fn candles_max_pool2d_gradient_is_a_quarter_of_the_true_one_at_a_single_maximum(
             numeric[k]
         );
     }
+}
+
+#[test]
+fn on_an_odd_side_candles_max_pool2d_gradient_misses_windows() {
+    // The cnn's second pooling: 11x11 to 5x5, the last row and column dropped. Distinct values:
+    // one maximum per window, whose true gradient is the probe's value for the window.
+    let device = Device::Cpu;
+    let plane: Vec<f64> = (0..121).map(|v| ((v * 37) % 121) as f64).collect();
+    let x = Var::from_vec(plane, (1, 1, 11, 11), &device).unwrap();
+    let probe: Vec<f64> = (0..25).map(|v| 1.0 + v as f64).collect();
+    let probe = Tensor::from_vec(probe, (1, 1, 5, 5), &device).unwrap();
+    let loss = || {
+        (x.as_tensor().max_pool2d(2).unwrap() * &probe)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+    };
+    let grads = loss().backward().unwrap();
+    let analytic = values(grads.get(&x).unwrap());
+    let all: Vec<usize> = (0..121).collect();
+    let numeric = finite_differences(&x, &all, || loss().to_scalar::<f64>().unwrap());
+    let maxima: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|&k| numeric[k].abs() > 0.5)
+        .collect();
+    assert_eq!(maxima.len(), 25, "one maximum per window");
+    // Each window's maximum gets a quarter of its gradient (the defect above) or nothing: the
+    // backward pass compares rows and columns 2, 4, 6 and 8 with the previous window's maximum
+    // (nearest upsampling of 5 to 11), so a window whose maximum lies there loses its gradient.
+    let share = |k: usize| analytic[k] / numeric[k];
+    let quarter = maxima
+        .iter()
+        .filter(|&&k| (share(k) - 0.25).abs() < 1e-6)
+        .count();
+    let lost = maxima.iter().filter(|&&k| analytic[k] == 0.0).count();
+    let elsewhere = all
+        .iter()
+        .filter(|&&k| numeric[k].abs() < 0.5 && analytic[k] != 0.0)
+        .count();
+    // If candle's backward pass is fixed, this fails: then docs/cnn.md and this file's header
+    // should say so.
+    assert_eq!(
+        (quarter, lost, elsewhere),
+        (9, 16, 0),
+        "windows given a quarter, windows given nothing, other elements given a gradient"
+    );
 }
