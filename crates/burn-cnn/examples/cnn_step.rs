@@ -23,6 +23,9 @@ use burn::tensor::{Distribution, Int};
 use burn_cnn::{Cnn, ConvPath};
 use mnist_data::SIDE;
 
+#[path = "shared/args.rs"]
+mod args;
+
 const BATCH: usize = 64;
 
 /// The variants, by name.
@@ -36,17 +39,6 @@ fn logits(model: &Cnn, variant: usize, x: Tensor<2>) -> Tensor<2> {
     }
 }
 
-fn parse(arg: Option<String>, default: usize) -> usize {
-    match arg.map(|a| a.parse::<usize>()) {
-        None => default,
-        Some(Ok(n)) if n > 0 => n,
-        Some(_) => {
-            eprintln!("usage: cnn_step [ROUNDS] [STEPS], each a whole number above 0");
-            std::process::exit(2);
-        }
-    }
-}
-
 fn main() {
     // SAFETY: the first statement of main, and nothing starts a thread before main (std does
     // not; no dependency runs code at load time), so this is the only thread. The tool's
@@ -55,9 +47,10 @@ fn main() {
     unsafe {
         bench_core::malloc::keep_freed_memory()
     };
-    let mut args = std::env::args().skip(1);
-    let rounds = parse(args.next(), 7);
-    let steps = parse(args.next(), 20);
+    let mut argv = std::env::args().skip(1);
+    let usage = "cnn_step [ROUNDS] [STEPS]";
+    let rounds = args::count_arg(argv.next(), 7, usage);
+    let steps = args::count_arg(argv.next(), 20, usage);
     let _flush = burn_common::denormals::guard(burn_common::denormals::Flush::On);
     let device = Device::flex().autodiff();
     device.seed(3);

@@ -20,6 +20,8 @@ use burn::tensor::module::{conv2d, conv2d_weight_backward};
 use burn::tensor::ops::ConvOptions;
 use burn_cnn::conv::conv2d_valid;
 
+#[path = "shared/args.rs"]
+mod args;
 #[path = "shared/timing.rs"]
 mod timing;
 use timing::medians;
@@ -46,7 +48,7 @@ fn main() {
     unsafe {
         bench_core::malloc::keep_freed_memory()
     };
-    let repeats = timing::count_arg(std::env::args().nth(1), 20, "conv_split [REPEATS]");
+    let repeats = args::count_arg(std::env::args().nth(1), 20, "conv_split [REPEATS]");
     let device = Device::flex();
     let autodiff = device.clone().autodiff();
     println!(

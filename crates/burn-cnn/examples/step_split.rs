@@ -15,16 +15,17 @@
 //! by repeat; medians of REPEATS runs after two untimed ones.
 
 use burn::nn::loss::CrossEntropyLoss;
-use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, Relu};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::{Distribution, Int};
 use burn_cnn::conv::conv2d_valid;
-use burn_cnn::model::max_pool;
+use burn_cnn::pool::max_pool_2x2;
 use burn_cnn::{Cnn, ConvPath, Layers};
 use mnist_data::SIDE;
 
+#[path = "shared/args.rs"]
+mod args;
 #[path = "shared/timing.rs"]
 mod timing;
 
@@ -74,7 +75,6 @@ struct Shapes {
     pool2_out: Tensor<4>,
     hidden: Tensor<2>,
     logits: Tensor<2>,
-    pool: MaxPool2d,
     dense: Linear,
     output: Linear,
     dropout: Dropout,
@@ -97,7 +97,6 @@ impl Shapes {
             pool2_out: random([BATCH, 64, 5, 5], ad),
             hidden: random([BATCH, 128], ad),
             logits: random([BATCH, 10], ad),
-            pool: MaxPool2dConfig::new([2, 2]).init(),
             dense: LinearConfig::new(64 * 5 * 5, 128).init(ad),
             output: LinearConfig::new(128, 10).init(ad),
             dropout: DropoutConfig::new(0.25).init(),
@@ -108,7 +107,7 @@ impl Shapes {
 
     /// The step's operations in order, each as the cnn computes it (`ConvPath::Im2col`).
     fn parts(&self) -> Vec<Part<'_>> {
-        let pool = |x: Tensor<4>| max_pool(&self.pool, x, ConvPath::Im2col);
+        let pool = max_pool_2x2;
         vec![
             (
                 "conv1 from columns: forward, weight gradient",
@@ -226,7 +225,7 @@ fn main() {
     unsafe {
         bench_core::malloc::keep_freed_memory()
     };
-    let repeats = timing::count_arg(std::env::args().nth(1), 30, "step_split [REPEATS]");
+    let repeats = args::count_arg(std::env::args().nth(1), 30, "step_split [REPEATS]");
     let _flush = burn_common::denormals::guard(burn_common::denormals::Flush::On);
     let ad = Device::flex().autodiff();
     ad.seed(3);

@@ -172,7 +172,7 @@ impl Cnn {
 /// The 2x2 max-pooling of a block computed by `path`: on Flex, [`ConvPath::Im2col`] takes the
 /// cnn's own (`pool::max_pool_2x2`, argmax kept for the backward pass), [`ConvPath::Burn`]
 /// burn's `pool` layer.
-pub fn max_pool(pool: &MaxPool2d, x: Tensor<4>, path: ConvPath) -> Tensor<4> {
+fn max_pool(pool: &MaxPool2d, x: Tensor<4>, path: ConvPath) -> Tensor<4> {
     match path {
         #[cfg(feature = "flex")]
         ConvPath::Im2col => crate::pool::max_pool_2x2(x),

@@ -133,14 +133,14 @@ fn candles_conv2d_gradients_match_finite_differences() {
     assert_matches("conv2d input", &x, &grads, value);
 }
 
-#[test]
-fn candles_max_pool2d_gradient_is_a_quarter_of_the_true_one_at_a_single_maximum() {
-    // One 4x4 plane, distinct values, so each 2x2 window has a single maximum, whose true
-    // gradient is the probe's value for the window.
+/// candle's gradient and the true one (finite differences) of `sum(max_pool2d(x) · probe)` for one
+/// `side` x `side` plane of distinct values, `(v · step) mod side²` (`step` prime to `side²`).
+fn pool_gradients(side: usize, step: usize, probe: Vec<f64>) -> (Vec<f64>, Vec<f64>) {
     let device = Device::Cpu;
-    let plane: Vec<f64> = (0..16).map(|v| ((v * 7) % 16) as f64).collect();
-    let x = Var::from_vec(plane, (1, 1, 4, 4), &device).unwrap();
-    let probe = Tensor::from_vec(vec![1.0f64, -2.0, 3.0, 0.5], (1, 1, 2, 2), &device).unwrap();
+    let n = side * side;
+    let plane: Vec<f64> = (0..n).map(|v| ((v * step) % n) as f64).collect();
+    let x = Var::from_vec(plane, (1, 1, side, side), &device).unwrap();
+    let probe = Tensor::from_vec(probe, (1, 1, side / 2, side / 2), &device).unwrap();
     let loss = || {
         (x.as_tensor().max_pool2d(2).unwrap() * &probe)
             .unwrap()
@@ -149,9 +149,17 @@ fn candles_max_pool2d_gradient_is_a_quarter_of_the_true_one_at_a_single_maximum(
     };
     let grads = loss().backward().unwrap();
     let analytic = values(grads.get(&x).unwrap());
-    let all: Vec<usize> = (0..16).collect();
+    let all: Vec<usize> = (0..n).collect();
     let numeric = finite_differences(&x, &all, || loss().to_scalar::<f64>().unwrap());
-    let maxima: Vec<usize> = all.iter().copied().filter(|&k| numeric[k] != 0.0).collect();
+    (analytic, numeric)
+}
+
+#[test]
+fn candles_max_pool2d_gradient_is_a_quarter_of_the_true_one_at_a_single_maximum() {
+    // One 4x4 plane, distinct values, so each 2x2 window has a single maximum, whose true
+    // gradient is the probe's value for the window.
+    let (analytic, numeric) = pool_gradients(4, 7, vec![1.0, -2.0, 3.0, 0.5]);
+    let maxima: Vec<usize> = (0..16).filter(|&k| numeric[k].abs() > 0.25).collect();
     assert_eq!(maxima.len(), 4, "one maximum per window: {numeric:?}");
     for k in maxima {
         // If candle's backward pass is fixed, this fails: then docs/cnn.md and this file's
@@ -169,26 +177,9 @@ fn candles_max_pool2d_gradient_is_a_quarter_of_the_true_one_at_a_single_maximum(
 fn on_an_odd_side_candles_max_pool2d_gradient_misses_windows() {
     // The cnn's second pooling: 11x11 to 5x5, the last row and column dropped. Distinct values:
     // one maximum per window, whose true gradient is the probe's value for the window.
-    let device = Device::Cpu;
-    let plane: Vec<f64> = (0..121).map(|v| ((v * 37) % 121) as f64).collect();
-    let x = Var::from_vec(plane, (1, 1, 11, 11), &device).unwrap();
     let probe: Vec<f64> = (0..25).map(|v| 1.0 + v as f64).collect();
-    let probe = Tensor::from_vec(probe, (1, 1, 5, 5), &device).unwrap();
-    let loss = || {
-        (x.as_tensor().max_pool2d(2).unwrap() * &probe)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-    };
-    let grads = loss().backward().unwrap();
-    let analytic = values(grads.get(&x).unwrap());
-    let all: Vec<usize> = (0..121).collect();
-    let numeric = finite_differences(&x, &all, || loss().to_scalar::<f64>().unwrap());
-    let maxima: Vec<usize> = all
-        .iter()
-        .copied()
-        .filter(|&k| numeric[k].abs() > 0.5)
-        .collect();
+    let (analytic, numeric) = pool_gradients(11, 37, probe);
+    let maxima: Vec<usize> = (0..121).filter(|&k| numeric[k].abs() > 0.5).collect();
     assert_eq!(maxima.len(), 25, "one maximum per window");
     // Each window's maximum gets a quarter of its gradient (the defect above) or nothing: the
     // backward pass compares rows and columns 2, 4, 6 and 8 with the previous window's maximum
@@ -199,9 +190,8 @@ fn on_an_odd_side_candles_max_pool2d_gradient_misses_windows() {
         .filter(|&&k| (share(k) - 0.25).abs() < 1e-6)
         .count();
     let lost = maxima.iter().filter(|&&k| analytic[k] == 0.0).count();
-    let elsewhere = all
-        .iter()
-        .filter(|&&k| numeric[k].abs() < 0.5 && analytic[k] != 0.0)
+    let elsewhere = (0..121usize)
+        .filter(|&k| numeric[k].abs() < 0.5 && analytic[k] != 0.0)
         .count();
     // If candle's backward pass is fixed, this fails: then docs/cnn.md and this file's header
     // should say so.

@@ -1,4 +1,4 @@
-//! Timing helpers the cnn's examples share: medians of alternated runs, and their arguments.
+//! Medians of alternated runs, as the cnn's timing examples take them.
 
 use std::time::Instant;
 
@@ -22,17 +22,4 @@ pub fn medians(repeats: usize, runs: &mut [&mut dyn FnMut() -> f32]) -> Vec<f64>
         .iter()
         .map(|t| bench_core::deploy::median(t).unwrap_or(f64::NAN))
         .collect()
-}
-
-/// The first argument as a whole number above 0, `default` without one; exits with a usage
-/// line naming `usage` otherwise.
-pub fn count_arg(arg: Option<String>, default: usize, usage: &str) -> usize {
-    match arg.map(|a| a.parse::<usize>()) {
-        None => default,
-        Some(Ok(n)) if n > 0 => n,
-        Some(_) => {
-            eprintln!("usage: {usage}, each a whole number above 0");
-            std::process::exit(2);
-        }
-    }
 }
